@@ -1,0 +1,117 @@
+using System.Text.Json;
+using OrProject.Contracts.Messaging;
+
+namespace OrProject.Contracts.Anthropic;
+
+/// <summary>
+/// Watches a canonical event stream for what billing needs: the usage of <c>message_start</c> and the cumulative
+/// usage of every <c>message_delta</c>, the stop reason, and whether the stream ended properly.
+/// Only those two event types are parsed; deltas pass untouched.
+/// </summary>
+public sealed class StreamObserver
+{
+    private long _input;
+    private long _output;
+    private long _cacheCreation;
+    private long _cacheRead;
+
+    public string? StopReason { get; private set; }
+
+    public string? MessageId { get; private set; }
+
+    public bool Started { get; private set; }
+
+    public bool Stopped { get; private set; }
+
+    /// <summary>Output text or argument characters seen, for an estimate when the upstream died before reporting usage.</summary>
+    public long OutputCharacters { get; private set; }
+
+    public TokenUsage Usage => new(_input, _output, _cacheCreation, _cacheRead);
+
+    public void Observe(SseEvent item)
+    {
+        switch (item.Event)
+        {
+            case "message_start":
+            {
+                Started = true;
+                using var doc = JsonDocument.Parse(item.Data);
+                if (doc.RootElement.TryGetProperty("message", out var message))
+                {
+                    MessageId = message.TryGetProperty("id", out var id) ? id.GetString() : null;
+                    if (message.TryGetProperty("usage", out var usage))
+                    {
+                        ReadUsage(usage);
+                    }
+                }
+
+                break;
+            }
+            case "message_delta":
+            {
+                using var doc = JsonDocument.Parse(item.Data);
+                if (doc.RootElement.TryGetProperty("delta", out var delta) &&
+                    delta.TryGetProperty("stop_reason", out var stop) && stop.ValueKind == JsonValueKind.String)
+                {
+                    StopReason = stop.GetString();
+                }
+
+                if (doc.RootElement.TryGetProperty("usage", out var usage))
+                {
+                    ReadUsage(usage);
+                }
+
+                break;
+            }
+            case "content_block_delta":
+                OutputCharacters += DeltaLength(item.Data);
+                break;
+            case "message_stop":
+                Stopped = true;
+                break;
+            default:
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Usage for a stream cut short: what the upstream reported, but never less output than the characters seen
+    /// (about four per token) — a cut stream is charged for what was observed, never zero.
+    /// </summary>
+    public TokenUsage ObservedUsage()
+    {
+        var estimated = (OutputCharacters + 3) / 4;
+        return Usage with { OutputTokens = Math.Max(_output, estimated) };
+    }
+
+    private static int DeltaLength(string data)
+    {
+        using var doc = JsonDocument.Parse(data);
+        if (!doc.RootElement.TryGetProperty("delta", out var delta))
+        {
+            return 0;
+        }
+
+        foreach (var field in (ReadOnlySpan<string>)["text", "partial_json", "thinking"])
+        {
+            if (delta.TryGetProperty(field, out var value) && value.ValueKind == JsonValueKind.String)
+            {
+                return value.GetString()!.Length;
+            }
+        }
+
+        return 0;
+    }
+
+    private void ReadUsage(JsonElement usage)
+    {
+        // Values are cumulative: a later report replaces an earlier one; absent or null fields keep theirs.
+        _input = Read(usage, "input_tokens", _input);
+        _output = Read(usage, "output_tokens", _output);
+        _cacheCreation = Read(usage, "cache_creation_input_tokens", _cacheCreation);
+        _cacheRead = Read(usage, "cache_read_input_tokens", _cacheRead);
+    }
+
+    private static long Read(JsonElement usage, string name, long current) =>
+        usage.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetInt64() : current;
+}

@@ -1,0 +1,25 @@
+namespace OrProject.Contracts.Events;
+
+/// <summary>A client API key was issued. Only the SHA-256 hash of the key is kept; the key is shown once.</summary>
+public sealed record KeyIssued(string KeyId, string Name, string KeyHash, string Prefix, decimal BudgetUsd, string Actor, DateTimeOffset At);
+
+public sealed record KeyDisabled(string KeyId, string Actor, DateTimeOffset At);
+
+public sealed record KeyEnabled(string KeyId, string Actor, DateTimeOffset At);
+
+public sealed record BudgetChanged(string KeyId, decimal PreviousBudgetUsd, decimal BudgetUsd, string Actor, DateTimeOffset At);
+
+/// <summary>What one request cost; appended exactly once per request by the worker that ran it.</summary>
+public sealed record UsageRecorded(
+    string RequestId,
+    string KeyId,
+    string ModelRequested,
+    string ModelServed,
+    string AccountId,
+    long InputTokens,
+    long OutputTokens,
+    long CacheCreationTokens,
+    long CacheReadTokens,
+    decimal CostUsd,
+    string Outcome,
+    DateTimeOffset At);

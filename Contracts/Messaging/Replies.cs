@@ -1,0 +1,37 @@
+namespace OrProject.Contracts.Messaging;
+
+/// <summary>A message on the reply channel of one request. <see cref="Seq"/> orders them (0, 1, 2, …).</summary>
+public interface IGenerationReply
+{
+    string RequestId { get; }
+
+    int Seq { get; }
+}
+
+/// <summary>A worker took the request (always <c>Seq = 0</c>); the queue timeout no longer applies.</summary>
+public sealed record GenerationStarted(string RequestId, int Seq, string WorkerId) : IGenerationReply;
+
+/// <summary>Canonical stream events (Anthropic's SSE grammar), in order.</summary>
+public sealed record GenerationChunk(string RequestId, int Seq, IReadOnlyList<SseEvent> Events) : IGenerationReply;
+
+/// <summary>The generation ended normally; the stream events already carried <c>message_stop</c>.</summary>
+public sealed record GenerationCompleted(string RequestId, int Seq, TokenUsage Usage, string? StopReason) : IGenerationReply;
+
+/// <summary>
+/// The generation failed. Before any chunk, the edge answers with <see cref="Status"/> and, when the upstream sent
+/// one, its error body unmodified (<see cref="UpstreamBody"/>); after a chunk it ends the stream with an error event.
+/// </summary>
+public sealed record GenerationFailed(
+    string RequestId,
+    int Seq,
+    int Status,
+    string ErrorType,
+    string Message,
+    string? UpstreamBody = null,
+    int? RetryAfterSeconds = null) : IGenerationReply;
+
+/// <summary>Token counts as the upstream reported them (Anthropic semantics: input is net of cache).</summary>
+public sealed record TokenUsage(long InputTokens, long OutputTokens, long CacheCreationInputTokens, long CacheReadInputTokens)
+{
+    public static readonly TokenUsage Zero = new(0, 0, 0, 0);
+}
