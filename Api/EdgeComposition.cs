@@ -13,6 +13,7 @@ public static class EdgeComposition
     /// <summary>The edge: admission, dispatch to workers over the bus, the reply endpoint, the admin API.</summary>
     public static WebApplicationBuilder AddOrProjectEdge(this WebApplicationBuilder builder)
     {
+        builder.AddOrProjectLogging("api");
         var services = builder.Services;
         services.AddOptions<EdgeOptions>().BindConfiguration(EdgeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOrProjectStore(builder.Configuration);

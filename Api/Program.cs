@@ -8,7 +8,6 @@ try
     var builder = WebApplication.CreateSlimBuilder(args);
     builder.Configuration.AddOrpEnvironment();
     builder.WebHost.UseUrls(OrpEnvironment.ListenUrl(builder.Configuration, "ORP_HTTP_PORT", "8080"));
-    builder.AddOrProjectLogging("api");
     builder.AddOrProjectEdge();
 
     var app = builder.Build();

@@ -8,7 +8,6 @@ try
     var builder = WebApplication.CreateSlimBuilder(args);
     builder.Configuration.AddOrpEnvironment();
     builder.WebHost.UseUrls(OrpEnvironment.ListenUrl(builder.Configuration, "ORP_WORKER_PORT", "0"));
-    builder.AddOrProjectLogging("worker");
     builder.AddOrProjectWorker();
 
     var app = builder.Build();

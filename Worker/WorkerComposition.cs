@@ -13,6 +13,7 @@ public static class WorkerComposition
     /// <summary>Everything a worker process runs: dispatch consumer, upstream adapters, account pool, usage ledger.</summary>
     public static WebApplicationBuilder AddOrProjectWorker(this WebApplicationBuilder builder)
     {
+        builder.AddOrProjectLogging("worker");
         var services = builder.Services;
         services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SimulatorOptions>().BindConfiguration(SimulatorOptions.Section);

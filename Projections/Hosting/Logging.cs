@@ -20,8 +20,7 @@ public static class Logging
         var json = string.Equals(builder.Configuration["Logging:Json"], "true", StringComparison.OrdinalIgnoreCase);
         builder.Services.AddSerilog((services, lc) =>
         {
-            lc.ReadFrom.Configuration(builder.Configuration)
-                .MinimumLevel.Information()
+            lc.MinimumLevel.Information()
                 .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
                 .MinimumLevel.Override("Microsoft.Extensions.Http", LogEventLevel.Warning)
                 .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
@@ -29,7 +28,8 @@ public static class Logging
                 .MinimumLevel.Override("Marten", LogEventLevel.Warning)
                 .MinimumLevel.Override("JasperFx", LogEventLevel.Warning)
                 .Enrich.FromLogContext()
-                .Enrich.WithProperty("Service", service);
+                .Enrich.WithProperty("Service", service)
+                .ReadFrom.Configuration(builder.Configuration); // configuration overrides the defaults above
             if (json)
             {
                 lc.WriteTo.Console(new RenderedCompactJsonFormatter());
