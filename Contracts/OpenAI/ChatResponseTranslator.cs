@@ -19,7 +19,6 @@ public static class ChatResponseTranslator
     {
         var text = new StringBuilder();
         var reasoning = new StringBuilder();
-        var hasText = false;
         var calls = new JsonArray();
         foreach (var block in anthropicMessage["content"] as JsonArray ?? [])
         {
@@ -27,7 +26,6 @@ public static class ChatResponseTranslator
             {
                 case "text":
                     text.Append(JsonHelp.Str(block?["text"]));
-                    hasText = true;
                     break;
                 case "thinking":
                     reasoning.Append(JsonHelp.Str(block?["thinking"]));
@@ -44,7 +42,7 @@ public static class ChatResponseTranslator
         var message = new JsonObject
         {
             ["role"] = "assistant",
-            ["content"] = hasText && text.Length > 0 ? text.ToString() : null,
+            ["content"] = text.Length > 0 ? text.ToString() : null,
             ["refusal"] = null,
         };
         if (reasoning.Length > 0)

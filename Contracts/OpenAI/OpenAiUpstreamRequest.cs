@@ -26,7 +26,7 @@ public static class OpenAiUpstreamRequest
 {
     /// <summary>
     /// Translates <paramref name="anthropicRequest"/>. Dropped on the way: thinking blocks, <c>cache_control</c>,
-    /// server tools and their blocks, <c>top_k</c>, <c>metadata</c> (Claude Code's composite user id exceeds OpenAI's
+    /// server tools and their blocks, <c>top_k</c>, temperature/top_p when <c>reasoning_effort</c> is sent, <c>metadata</c> (Claude Code's composite user id exceeds OpenAI's
     /// limits and is not the end user anyway) and Claude Code's <c>x-anthropic-billing-header</c> system block.
     /// </summary>
     public static OpenAiUpstreamRequestResult FromCanonical(JsonObject anthropicRequest, OpenAiUpstreamOptions? options = null)
@@ -43,23 +43,27 @@ public static class OpenAiUpstreamRequest
             body[options.UseMaxCompletionTokens ? "max_completion_tokens" : "max_tokens"] = max.DeepClone();
         }
 
-        foreach (var field in (ReadOnlySpan<string>)["temperature", "top_p"])
-        {
-            if (JsonHelp.TryDouble(anthropicRequest[field], out var value))
-            {
-                body[field] = value;
-            }
-        }
-
         if (anthropicRequest["stop_sequences"] is JsonArray { Count: > 0 } stop)
         {
-            body["stop"] = stop.DeepClone();
+            // OpenAI takes at most four; keep the array an array even for one (new-api #7175 broke upstreams by collapsing it).
+            body["stop"] = new JsonArray([.. stop.Take(4).Select(s => s?.DeepClone())]);
         }
 
         WriteTools(anthropicRequest, body, names);
         if (options.SendReasoningEffort && ReasoningEffort.FromCanonical(anthropicRequest) is { } effort)
         {
             body["reasoning_effort"] = effort;
+        }
+        else
+        {
+            // Reasoning models reject sampling parameters outright, so they only travel without reasoning_effort.
+            foreach (var field in (ReadOnlySpan<string>)["temperature", "top_p"])
+            {
+                if (JsonHelp.TryDouble(anthropicRequest[field], out var value))
+                {
+                    body[field] = value;
+                }
+            }
         }
 
         if (anthropicRequest["output_config"]?["format"] is JsonObject format && JsonHelp.Str(format["type"]) == "json_schema")

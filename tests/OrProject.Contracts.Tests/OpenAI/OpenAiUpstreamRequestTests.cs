@@ -77,6 +77,22 @@ public sealed class OpenAiUpstreamRequestTests
         Assert.False(body.ContainsKey("reasoning_effort"));
     }
 
+    [Fact]
+    public void FromCanonical_WithoutThinking_KeepsSamplingAndCapsStopAtFour()
+    {
+        var request = JsonNode.Parse("""
+            {"model": "m", "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}],
+             "temperature": 0.3, "top_p": 0.9, "top_k": 5, "stop_sequences": ["a", "b", "c", "d", "e"]}
+            """)!.AsObject();
+
+        var body = OpenAiUpstreamRequest.FromCanonical(request).Body;
+
+        Assert.Equal(0.3, (double)body["temperature"]!);
+        Assert.Equal(0.9, (double)body["top_p"]!);
+        Assert.False(body.ContainsKey("top_k"));
+        Golden.AssertJson(JsonNode.Parse("""["a", "b", "c", "d"]"""), body["stop"]);
+    }
+
     [Theory]
     [InlineData("""{"type": "enabled", "budget_tokens": 2048}""", null, "low")]
     [InlineData("""{"type": "enabled", "budget_tokens": 8192}""", null, "medium")]
