@@ -39,6 +39,7 @@ public static class WorkerComposition
             });
         services.AddSingleton<IUpstreamAdapter, AnthropicUpstream>();
         services.AddSingleton<IUpstreamAdapter, SimulatorUpstream>();
+        services.AddSingleton<IUpstreamAdapter, OpenAiUpstream>();
         services.AddSingleton<AccountPool>();
         services.AddOptions<PoolOptions>().BindConfiguration(PoolOptions.Section);
         services.AddSingleton<AccountHealthRecorder>();

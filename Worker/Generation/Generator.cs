@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using OrProject.Contracts.Anthropic;
 using OrProject.Contracts.Messaging;
 using OrProject.Projections.Accounts;
+using OrProject.Projections.Settings;
 using OrProject.Worker.Accounts;
 using OrProject.Worker.Upstreams;
 using OrProject.Worker.Usage;
@@ -17,6 +18,7 @@ internal sealed class Generator(
     IEnumerable<IUpstreamAdapter> adapters,
     UsageCharger charger,
     AccountHealthRecorder health,
+    SettingsReader settings,
     TimeProvider clock,
     IOptions<WorkerOptions> options,
     ILogger<Generator> logger)
@@ -48,6 +50,11 @@ internal sealed class Generator(
 
     public async Task RunAsync(DispatchGeneration request, ReplySender replies, CancellationToken cancellationToken)
     {
+        if ((await settings.GetAsync(cancellationToken)).ToolMode == "flatten")
+        {
+            request = Flattened(request);
+        }
+
         var failures = new List<UpstreamFailure>();
         foreach (var account in await accounts.CandidatesAsync(request.Model, request.Affinity, cancellationToken))
         {
@@ -103,6 +110,13 @@ internal sealed class Generator(
             ? (429, AnthropicErrors.RateLimit, "Every upstream account is rate limited; retry later.", last.Status == 429 ? last.Body : null, retryAfter)
             : (529, AnthropicErrors.Overloaded, $"Every upstream account failed ({string.Join(", ", failures.Select(f => f.Status))}).",
                 last.Status == 529 ? last.Body : null, retryAfter);
+    }
+
+    private static DispatchGeneration Flattened(DispatchGeneration request)
+    {
+        var body = System.Text.Json.Nodes.JsonNode.Parse(request.Request)!.AsObject();
+        ToolFlattener.Flatten(body);
+        return request with { Request = body.ToJsonString() };
     }
 
     private static readonly TimeSpan CapacityPoll = TimeSpan.FromMilliseconds(25);
