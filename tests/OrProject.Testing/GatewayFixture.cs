@@ -57,13 +57,17 @@ public class GatewayFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        Http.Dispose();
+        Http?.Dispose();
         if (Worker is not null)
         {
             await Worker.DisposeAsync();
         }
 
-        await Api.DisposeAsync();
+        if (Api is not null)
+        {
+            await Api.DisposeAsync();
+        }
+
         await Upstream.DisposeAsync();
         var (postgres, _) = await TestInfrastructure.GetAsync();
         await using var connection = new NpgsqlConnection(postgres);
