@@ -19,6 +19,9 @@ public sealed class StreamObserver
 
     public string? MessageId { get; private set; }
 
+    /// <summary>The model that served the request, as <c>message_start</c> names it.</summary>
+    public string? Model { get; private set; }
+
     public bool Started { get; private set; }
 
     public bool Stopped { get; private set; }
@@ -39,6 +42,7 @@ public sealed class StreamObserver
                 if (doc.RootElement.TryGetProperty("message", out var message))
                 {
                     MessageId = message.TryGetProperty("id", out var id) ? id.GetString() : null;
+                    Model = message.TryGetProperty("model", out var model) && model.ValueKind == JsonValueKind.String ? model.GetString() : null;
                     if (message.TryGetProperty("usage", out var usage))
                     {
                         ReadUsage(usage);

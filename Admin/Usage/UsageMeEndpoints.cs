@@ -1,0 +1,39 @@
+using Marten;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using OrProject.Admin.Keys;
+using OrProject.Admin.Security;
+using OrProject.Projections.Keys;
+
+namespace OrProject.Admin.Usage;
+
+/// <summary><c>GET /usage/me</c>: a key holder's own spend, authenticated by the key itself.</summary>
+internal static class UsageMeEndpoints
+{
+    public static IEndpointRouteBuilder MapUsageMe(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/usage/me", GetAsync).WithTags("Usage");
+        return app;
+    }
+
+    private static async Task<IResult> GetAsync(HttpRequest request, IQuerySession session, CancellationToken ct)
+    {
+        var key = request.Headers["x-api-key"].ToString() is { Length: > 0 } k ? k
+            : request.Headers.Authorization.ToString() is { } a && a.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? a[7..].Trim() : "";
+        if (key.Length == 0)
+        {
+            return Unauthorized();
+        }
+
+        var hash = ApiKeys.Hash(key);
+        var ledger = await session.Query<KeyLedger>().FirstOrDefaultAsync(x => x.KeyHash == hash, ct);
+        return ledger is null
+            ? Unauthorized()
+            : Results.Ok(new UsageMeResponse(ledger.Id, ledger.Name, ledger.BudgetUsd, ledger.SpentUsd, ledger.RemainingUsd,
+                ledger.Requests, ledger.InputTokens, ledger.OutputTokens, ledger.Disabled));
+    }
+
+    private static IResult Unauthorized() => Results.Json(
+        new AdminError("error", new AdminErrorDetail("authentication_error", "invalid x-api-key")), statusCode: 401);
+}

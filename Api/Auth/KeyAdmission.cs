@@ -1,0 +1,64 @@
+using Marten;
+using OrProject.Contracts.Anthropic;
+using OrProject.Projections.Keys;
+
+namespace OrProject.Api.Auth;
+
+/// <summary>The outcome of admission: the key's ledger, or the refusal to send in the protocol's envelope.</summary>
+internal sealed record Admission(KeyLedger? Key, int Status, string ErrorType, string Message)
+{
+    public static Admission Admit(KeyLedger key) => new(key, 200, "", "");
+
+    public bool Admitted => Key is not null;
+}
+
+/// <summary>
+/// Edge admission: the key from <c>x-api-key</c> or <c>Authorization: Bearer</c>, looked up by its SHA-256 hash in the
+/// inline <see cref="KeyLedger"/> projection. Unknown → 401, disabled → 403, budget spent → 429. Refused requests
+/// never reach a worker.
+/// </summary>
+internal sealed class KeyAdmission(IQuerySession session)
+{
+    public static string? ReadKey(HttpRequest request)
+    {
+        if (request.Headers["x-api-key"].ToString() is { Length: > 0 } key)
+        {
+            return key.Trim();
+        }
+
+        var authorization = request.Headers.Authorization.ToString();
+        return authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization[7..].Trim() : null;
+    }
+
+    public async Task<Admission> AdmitAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var key = await FindAsync(request, cancellationToken);
+        if (key is null)
+        {
+            return new Admission(null, 401, AnthropicErrors.Authentication, "invalid x-api-key");
+        }
+
+        if (key.Disabled)
+        {
+            return new Admission(null, 403, AnthropicErrors.Permission, "This API key is disabled.");
+        }
+
+        return key.BudgetSpent
+            ? new Admission(null, 429, AnthropicErrors.RateLimit,
+                $"This API key's budget is exceeded: {key.SpentUsd} of {key.BudgetUsd} USD spent.")
+            : Admission.Admit(key);
+    }
+
+    /// <summary>The key's ledger whatever its state (the usage page shows disabled and spent keys too).</summary>
+    public async Task<KeyLedger?> FindAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var key = ReadKey(request);
+        if (string.IsNullOrEmpty(key))
+        {
+            return null;
+        }
+
+        var hash = ApiKeys.Hash(key);
+        return await session.Query<KeyLedger>().FirstOrDefaultAsync(x => x.KeyHash == hash, cancellationToken);
+    }
+}

@@ -1,0 +1,106 @@
+using MassTransit;
+using Microsoft.Extensions.Options;
+using OrProject.Contracts.Anthropic;
+using OrProject.Contracts.Messaging;
+using OrProject.Projections.Hosting;
+
+namespace OrProject.Api.Dispatch;
+
+/// <summary>
+/// Runs one request through the workers: sends the dispatch, waits for a worker to take it (queue timeout → 529),
+/// then moves the worker's replies to the responder in order until the generation completes or fails. A client
+/// that disconnects cancels the generation on whichever worker holds it.
+/// </summary>
+internal sealed class GenerationPump(
+    ISendEndpointProvider sendEndpoints,
+    IPublishEndpoint publish,
+    ReplyRouter router,
+    RabbitMqOptions rabbit,
+    IOptions<EdgeOptions> options,
+    TimeProvider clock,
+    ILogger<GenerationPump> logger)
+{
+    public async Task RunAsync(HttpContext context, DispatchGeneration request, IGenerationResponder responder)
+    {
+        var aborted = context.RequestAborted;
+        var edge = options.Value;
+        using var replies = router.Open(request.RequestId);
+        try
+        {
+            var endpoint = await sendEndpoints.GetSendEndpoint(BusConfiguration.DispatchAddress(rabbit));
+            await endpoint.Send(request, send => send.TimeToLive = edge.QueueTimeout, aborted);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            EdgeLog.DispatchFailed(logger, ex, request.RequestId);
+            await responder.WriteErrorAsync(context, 529, AnthropicErrors.Overloaded, "The gateway could not queue the request.", null, null);
+            return;
+        }
+
+        var started = false;
+        try
+        {
+            var first = await replies.ReadAsync(edge.QueueTimeout, aborted);
+            if (first is null)
+            {
+                await responder.WriteErrorAsync(context, 529, AnthropicErrors.Overloaded,
+                    "No worker took the request in time; the gateway is overloaded.", null, null);
+                return;
+            }
+
+            for (var reply = first; ; reply = await replies.ReadAsync(edge.IdleTimeout, aborted))
+            {
+                switch (reply)
+                {
+                    case null:
+                        await FailAsync(context, responder, started, 529, AnthropicErrors.Overloaded, "The generation stalled.", null);
+                        await CancelAsync(request.RequestId);
+                        return;
+                    case GenerationStarted:
+                        break;
+                    case GenerationChunk chunk:
+                        started = true;
+                        await responder.WriteEventsAsync(context, chunk.Events);
+                        break;
+                    case GenerationCompleted completed:
+                        await responder.CompleteAsync(context, completed);
+                        return;
+                    case GenerationFailed failed:
+                        await FailAsync(context, responder, started, failed.Status, failed.ErrorType, failed.Message,
+                            failed.UpstreamBody, failed.RetryAfterSeconds);
+                        return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        {
+            await CancelAsync(request.RequestId);
+        }
+        catch (IOException) when (aborted.IsCancellationRequested)
+        {
+            await CancelAsync(request.RequestId);
+        }
+    }
+
+    private static Task FailAsync(HttpContext context, IGenerationResponder responder, bool started, int status, string type,
+        string message, string? upstreamBody, int? retryAfter = null) =>
+        started
+            ? responder.FailAfterStartAsync(context, status, type, message, upstreamBody)
+            : responder.WriteErrorAsync(context, status, type, message, upstreamBody, retryAfter);
+
+    private async Task CancelAsync(string requestId)
+    {
+        EdgeLog.ClientGone(logger, requestId);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await publish.Publish(new CancelGeneration(requestId), timeout.Token);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            EdgeLog.CancelFailed(logger, ex, requestId);
+        }
+    }
+
+    public DateTimeOffset Deadline() => clock.GetUtcNow() + options.Value.QueueTimeout;
+}

@@ -1,0 +1,22 @@
+using OrProject.Contracts.Messaging;
+
+namespace OrProject.Api.Dispatch;
+
+/// <summary>
+/// Writes a generation to the client in one protocol's wire format. The pump decides what happens when; the
+/// responder only knows bytes: Anthropic SSE verbatim, OpenAI chunks, Responses events, or one JSON body.
+/// </summary>
+internal interface IGenerationResponder
+{
+    /// <summary>An error before anything was written; <paramref name="upstreamBody"/> is relayed unmodified when present.</summary>
+    Task WriteErrorAsync(HttpContext context, int status, string type, string message, string? upstreamBody, int? retryAfterSeconds);
+
+    /// <summary>Canonical events; the responder starts the response on the first call.</summary>
+    Task WriteEventsAsync(HttpContext context, IReadOnlyList<SseEvent> events);
+
+    /// <summary>The generation ended normally.</summary>
+    Task CompleteAsync(HttpContext context, GenerationCompleted completed);
+
+    /// <summary>The generation failed after events were written: end the stream with the protocol's error form.</summary>
+    Task FailAfterStartAsync(HttpContext context, int status, string type, string message, string? upstreamError);
+}

@@ -1,0 +1,46 @@
+using OrProject.Admin;
+using OrProject.Api.Auth;
+using OrProject.Api.Dispatch;
+using OrProject.Api.Messages;
+using OrProject.Api.Routing;
+using OrProject.Projections.Hosting;
+using Serilog;
+
+namespace OrProject.Api;
+
+public static class EdgeComposition
+{
+    /// <summary>The edge: admission, dispatch to workers over the bus, the reply endpoint, the admin API.</summary>
+    public static WebApplicationBuilder AddOrProjectEdge(this WebApplicationBuilder builder)
+    {
+        builder.AddOrProjectLogging("api");
+        var services = builder.Services;
+        services.AddOptions<EdgeOptions>().BindConfiguration(EdgeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOrProjectStore(builder.Configuration);
+        services.AddOrProjectAdmin();
+        services.AddOrProjectHealth();
+        services.AddHealthChecks().AddCheck<ReplyEndpointHealthCheck>("reply-endpoint", tags: [Health.ReadyTag]);
+        services.AddOrProjectBus(builder.Configuration, x => x.AddConsumer<ReplyConsumer>().ExcludeFromConfigureEndpoints());
+        services.AddSingleton<ReplyRouter>();
+        services.AddHostedService<ReplyEndpoint>();
+        services.AddSingleton<GenerationPump>();
+        services.AddScoped<KeyAdmission>();
+        services.AddExceptionHandler<EdgeExceptionHandler>();
+        services.AddProblemDetails();
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 64L * 1024 * 1024);
+        return builder;
+    }
+
+    public static WebApplication MapOrProjectEdge(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseEdgeRequests();
+        app.UseRouting(); // after the /v1/v1 rewrite, so the folded path is the one routed
+        app.UseSerilogRequestLogging();
+        app.MapOrProjectHealth();
+        app.MapMessages();
+        app.MapAdmin();
+        app.MapMiscellany();
+        return app;
+    }
+}

@@ -1,0 +1,16 @@
+namespace OrProject.Api;
+
+internal static partial class EdgeLog
+{
+    [LoggerMessage(1, LogLevel.Error, "Dispatch of {RequestId} failed")]
+    public static partial void DispatchFailed(ILogger logger, Exception exception, string requestId);
+
+    [LoggerMessage(2, LogLevel.Information, "Client of {RequestId} went away; cancelling the generation")]
+    public static partial void ClientGone(ILogger logger, string requestId);
+
+    [LoggerMessage(3, LogLevel.Warning, "Cancelling {RequestId} failed")]
+    public static partial void CancelFailed(ILogger logger, Exception exception, string requestId);
+
+    [LoggerMessage(4, LogLevel.Error, "Unhandled error on {Path}")]
+    public static partial void Unhandled(ILogger logger, Exception exception, string path);
+}

@@ -1,0 +1,97 @@
+using System.Text;
+using System.Text.Json;
+using OrProject.Api.Dispatch;
+using OrProject.Api.Streaming;
+using OrProject.Contracts.Anthropic;
+using OrProject.Contracts.Messaging;
+using OrProject.Contracts.Streaming;
+
+namespace OrProject.Api.Messages;
+
+/// <summary>
+/// Anthropic's wire format: canonical events go out verbatim as SSE, or are folded into one message for a
+/// non-streaming request. Errors keep Anthropic's envelope; an upstream's own error body is relayed unmodified.
+/// </summary>
+internal sealed class AnthropicResponder(bool stream) : IGenerationResponder
+{
+    private readonly MessageAccumulator? _message = stream ? null : new MessageAccumulator();
+    private bool _started;
+
+    public Task WriteErrorAsync(HttpContext context, int status, string type, string message, string? upstreamBody, int? retryAfterSeconds)
+    {
+        if (retryAfterSeconds is > 0)
+        {
+            context.Response.Headers.RetryAfter = retryAfterSeconds.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return upstreamBody is not null && IsJson(upstreamBody)
+            ? WriteJsonAsync(context, status, upstreamBody)
+            : AnthropicError.WriteAsync(context, status, type, message);
+    }
+
+    public async Task WriteEventsAsync(HttpContext context, IReadOnlyList<SseEvent> events)
+    {
+        if (_message is not null)
+        {
+            foreach (var item in events)
+            {
+                _message.Add(item);
+            }
+
+            return;
+        }
+
+        if (!_started)
+        {
+            _started = true;
+            SseResponse.Start(context);
+        }
+
+        await SseResponse.WriteAsync(context, SseFormat.Encode(events));
+    }
+
+    public Task CompleteAsync(HttpContext context, GenerationCompleted completed)
+    {
+        if (_message is null)
+        {
+            return Task.CompletedTask;
+        }
+
+        return _message.Started
+            ? WriteJsonAsync(context, StatusCodes.Status200OK, _message.ToMessage().ToJsonString(Json.Relaxed))
+            : AnthropicError.WriteAsync(context, 502, AnthropicErrors.Api, "The upstream answered without a message.");
+    }
+
+    public Task FailAfterStartAsync(HttpContext context, int status, string type, string message, string? upstreamError)
+    {
+        if (_message is not null)
+        {
+            // Nothing was written yet for a non-streaming request: answer with a plain error.
+            return WriteErrorAsync(context, status, type, message, upstreamError, null);
+        }
+
+        // The real API sends no message_stop after an error event; the SDK raises on it.
+        var data = upstreamError is not null && IsJson(upstreamError) ? upstreamError : AnthropicErrors.Envelope(type, message, null);
+        return SseResponse.WriteAsync(context, SseFormat.Encode([new SseEvent("error", data)]));
+    }
+
+    private static async Task WriteJsonAsync(HttpContext context, int status, string json)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(json, Encoding.UTF8, context.RequestAborted);
+    }
+
+    private static bool IsJson(string text)
+    {
+        try
+        {
+            using var _ = JsonDocument.Parse(text);
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+}

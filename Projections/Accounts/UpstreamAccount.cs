@@ -1,0 +1,97 @@
+using OrProject.Contracts.Events;
+
+namespace OrProject.Projections.Accounts;
+
+/// <summary>An upstream account's current state, projected inline from its stream (id = account id).</summary>
+public class UpstreamAccount
+{
+    public string Id { get; set; } = "";
+
+    public string Name { get; set; } = "";
+
+    /// <summary><c>anthropic</c>, <c>openai</c> or <c>simulator</c>.</summary>
+    public string Kind { get; set; } = "";
+
+    public string BaseUrl { get; set; } = "";
+
+    public string ProtectedApiKey { get; set; } = "";
+
+    public int Weight { get; set; } = 1;
+
+    public List<string> Models { get; set; } = [];
+
+    public bool Disabled { get; set; }
+
+    public string? DisabledReason { get; set; }
+
+    public DateTimeOffset? CooldownUntil { get; set; }
+
+    public long Rotations { get; set; }
+
+    public string? LastError { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public long Version { get; set; }
+
+    public string StatusAt(DateTimeOffset now) =>
+        Disabled ? AccountStatus.Disabled : CooldownUntil > now ? AccountStatus.Cooling : AccountStatus.Active;
+
+    public bool Serves(string model) => Models.Count == 0 || Models.Contains(model, StringComparer.OrdinalIgnoreCase);
+
+    public static UpstreamAccount Create(AccountAdded e) => new()
+    {
+        Id = e.AccountId,
+        Name = e.Name,
+        Kind = e.Kind,
+        BaseUrl = e.BaseUrl,
+        ProtectedApiKey = e.ProtectedApiKey,
+        Weight = e.Weight,
+        Models = [.. e.Models],
+        CreatedAt = e.At,
+    };
+
+    public void Apply(AccountRotated e)
+    {
+        Rotations++;
+        LastError = e.Reason;
+    }
+
+    public void Apply(AccountCooledDown e)
+    {
+        CooldownUntil = e.Until;
+        LastError = e.Reason;
+    }
+
+    public void Apply(AccountRestored e) => CooldownUntil = null;
+
+    public void Apply(AccountDisabled e)
+    {
+        Disabled = true;
+        DisabledReason = e.Reason;
+        LastError = e.Reason;
+    }
+
+    public void Apply(AccountEnabled e)
+    {
+        Disabled = false;
+        DisabledReason = null;
+        CooldownUntil = null;
+    }
+}
+
+public static class AccountStatus
+{
+    public const string Active = "active";
+    public const string Cooling = "cooling";
+    public const string Disabled = "disabled";
+}
+
+public static class AccountKinds
+{
+    public const string Anthropic = "anthropic";
+    public const string OpenAi = "openai";
+    public const string Simulator = "simulator";
+
+    public static bool IsKnown(string kind) => kind is Anthropic or OpenAi or Simulator;
+}

@@ -1,0 +1,80 @@
+using JasperFx;
+using JasperFx.Events;
+using JasperFx.Events.Daemon;
+using JasperFx.Events.Projections;
+using Marten;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using OrProject.Projections.Accounts;
+using OrProject.Projections.Keys;
+using OrProject.Projections.Settings;
+
+namespace OrProject.Projections.Hosting;
+
+public sealed class StoreOptions
+{
+    public const string Section = "Marten";
+
+    /// <summary>PostgreSQL schema for every table of the gateway; tests use one per fixture.</summary>
+    public string Schema { get; set; } = "orp";
+
+    /// <summary>Whether this host runs the async projection daemon (HotCold: one node runs each projection).</summary>
+    public bool RunDaemon { get; set; } = true;
+}
+
+public static class StoreConfiguration
+{
+    /// <summary>Marten, the event store and the read models, shared by every host.</summary>
+    public static IServiceCollection AddOrProjectStore(this IServiceCollection services, IConfiguration configuration)
+    {
+        var connectionString = configuration.GetConnectionString("Marten")
+            ?? throw new InvalidOperationException("ConnectionStrings:Marten is not set (the PostgreSQL connection string).");
+        var options = configuration.GetSection(StoreOptions.Section).Get<StoreOptions>() ?? new StoreOptions();
+        services.AddSingleton(Options.Create(options));
+
+        services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        var marten = services.AddMarten(opts =>
+            {
+                opts.DatabaseSchemaName = options.Schema;
+                opts.Events.StreamIdentity = StreamIdentity.AsString;
+                opts.Events.UseListenNotifyForEventAppends = true;
+                opts.Projections.Errors.SkipApplyErrors = false;
+                opts.Projections.Errors.SkipSerializationErrors = false;
+                opts.Projections.Errors.SkipUnknownEvents = false;
+                opts.ConfigureKeys();
+                opts.ConfigureAccounts();
+                opts.Projections.Snapshot<GatewaySettings>(SnapshotLifecycle.Inline);
+            })
+            .UseNpgsqlDataSource()
+            .UseLightweightSessions()
+            .ApplyAllDatabaseChangesOnStartup();
+        if (options.RunDaemon)
+        {
+            marten.AddAsyncDaemon(DaemonMode.HotCold);
+        }
+
+        services.AddDataProtection().SetApplicationName("OrProject");
+        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp => new ConfigureOptions<KeyManagementOptions>(o =>
+            o.XmlRepository = new PostgresXmlRepository(sp.GetRequiredService<NpgsqlDataSource>(), options.Schema)));
+        services.AddSingleton<SecretProtector>();
+        services.AddSingleton<SettingsReader>();
+        services.AddSingleton(TimeProvider.System);
+        return services;
+    }
+
+    private static void ConfigureKeys(this Marten.StoreOptions opts)
+    {
+        opts.Projections.Snapshot<KeyLedger>(SnapshotLifecycle.Inline);
+        opts.Schema.For<KeyLedger>().UniqueIndex(x => x.KeyHash);
+        opts.Schema.For<UsageReceipt>();
+    }
+
+    private static void ConfigureAccounts(this Marten.StoreOptions opts)
+    {
+        opts.Projections.Snapshot<UpstreamAccount>(SnapshotLifecycle.Inline);
+    }
+}

@@ -1,0 +1,72 @@
+using MassTransit;
+using Microsoft.Extensions.Options;
+using OrProject.Contracts.Anthropic;
+using OrProject.Contracts.Messaging;
+
+namespace OrProject.Worker.Generation;
+
+/// <summary>
+/// Runs one generation: tells the edge it started, streams the upstream's events back, then charges the usage.
+/// Never retried by the bus: a generation that already streamed tokens must not run twice.
+/// </summary>
+internal sealed class DispatchGenerationConsumer(
+    Generator generator,
+    InFlightGenerations running,
+    IOptions<WorkerOptions> options,
+    TimeProvider clock,
+    ILogger<DispatchGenerationConsumer> logger) : IConsumer<DispatchGeneration>
+{
+    public async Task Consume(ConsumeContext<DispatchGeneration> context)
+    {
+        var request = context.Message;
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["RequestId"] = request.RequestId, ["KeyId"] = request.KeyId });
+        var endpoint = await context.GetSendEndpoint(request.ReplyAddress);
+        var replies = new ReplySender(endpoint, request.RequestId, context.CancellationToken);
+
+        if (context.ReceiveContext.Redelivered)
+        {
+            // The worker that held this request died. The client may already have part of the answer, so the
+            // request is not run again into that stream: the edge gets a well-formed failure instead.
+            WorkerLog.Redelivered(logger, request.RequestId);
+            await replies.SendAsync(seq => new GenerationFailed(request.RequestId, seq, 500, AnthropicErrors.Api,
+                "The worker running this request stopped; the request was not retried to avoid duplicated output."));
+            return;
+        }
+
+        if (clock.GetUtcNow() > request.Deadline)
+        {
+            WorkerLog.Expired(logger, request.RequestId);
+            return; // the edge already answered 529: nobody is waiting
+        }
+
+        await replies.SendAsync(seq => new GenerationStarted(request.RequestId, seq, options.Value.Id));
+        using var cancellation = running.Register(request.RequestId, context.CancellationToken);
+        try
+        {
+            await generator.RunAsync(request, replies, cancellation.Token);
+        }
+        finally
+        {
+            running.Unregister(request.RequestId);
+        }
+    }
+}
+
+internal sealed class DispatchGenerationConsumerDefinition : ConsumerDefinition<DispatchGenerationConsumer>
+{
+    public DispatchGenerationConsumerDefinition(IOptions<WorkerOptions> options, Projections.Hosting.RabbitMqOptions rabbit)
+    {
+        EndpointName = rabbit.QueuePrefix + Projections.Hosting.BusConfiguration.DispatchQueue;
+        ConcurrentMessageLimit = options.Value.Concurrency;
+    }
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<DispatchGenerationConsumer> consumerConfigurator, IRegistrationContext context)
+    {
+        // Prefetch no more than we run, so queued work stays available to other workers.
+        if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)
+        {
+            rabbit.PrefetchCount = ConcurrentMessageLimit ?? 16;
+        }
+    }
+}

@@ -1,0 +1,67 @@
+using System.Threading.Channels;
+using MassTransit;
+using OrProject.Contracts.Messaging;
+
+namespace OrProject.Worker.Generation;
+
+/// <summary>
+/// Sends one request's replies to the edge in <c>Seq</c> order, batching adaptively: the first event leaves at
+/// once; while a send is in flight, later events accumulate and leave together in the next chunk.
+/// </summary>
+internal sealed class ReplySender
+{
+    private const int MaxEventsPerChunk = 512;
+    private readonly ISendEndpoint _endpoint;
+    private readonly string _requestId;
+    private readonly CancellationToken _cancellationToken;
+    private readonly Channel<SseEvent> _events = Channel.CreateUnbounded<SseEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private readonly Task _pump;
+    private int _seq;
+
+    public ReplySender(ISendEndpoint endpoint, string requestId, CancellationToken cancellationToken)
+    {
+        _endpoint = endpoint;
+        _requestId = requestId;
+        _cancellationToken = cancellationToken;
+        _pump = Task.Run(PumpAsync, CancellationToken.None);
+    }
+
+    /// <summary>Events sent so far (or queued to be), so the caller knows whether the client saw a first byte.</summary>
+    public int EventCount { get; private set; }
+
+    public void Enqueue(SseEvent item)
+    {
+        EventCount++;
+        _events.Writer.TryWrite(item);
+    }
+
+    /// <summary>Sends the queued events, then the final message built from the next sequence number.</summary>
+    public async Task FinishAsync<T>(Func<int, T> final)
+        where T : class, IGenerationReply
+    {
+        _events.Writer.TryComplete();
+        await _pump;
+        await _endpoint.Send(final(NextSeq()), _cancellationToken);
+    }
+
+    /// <summary>Sends a reply before any event (<see cref="GenerationStarted"/> or an early failure).</summary>
+    public Task SendAsync<T>(Func<int, T> reply)
+        where T : class, IGenerationReply => _endpoint.Send(reply(NextSeq()), _cancellationToken);
+
+    private int NextSeq() => Interlocked.Increment(ref _seq) - 1;
+
+    private async Task PumpAsync()
+    {
+        var batch = new List<SseEvent>();
+        while (await _events.Reader.WaitToReadAsync(CancellationToken.None))
+        {
+            while (batch.Count < MaxEventsPerChunk && _events.Reader.TryRead(out var item))
+            {
+                batch.Add(item);
+            }
+
+            await _endpoint.Send(new GenerationChunk(_requestId, NextSeq(), batch.ToArray()), _cancellationToken);
+            batch.Clear();
+        }
+    }
+}

@@ -1,0 +1,19 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace OrProject.Worker.Generation;
+
+public sealed class WorkerOptions
+{
+    public const string Section = "Worker";
+
+    /// <summary>Name in logs and in <c>GenerationStarted</c>; <c>ORP_WORKER_ID</c> sets it.</summary>
+    public string Id { get; set; } = Environment.MachineName + "-" + Environment.ProcessId;
+
+    /// <summary>Generations this process runs at once; the rest wait in the queue for any worker.</summary>
+    [Range(1, 4096)]
+    public int Concurrency { get; set; } = 64;
+
+    /// <summary>Longest silence from the upstream (between events) before the call is abandoned.</summary>
+    [Range(1, 3600)]
+    public int UpstreamIdleTimeoutSeconds { get; set; } = 120;
+}

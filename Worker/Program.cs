@@ -1,0 +1,25 @@
+using OrProject.Projections.Hosting;
+using OrProject.Worker;
+using Serilog;
+
+Logging.CreateBootstrapLogger();
+try
+{
+    var builder = WebApplication.CreateSlimBuilder(args);
+    builder.Configuration.AddOrpEnvironment();
+    builder.WebHost.UseUrls(OrpEnvironment.ListenUrl(builder.Configuration, "ORP_WORKER_PORT", "0"));
+    builder.AddOrProjectWorker();
+
+    var app = builder.Build();
+    app.MapOrProjectHealth();
+    await app.RunAsync();
+}
+catch (Exception ex) when (ex is not HostAbortedException)
+{
+    Log.Fatal(ex, "The worker stopped unexpectedly");
+    throw;
+}
+finally
+{
+    await Log.CloseAndFlushAsync();
+}

@@ -1,0 +1,147 @@
+using System.Net.Http.Headers;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using System.Text;
+using OrProject.Contracts.Messaging;
+
+namespace OrProject.Worker.Upstreams;
+
+/// <summary>
+/// Anthropic's Messages API, or anything that speaks it. The canonical request is already an Anthropic body with
+/// <c>stream: true</c>, so it goes out as it came in; events come back verbatim (thinking signatures stay byte-exact).
+/// </summary>
+internal sealed class AnthropicUpstream(IHttpClientFactory httpClientFactory) : IUpstreamAdapter
+{
+    public const string HttpClientName = "upstream";
+    private const string DefaultVersion = "2023-06-01";
+
+    public string Kind => "anthropic";
+
+    public async Task<UpstreamResponse> SendAsync(UpstreamTarget target, DispatchGeneration request, CancellationToken cancellationToken)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Post, MessagesUri(target.BaseUrl))
+        {
+            Content = new StringContent(request.Request, Encoding.UTF8, "application/json"),
+        };
+        message.Headers.TryAddWithoutValidation("x-api-key", target.ApiKey);
+        message.Headers.TryAddWithoutValidation("anthropic-version",
+            request.Headers.TryGetValue("anthropic-version", out var version) ? version : DefaultVersion);
+        if (request.Headers.TryGetValue("anthropic-beta", out var beta))
+        {
+            message.Headers.TryAddWithoutValidation("anthropic-beta", beta);
+        }
+
+        message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+
+        var client = httpClientFactory.CreateClient(HttpClientName);
+        HttpResponseMessage response;
+        try
+        {
+            response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        }
+        catch (HttpRequestException ex)
+        {
+            return UpstreamResponse.Failed(new UpstreamFailure(UpstreamError.ConnectFailed, 529, $"Upstream unreachable: {ex.Message}"));
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return UpstreamResponse.Failed(new UpstreamFailure(UpstreamError.TimedOut, 529, "Upstream timed out before answering."));
+        }
+
+        if (!response.IsSuccessStatusCode)
+        {
+            using (response)
+            {
+                return UpstreamResponse.Failed(await UpstreamFailures.FromResponseAsync(response, cancellationToken));
+            }
+        }
+
+        return UpstreamResponse.Streaming(ReadEventsAsync(response, cancellationToken), response);
+    }
+
+    /// <summary>Accepts a base URL with or without the trailing <c>/v1</c>, as operators paste either.</summary>
+    internal static Uri MessagesUri(string baseUrl)
+    {
+        var trimmed = baseUrl.TrimEnd('/');
+        return new Uri(trimmed.EndsWith("/v1", StringComparison.Ordinal) ? trimmed + "/messages" : trimmed + "/v1/messages");
+    }
+
+    private static async IAsyncEnumerable<SseEvent> ReadEventsAsync(HttpResponseMessage response,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+        await foreach (var item in SseParser.Create(stream).EnumerateAsync(cancellationToken))
+        {
+            yield return new SseEvent(item.EventType, item.Data);
+        }
+    }
+}
+
+internal static class UpstreamFailures
+{
+    private const int MaxErrorBody = 64 * 1024;
+
+    /// <summary>Classifies an error answer and keeps its body unmodified: clients match on the upstream's wording.</summary>
+    public static async Task<UpstreamFailure> FromResponseAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var body = await ReadLimitedAsync(response, cancellationToken);
+        var status = (int)response.StatusCode;
+        var retryAfter = RetryAfter(response);
+        var error = status switch
+        {
+            429 => UpstreamError.RateLimited,
+            529 or 503 => UpstreamError.Overloaded,
+            401 or 403 => UpstreamError.Unauthorized,
+            408 or 504 => UpstreamError.TimedOut,
+            >= 500 => UpstreamError.ServerError,
+            _ => UpstreamError.Rejected,
+        };
+        return new UpstreamFailure(error, status, $"Upstream answered {status} {response.ReasonPhrase}", body, retryAfter);
+    }
+
+    private static TimeSpan? RetryAfter(HttpResponseMessage response)
+    {
+        if (response.Headers.RetryAfter is { } header)
+        {
+            if (header.Delta is { } delta)
+            {
+                return delta;
+            }
+
+            if (header.Date is { } date)
+            {
+                return date - DateTimeOffset.UtcNow;
+            }
+        }
+
+        return response.Headers.TryGetValues("retry-after-ms", out var values) &&
+               double.TryParse(values.FirstOrDefault(), System.Globalization.CultureInfo.InvariantCulture, out var ms)
+            ? TimeSpan.FromMilliseconds(ms)
+            : null;
+    }
+
+    private static async Task<string?> ReadLimitedAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+            var buffer = new byte[MaxErrorBody];
+            var total = 0;
+            int read;
+            while (total < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(total), cancellationToken)) > 0)
+            {
+                total += read;
+            }
+
+            return total == 0 ? null : Encoding.UTF8.GetString(buffer, 0, total);
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+}

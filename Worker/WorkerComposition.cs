@@ -1,0 +1,63 @@
+using MassTransit;
+using OrProject.Contracts.Messaging;
+using OrProject.Projections.Hosting;
+using OrProject.Worker.Accounts;
+using OrProject.Worker.Generation;
+using OrProject.Worker.Upstreams;
+using OrProject.Worker.Usage;
+
+namespace OrProject.Worker;
+
+public static class WorkerComposition
+{
+    /// <summary>Everything a worker process runs: dispatch consumer, upstream adapters, account pool, usage ledger.</summary>
+    public static WebApplicationBuilder AddOrProjectWorker(this WebApplicationBuilder builder)
+    {
+        builder.AddOrProjectLogging("worker");
+        var services = builder.Services;
+        services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SimulatorOptions>().BindConfiguration(SimulatorOptions.Section);
+        services.AddOrProjectStore(builder.Configuration);
+        services.AddOrProjectHealth();
+        services.AddOrProjectBus(builder.Configuration, x =>
+        {
+            x.AddConsumer<DispatchGenerationConsumer, DispatchGenerationConsumerDefinition>();
+            x.AddConsumer<CancelGenerationConsumer>().ExcludeFromConfigureEndpoints();
+        });
+        services.AddHostedService<CancellationEndpoint>();
+
+        services.AddHttpClient(AnthropicUpstream.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                // Streaming proxy hygiene (YARP): no proxy, redirects, decompression or cookies; bounded connect.
+                UseProxy = false,
+                AllowAutoRedirect = false,
+                AutomaticDecompression = System.Net.DecompressionMethods.None,
+                UseCookies = false,
+                ConnectTimeout = TimeSpan.FromSeconds(15),
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            });
+        services.AddSingleton<IUpstreamAdapter, AnthropicUpstream>();
+        services.AddSingleton<IUpstreamAdapter, SimulatorUpstream>();
+        services.AddSingleton<AccountPool>();
+        services.AddSingleton<InFlightGenerations>();
+        services.AddSingleton<UsageLedgerWriter>();
+        services.AddSingleton<UsageCharger>();
+        services.AddSingleton<Generator>();
+        return builder;
+    }
+}
+
+/// <summary>
+/// Cancellations are published to every worker: each listens on its own temporary queue (deleted when it stops),
+/// so the one running the request hears it wherever it is.
+/// </summary>
+internal sealed class CancellationEndpoint(IReceiveEndpointConnector connector) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var handle = connector.ConnectReceiveEndpoint(new TemporaryEndpointDefinition("worker-cancel"),
+            KebabCaseEndpointNameFormatter.Instance, (context, cfg) => cfg.ConfigureConsumer<CancelGenerationConsumer>(context));
+        await handle.Ready.WaitAsync(stoppingToken);
+    }
+}

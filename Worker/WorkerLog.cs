@@ -1,0 +1,18 @@
+using OrProject.Worker.Upstreams;
+
+namespace OrProject.Worker;
+
+internal static partial class WorkerLog
+{
+    [LoggerMessage(1, LogLevel.Warning, "Dispatch {RequestId} was redelivered after a worker stopped; failing it instead of running it again")]
+    public static partial void Redelivered(ILogger logger, string requestId);
+
+    [LoggerMessage(2, LogLevel.Information, "Dispatch {RequestId} expired in the queue; the edge already answered")]
+    public static partial void Expired(ILogger logger, string requestId);
+
+    [LoggerMessage(3, LogLevel.Warning, "Upstream account {AccountId} failed with {Status} ({Error})")]
+    public static partial void UpstreamFailed(ILogger logger, string accountId, int status, UpstreamError error);
+
+    [LoggerMessage(4, LogLevel.Warning, "No price for model {Model}: the request is recorded at zero cost")]
+    public static partial void Unpriced(ILogger logger, string model);
+}

@@ -1,0 +1,6 @@
+using OrProject.Testing;
+
+namespace OrProject.EndToEnd.Tests;
+
+[CollectionDefinition(nameof(GatewayCollection))]
+public sealed class GatewayCollection : ICollectionFixture<GatewayFixture>;

@@ -1,0 +1,79 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+
+namespace OrProject.Testing;
+
+/// <summary>Scripts for the fake upstream in Anthropic's wire format: event streams and error answers.</summary>
+public static class FakeAnthropic
+{
+    public const string Model = "claude-sonnet-4-5-20250929";
+
+    /// <summary>Writes named SSE events, flushing each, optionally pausing between them.</summary>
+    public static async Task WriteEventsAsync(HttpContext context, IEnumerable<(string Event, object Data)> events, int delayMs = 0)
+    {
+        context.Response.ContentType = "text/event-stream; charset=utf-8";
+        foreach (var (name, data) in events)
+        {
+            var json = data as string ?? JsonSerializer.Serialize(data);
+            await context.Response.WriteAsync($"event: {name}\ndata: {json}\n\n", Encoding.UTF8, context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+            if (delayMs > 0)
+            {
+                await Task.Delay(delayMs, context.RequestAborted);
+            }
+        }
+    }
+
+    public static Task WriteTextAsync(HttpContext context, IReadOnlyList<string> parts, long inputTokens = 25, long? outputTokens = null,
+        long cacheCreation = 0, long cacheRead = 0, int delayMs = 0) =>
+        WriteEventsAsync(context, TextStream(parts, inputTokens, outputTokens ?? parts.Count, cacheCreation, cacheRead), delayMs);
+
+    public static IEnumerable<(string, object)> TextStream(IReadOnlyList<string> parts, long inputTokens, long outputTokens,
+        long cacheCreation = 0, long cacheRead = 0)
+    {
+        yield return Start(inputTokens, cacheCreation, cacheRead);
+        yield return ("content_block_start", new { type = "content_block_start", index = 0, content_block = new { type = "text", text = "" } });
+        yield return ("ping", new { type = "ping" });
+        foreach (var part in parts)
+        {
+            yield return ("content_block_delta", new { type = "content_block_delta", index = 0, delta = new { type = "text_delta", text = part } });
+        }
+
+        yield return ("content_block_stop", new { type = "content_block_stop", index = 0 });
+        foreach (var end in End("end_turn", outputTokens))
+        {
+            yield return end;
+        }
+    }
+
+    public static (string, object) Start(long inputTokens, long cacheCreation = 0, long cacheRead = 0) =>
+        ("message_start", new
+        {
+            type = "message_start",
+            message = new
+            {
+                id = "msg_" + Guid.NewGuid().ToString("N"), type = "message", role = "assistant", model = Model,
+                content = Array.Empty<object>(), stop_reason = (string?)null, stop_sequence = (string?)null,
+                usage = new { input_tokens = inputTokens, output_tokens = 1, cache_creation_input_tokens = cacheCreation, cache_read_input_tokens = cacheRead },
+            },
+        });
+
+    public static IEnumerable<(string, object)> End(string stopReason, long outputTokens)
+    {
+        yield return ("message_delta", new { type = "message_delta", delta = new { stop_reason = stopReason, stop_sequence = (string?)null }, usage = new { output_tokens = outputTokens } });
+        yield return ("message_stop", new { type = "message_stop" });
+    }
+
+    public static async Task WriteErrorAsync(HttpContext context, int status, string type, string message, int? retryAfterSeconds = null)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        if (retryAfterSeconds is { } seconds)
+        {
+            context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        await context.Response.WriteAsync(JsonSerializer.Serialize(new { type = "error", error = new { type, message } }), context.RequestAborted);
+    }
+}

@@ -1,0 +1,161 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Marten;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using OrProject.Api;
+using OrProject.Worker;
+using Xunit;
+
+namespace OrProject.Testing;
+
+/// <summary>
+/// The whole system in one test process, with real parts: the Api and a Worker on real Kestrel, talking over real
+/// RabbitMQ (queue names prefixed per fixture) and real PostgreSQL (a schema per fixture), and a fake upstream.
+/// </summary>
+public class GatewayFixture : IAsyncLifetime
+{
+    public const string AdminToken = "test-admin-token";
+
+    public string Schema { get; } = "t" + Guid.CreateVersion7().ToString("N")[^16..];
+
+    public FakeUpstream Upstream { get; } = new();
+
+    public WebApplication Api { get; private set; } = null!;
+
+    public WebApplication Worker { get; private set; } = null!;
+
+    public string BaseAddress { get; private set; } = "";
+
+    public HttpClient Http { get; private set; } = null!;
+
+    /// <summary>Settings a derived fixture changes (queue timeout, kind of upstream, …).</summary>
+    protected virtual IDictionary<string, string?> Overrides => new Dictionary<string, string?>();
+
+    /// <summary>Whether a worker runs at all (the no-worker fixture says no).</summary>
+    protected virtual bool StartWorker => true;
+
+    public async Task InitializeAsync()
+    {
+        await Upstream.StartAsync();
+        var (postgres, rabbit) = await TestInfrastructure.GetAsync();
+        var settings = Settings(postgres, rabbit);
+        Api = await StartAsync(WebApplication.CreateSlimBuilder(), settings, b => b.AddOrProjectEdge(), a => a.MapOrProjectEdge());
+        BaseAddress = Api.Urls.Single();
+        if (StartWorker)
+        {
+            Worker = await StartAsync(WebApplication.CreateSlimBuilder(), settings, b => b.AddOrProjectWorker(), w => w.MapGet("/", () => "worker"));
+        }
+
+        Http = new HttpClient { BaseAddress = new Uri(BaseAddress) };
+        await WaitReadyAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        Http.Dispose();
+        if (Worker is not null)
+        {
+            await Worker.DisposeAsync();
+        }
+
+        await Api.DisposeAsync();
+        await Upstream.DisposeAsync();
+        var (postgres, _) = await TestInfrastructure.GetAsync();
+        await using var connection = new NpgsqlConnection(postgres);
+        await connection.OpenAsync();
+        await using var drop = new NpgsqlCommand($"drop schema if exists \"{Schema}\" cascade", connection);
+        await drop.ExecuteNonQueryAsync();
+    }
+
+    public IDocumentStore Store => Api.Services.GetRequiredService<IDocumentStore>();
+
+    /// <summary>Issues a key through the admin API, as an operator would.</summary>
+    public async Task<IssuedKey> IssueKeyAsync(decimal budgetUsd = 10m, string name = "test")
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/admin/api/keys") { Content = JsonContent.Create(new { name, budgetUsd }) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+        using var response = await Http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        var json = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return new IssuedKey(json.GetProperty("id").GetString()!, json.GetProperty("key").GetString()!);
+    }
+
+    public async Task<JsonElement> AdminGetAsync(string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+        using var response = await Http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    private Dictionary<string, string?> Settings(string postgres, Uri rabbit)
+    {
+        var user = Uri.UnescapeDataString(rabbit.UserInfo.Split(':')[0]);
+        var password = rabbit.UserInfo.Contains(':') ? Uri.UnescapeDataString(rabbit.UserInfo.Split(':', 2)[1]) : "";
+        var vhost = rabbit.AbsolutePath.Trim('/') is { Length: > 0 } v ? Uri.UnescapeDataString(v) : "/";
+        var settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Marten"] = postgres,
+            ["Marten:Schema"] = Schema,
+            ["RabbitMq:Host"] = rabbit.Host,
+            ["RabbitMq:Port"] = rabbit.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["RabbitMq:Username"] = user,
+            ["RabbitMq:Password"] = password,
+            ["RabbitMq:VirtualHost"] = vhost,
+            ["RabbitMq:QueuePrefix"] = Schema + "-",
+            ["Admin:Token"] = AdminToken,
+            ["Upstream:Url"] = Upstream.BaseAddress,
+            ["Upstream:Key"] = "upstream-secret",
+            ["Upstream:Kind"] = "anthropic",
+            ["Edge:QueueTimeoutSeconds"] = "10",
+            ["Worker:Id"] = "test-worker",
+            ["Serilog:MinimumLevel:Default"] = "Warning",
+        };
+        foreach (var (key, value) in Overrides)
+        {
+            settings[key] = value;
+        }
+
+        return settings;
+    }
+
+    private static async Task<WebApplication> StartAsync(WebApplicationBuilder builder, Dictionary<string, string?> settings,
+        Action<WebApplicationBuilder> compose, Action<WebApplication> map)
+    {
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        compose(builder);
+        var app = builder.Build();
+        map(app);
+        await app.StartAsync();
+        return app;
+    }
+
+    private async Task WaitReadyAsync()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            using var response = await Http.GetAsync("/health/ready");
+            if (response.IsSuccessStatusCode)
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("The gateway did not become ready: " + await response.Content.ReadAsStringAsync());
+            }
+
+            await Task.Delay(100);
+        }
+    }
+}
+
+public sealed record IssuedKey(string Id, string Key);
