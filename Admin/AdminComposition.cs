@@ -6,6 +6,7 @@ using OrProject.Admin.Accounts;
 using OrProject.Admin.Events;
 using OrProject.Admin.Keys;
 using OrProject.Admin.Security;
+using OrProject.Admin.Settings;
 using OrProject.Admin.Usage;
 
 namespace OrProject.Admin;
@@ -24,7 +25,9 @@ public static class AdminComposition
     {
         var admin = app.MapGroup("/admin/api").AddEndpointFilter<AdminTokenFilter>();
         admin.MapKeys();
+        admin.MapKeyUsage();
         admin.MapEvents();
+        admin.MapSettings();
         app.MapUsageMe();
         return app;
     }

@@ -30,6 +30,6 @@ internal static class EventEndpoints
 
         var events = await query.OrderBy(e => e.Sequence).Take(take).ToListAsync(ct);
         return TypedResults.Ok(events.Select(e => new EventResponse(e.Sequence, e.StreamKey ?? e.StreamId.ToString(),
-            e.EventTypeName, e.Timestamp, JsonSerializer.SerializeToElement(e.Data, e.EventType))).ToArray());
+            e.EventTypeName, e.Timestamp, JsonSerializer.SerializeToElement(e.Data, e.EventType, JsonSerializerOptions.Web))).ToArray());
     }
 }

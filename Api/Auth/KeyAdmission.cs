@@ -45,7 +45,7 @@ internal sealed class KeyAdmission(IQuerySession session)
 
         return key.BudgetSpent
             ? new Admission(null, 429, AnthropicErrors.RateLimit,
-                $"This API key's budget is exceeded: {key.SpentUsd} of {key.BudgetUsd} USD spent.")
+                $"Budget exceeded for this API key: {key.SpentUsd} of {key.BudgetUsd} USD spent.")
             : Admission.Admit(key);
     }
 

@@ -12,6 +12,7 @@ using Npgsql;
 using OrProject.Projections.Accounts;
 using OrProject.Projections.Keys;
 using OrProject.Projections.Settings;
+using OrProject.Projections.Usage;
 
 namespace OrProject.Projections.Hosting;
 
@@ -48,6 +49,8 @@ public static class StoreConfiguration
                 opts.ConfigureKeys();
                 opts.ConfigureAccounts();
                 opts.Projections.Snapshot<GatewaySettings>(SnapshotLifecycle.Inline);
+                opts.Projections.Add<DailyUsageProjection>(ProjectionLifecycle.Async);
+                opts.Schema.For<DailyUsage>().Index(x => x.KeyId);
             })
             .UseNpgsqlDataSource()
             .UseLightweightSessions()

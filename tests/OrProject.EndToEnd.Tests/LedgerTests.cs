@@ -1,0 +1,206 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Anthropic;
+using Anthropic.Models.Messages;
+using OrProject.Contracts.Pricing;
+using OrProject.Testing;
+
+namespace OrProject.EndToEnd.Tests;
+
+[Collection(nameof(GatewayCollection))]
+public sealed class LedgerTests(GatewayFixture fixture) : IAsyncLifetime
+{
+    public Task InitializeAsync()
+    {
+        fixture.Upstream.Reset();
+        return Task.CompletedTask;
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    /// <summary>The upstream reports usage derived from a number in the prompt, so every request costs something different.</summary>
+    private void ScriptUsageFromPrompt() => fixture.Upstream.Respond = (ctx, request) =>
+    {
+        var n = int.Parse(((string?)JsonNode.Parse(request.Body)!["messages"]![0]!["content"])!, System.Globalization.CultureInfo.InvariantCulture);
+        return FakeAnthropic.WriteTextAsync(ctx, ["x", "y"], inputTokens: 100 + n, outputTokens: 7 + (n % 13), cacheCreation: n % 5, cacheRead: n % 7);
+    };
+
+    private static decimal ExpectedCost(int n) =>
+        PriceCatalog.Cost(PriceCatalog.Default.Single(p => p.Id == "claude-sonnet-4-5"), 100 + n, 7 + (n % 13), n % 5, n % 7);
+
+    [Fact]
+    public async Task Usage_TwoHundredConcurrentRequestsOnOneKey_SpentIsExactSumAndOneEventEach()
+    {
+        ScriptUsageFromPrompt();
+        var key = await fixture.IssueKeyAsync(budgetUsd: 100m);
+        var client = new AnthropicClient { ApiKey = key.Key, BaseUrl = fixture.BaseAddress, MaxRetries = 0, Timeout = TimeSpan.FromMinutes(2) };
+        const int count = 200;
+
+        await Task.WhenAll(Enumerable.Range(0, count).Select(async n =>
+        {
+            var request = new MessageCreateParams
+            {
+                MaxTokens = 50,
+                Model = "claude-sonnet-4-5",
+                Messages = [new UserMessageParam(n.ToString(System.Globalization.CultureInfo.InvariantCulture))],
+            };
+            if (n % 2 == 0)
+            {
+                await client.Messages.Create(request);
+            }
+            else
+            {
+                await foreach (var _ in client.Messages.CreateStreaming(request))
+                {
+                }
+            }
+        }));
+
+        var expected = Enumerable.Range(0, count).Sum(ExpectedCost);
+        var me = await UsageMeAsync(key);
+        Assert.Equal(expected, me.GetProperty("spentUsd").GetDecimal());
+        Assert.Equal(count, me.GetProperty("requests").GetInt64());
+
+        var events = await fixture.AdminGetAsync($"/admin/api/events?stream={key.Id}&limit=1000");
+        var usage = events.EnumerateArray().Where(e => e.GetProperty("type").GetString()!.Contains("usage_recorded", StringComparison.OrdinalIgnoreCase)).ToList();
+        Assert.Equal(count, usage.Count);
+        Assert.Equal(count, usage.Select(e => e.GetProperty("data").GetProperty("requestId").GetString()).Distinct().Count());
+        Assert.Equal(expected, usage.Sum(e => e.GetProperty("data").GetProperty("costUsd").GetDecimal()));
+    }
+
+    [Fact]
+    public async Task Admission_BudgetSpent_Answers429UntilBudgetRaised()
+    {
+        ScriptUsageFromPrompt();
+        var key = await fixture.IssueKeyAsync(budgetUsd: ExpectedCost(1) / 2);
+
+        using var first = await PostAsync(key, 1);
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+
+        using var refused = await PostAsync(key, 2);
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        var error = await refused.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("rate_limit_error", error.GetProperty("error").GetProperty("type").GetString());
+        Assert.Contains("budget exceeded", error.GetProperty("error").GetProperty("message").GetString(), StringComparison.OrdinalIgnoreCase);
+        Assert.Single(fixture.Upstream.Requests); // the refused request never reached the upstream
+
+        using var raise = await AdminSendAsync(HttpMethod.Put, $"/admin/api/keys/{key.Id}/budget", new { budgetUsd = 1m });
+        Assert.Equal(HttpStatusCode.OK, raise.StatusCode);
+        using var reopened = await PostAsync(key, 3);
+        Assert.Equal(HttpStatusCode.OK, reopened.StatusCode);
+    }
+
+    [Fact]
+    public async Task Admission_DisabledKey_Answers403AndEnableReopens()
+    {
+        var key = await fixture.IssueKeyAsync();
+        using var disable = await AdminSendAsync(HttpMethod.Post, $"/admin/api/keys/{key.Id}/disable", null);
+        Assert.True((await disable.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("disabled").GetBoolean());
+
+        using var refused = await PostAsync(key, 1);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal("permission_error", (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetProperty("type").GetString());
+        Assert.Empty(fixture.Upstream.Requests);
+
+        using var enable = await AdminSendAsync(HttpMethod.Post, $"/admin/api/keys/{key.Id}/enable", null);
+        using var admitted = await PostAsync(key, 1);
+        Assert.Equal(HttpStatusCode.OK, admitted.StatusCode);
+    }
+
+    [Fact]
+    public async Task KeyUsage_AfterRequests_BreaksDownByModelAndDay()
+    {
+        ScriptUsageFromPrompt();
+        var key = await fixture.IssueKeyAsync();
+        for (var n = 0; n < 3; n++)
+        {
+            using var response = await PostAsync(key, n);
+            response.EnsureSuccessStatusCode();
+        }
+
+        var expected = ExpectedCost(0) + ExpectedCost(1) + ExpectedCost(2);
+        JsonElement usage = default;
+        for (var attempt = 0; attempt < 100; attempt++)   // the daily view is built by the async daemon
+        {
+            usage = await fixture.AdminGetAsync($"/admin/api/keys/{key.Id}/usage");
+            if (usage.GetProperty("byDay").GetArrayLength() > 0 && usage.GetProperty("byDay")[0].GetProperty("requests").GetInt64() == 3)
+            {
+                break;
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(expected, usage.GetProperty("spentUsd").GetDecimal());
+        var model = Assert.Single(usage.GetProperty("byModel").EnumerateArray());
+        Assert.Equal(FakeAnthropic.Model, model.GetProperty("model").GetString());
+        Assert.Equal(expected, model.GetProperty("costUsd").GetDecimal());
+        var day = Assert.Single(usage.GetProperty("byDay").EnumerateArray());
+        Assert.Equal(3, day.GetProperty("requests").GetInt64());
+        Assert.Equal(expected, day.GetProperty("costUsd").GetDecimal());
+    }
+
+    [Fact]
+    public async Task PriceTable_Changed_NextRequestIsPricedWithIt()
+    {
+        ScriptUsageFromPrompt();
+        var table = PriceCatalog.Default.Select(p => p.Id == "claude-sonnet-4-5" ? PriceCatalog.Price(p.Id, 1m, 2m) : p).ToArray();
+        using var put = await AdminSendAsync(HttpMethod.Put, "/admin/api/models", table);
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        try
+        {
+            await Task.Delay(1100); // other instances' settings caches refresh within a second
+            var key = await fixture.IssueKeyAsync();
+            using var response = await PostAsync(key, 4);
+            response.EnsureSuccessStatusCode();
+
+            var expected = PriceCatalog.Cost(PriceCatalog.Price("claude-sonnet-4-5", 1m, 2m), 104, 11, 4, 4);
+            Assert.Equal(expected, (await UsageMeAsync(key)).GetProperty("spentUsd").GetDecimal());
+        }
+        finally
+        {
+            using var restore = await AdminSendAsync(HttpMethod.Put, "/admin/api/models", PriceCatalog.Default);
+            await Task.Delay(1100);
+        }
+    }
+
+    [Fact]
+    public async Task AdminApi_WithoutToken_Answers401()
+    {
+        using var response = await fixture.Http.GetAsync("/admin/api/keys");
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        using var wrong = new HttpRequestMessage(HttpMethod.Get, "/admin/api/keys");
+        wrong.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "nope");
+        using var refused = await fixture.Http.SendAsync(wrong);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+    }
+
+    private async Task<HttpResponseMessage> PostAsync(IssuedKey key, int n)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/messages")
+        {
+            Content = JsonContent.Create(new { model = "claude-sonnet-4-5", max_tokens = 50, messages = new[] { new { role = "user", content = n.ToString(System.Globalization.CultureInfo.InvariantCulture) } } }),
+        };
+        request.Headers.Add("x-api-key", key.Key);
+        return await fixture.Http.SendAsync(request);
+    }
+
+    private async Task<JsonElement> UsageMeAsync(IssuedKey key)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/usage/me");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key.Key);
+        using var response = await fixture.Http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    private async Task<HttpResponseMessage> AdminSendAsync(HttpMethod method, string path, object? body)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", GatewayFixture.AdminToken);
+        return await fixture.Http.SendAsync(request);
+    }
+}
