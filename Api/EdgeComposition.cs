@@ -1,5 +1,8 @@
 using OrProject.Admin;
 using OrProject.Api.Auth;
+using OrProject.Api.ChatCompletions;
+using OrProject.Api.Models;
+using OrProject.Api.Responses;
 using OrProject.Api.Dispatch;
 using OrProject.Api.Messages;
 using OrProject.Api.Routing;
@@ -25,6 +28,7 @@ public static class EdgeComposition
         services.AddHostedService<ReplyEndpoint>();
         services.AddSingleton<GenerationPump>();
         services.AddScoped<KeyAdmission>();
+        services.AddScoped<EdgePipeline>();
         services.AddExceptionHandler<EdgeExceptionHandler>();
         services.AddProblemDetails();
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 64L * 1024 * 1024);
@@ -39,6 +43,9 @@ public static class EdgeComposition
         app.UseSerilogRequestLogging();
         app.MapOrProjectHealth();
         app.MapMessages();
+        app.MapChatCompletions();
+        app.MapResponses();
+        app.MapModels();
         app.MapAdmin();
         app.MapMiscellany();
         return app;

@@ -39,7 +39,11 @@ public static class WorkerComposition
             });
         services.AddSingleton<IUpstreamAdapter, AnthropicUpstream>();
         services.AddSingleton<IUpstreamAdapter, SimulatorUpstream>();
+        services.AddSingleton<IUpstreamAdapter, OpenAiUpstream>();
         services.AddSingleton<AccountPool>();
+        services.AddOptions<PoolOptions>().BindConfiguration(PoolOptions.Section);
+        services.AddSingleton<AccountHealthRecorder>();
+        services.AddHostedService<AccountRestorer>();
         services.AddSingleton<InFlightGenerations>();
         services.AddSingleton<UsageLedgerWriter>();
         services.AddSingleton<UsageCharger>();

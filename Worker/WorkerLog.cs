@@ -15,4 +15,10 @@ internal static partial class WorkerLog
 
     [LoggerMessage(4, LogLevel.Warning, "No price for model {Model}: the request is recorded at zero cost")]
     public static partial void Unpriced(ILogger logger, string model);
+
+    [LoggerMessage(5, LogLevel.Warning, "Restoring cooled-down accounts failed; will retry")]
+    public static partial void RestoreFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(6, LogLevel.Information, "Request {RequestId} moved away from account {AccountId}: {Status}")]
+    public static partial void Rotated(ILogger logger, string requestId, string accountId, int status);
 }

@@ -155,7 +155,8 @@ public sealed class MessageAccumulator
         if (_json.Remove(index, out var json))
         {
             // Only the concatenated input_json_delta fragments count; the start event's input is a placeholder.
-            block["input"] = json.Length == 0 ? new JsonObject() : JsonNode.Parse(json.ToString());
+            // A stream cut inside a tool call leaves invalid JSON: the call's input is then empty, not an exception.
+            block["input"] = ParseInput(json.ToString());
         }
     }
 
@@ -188,6 +189,18 @@ public sealed class MessageAccumulator
                     total[name] = value.DeepClone();
                 }
             }
+        }
+    }
+
+    private static JsonNode ParseInput(string json)
+    {
+        try
+        {
+            return json.Length == 0 ? new JsonObject() : JsonNode.Parse(json) ?? new JsonObject();
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return new JsonObject();
         }
     }
 

@@ -10,7 +10,8 @@ public sealed record AccountAdded(
     int Weight,
     IReadOnlyList<string> Models,
     string Actor,
-    DateTimeOffset At);
+    DateTimeOffset At,
+    int MaxConcurrency = 0);
 
 /// <summary>A request moved away from this account before its first byte, with the reason.</summary>
 public sealed record AccountRotated(string AccountId, string RequestId, int Status, string Reason, DateTimeOffset At);

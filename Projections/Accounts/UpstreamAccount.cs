@@ -20,6 +20,9 @@ public class UpstreamAccount
 
     public List<string> Models { get; set; } = [];
 
+    /// <summary>Calls one worker process sends to this account at once; 0 means no limit.</summary>
+    public int MaxConcurrency { get; set; }
+
     public bool Disabled { get; set; }
 
     public string? DisabledReason { get; set; }
@@ -48,6 +51,7 @@ public class UpstreamAccount
         ProtectedApiKey = e.ProtectedApiKey,
         Weight = e.Weight,
         Models = [.. e.Models],
+        MaxConcurrency = e.MaxConcurrency,
         CreatedAt = e.At,
     };
 

@@ -79,5 +79,6 @@ public static class StoreConfiguration
     private static void ConfigureAccounts(this Marten.StoreOptions opts)
     {
         opts.Projections.Snapshot<UpstreamAccount>(SnapshotLifecycle.Inline);
+        opts.Projections.Add<AccountHealthProjection>(ProjectionLifecycle.Async);
     }
 }

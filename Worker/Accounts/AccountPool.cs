@@ -1,4 +1,7 @@
 using System.Collections.Concurrent;
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
 using Marten;
 using OrProject.Projections.Accounts;
 using OrProject.Worker.Upstreams;
@@ -6,46 +9,35 @@ using OrProject.Worker.Upstreams;
 namespace OrProject.Worker.Accounts;
 
 /// <summary>
-/// The upstream accounts this worker may use, read from their projection and refreshed every second so that
-/// admin changes reach a running worker without a restart. Orders candidates by load: least in flight per weight.
+/// The upstream accounts this worker may use, read from their projection and refreshed every second so admin
+/// changes and other workers' cooldowns reach a running worker without a restart. Orders the candidates for one
+/// request: with a conversation hint, by rendezvous hash (the same conversation lands on the same healthy account
+/// on every worker, for prompt-cache hits); otherwise least in flight per unit of weight.
 /// </summary>
 internal sealed class AccountPool(IDocumentStore store, SecretProtector secrets, TimeProvider clock)
 {
     private static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(1);
     private readonly ConcurrentDictionary<string, int> _inFlight = new();
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _coolingUntil = new();
     private readonly ConcurrentDictionary<(string Id, long Version), string> _keys = new();
     private readonly SemaphoreSlim _refresh = new(1, 1);
     private IReadOnlyList<UpstreamAccount> _accounts = [];
     private DateTimeOffset _loadedAt = DateTimeOffset.MinValue;
 
-    public async Task<IReadOnlyList<UpstreamAccount>> CandidatesAsync(string model, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<UpstreamAccount>> CandidatesAsync(string model, string? affinity, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var accounts = await AccountsAsync(now, cancellationToken);
-        return accounts
-            .Where(a => a.StatusAt(now) == AccountStatus.Active && a.Serves(model))
-            .OrderBy(a => (double)_inFlight.GetValueOrDefault(a.Id) / Math.Max(1, a.Weight))
-            .ThenByDescending(a => a.Weight)
+        var healthy = (await AllAsync(cancellationToken))
+            .Where(a => a.StatusAt(now) == AccountStatus.Active && a.Serves(model) && !CoolingHere(a.Id, now))
             .ToList();
+        return affinity is null
+            ? [.. healthy.OrderBy(a => (double)_inFlight.GetValueOrDefault(a.Id) / Math.Max(1, a.Weight)).ThenByDescending(a => a.Weight)]
+            : [.. healthy.OrderByDescending(a => RendezvousScore(affinity, a))];
     }
 
-    public UpstreamTarget Target(UpstreamAccount account)
+    public async Task<IReadOnlyList<UpstreamAccount>> AllAsync(CancellationToken cancellationToken)
     {
-        var key = account.Kind == AccountKinds.Simulator
-            ? ""
-            : _keys.GetOrAdd((account.Id, account.Version), _ => secrets.Unprotect(account.ProtectedApiKey));
-        return new UpstreamTarget(account.Id, account.BaseUrl, key);
-    }
-
-    /// <summary>Counts a call in flight on the account until the returned handle is disposed.</summary>
-    public IDisposable Enter(UpstreamAccount account)
-    {
-        _inFlight.AddOrUpdate(account.Id, 1, (_, n) => n + 1);
-        return new Lease(this, account.Id);
-    }
-
-    private async Task<IReadOnlyList<UpstreamAccount>> AccountsAsync(DateTimeOffset now, CancellationToken cancellationToken)
-    {
+        var now = clock.GetUtcNow();
         if (now - _loadedAt < RefreshInterval)
         {
             return _accounts;
@@ -67,6 +59,41 @@ internal sealed class AccountPool(IDocumentStore store, SecretProtector secrets,
         {
             _refresh.Release();
         }
+    }
+
+    public bool HasCapacity(UpstreamAccount account) =>
+        account.MaxConcurrency <= 0 || _inFlight.GetValueOrDefault(account.Id) < account.MaxConcurrency;
+
+    public UpstreamTarget Target(UpstreamAccount account)
+    {
+        var key = account.Kind == AccountKinds.Simulator
+            ? ""
+            : _keys.GetOrAdd((account.Id, account.Version), _ => secrets.Unprotect(account.ProtectedApiKey));
+        return new UpstreamTarget(account.Id, account.BaseUrl, key);
+    }
+
+    /// <summary>Takes the account out of this worker's rotation at once, before the cooldown event is projected.</summary>
+    public void MarkCooling(string accountId, DateTimeOffset until) => _coolingUntil[accountId] = until;
+
+    /// <summary>Forces the next read to go to the database (after this worker changed an account).</summary>
+    public void Invalidate() => _loadedAt = DateTimeOffset.MinValue;
+
+    /// <summary>Counts a call in flight on the account until the returned handle is disposed.</summary>
+    public IDisposable Enter(UpstreamAccount account)
+    {
+        _inFlight.AddOrUpdate(account.Id, 1, (_, n) => n + 1);
+        return new Lease(this, account.Id);
+    }
+
+    private bool CoolingHere(string accountId, DateTimeOffset now) =>
+        _coolingUntil.TryGetValue(accountId, out var until) && until > now;
+
+    /// <summary>Weighted rendezvous hashing: -w / ln(u), with u uniform in (0,1) from a hash of (hint, account).</summary>
+    private static double RendezvousScore(string affinity, UpstreamAccount account)
+    {
+        var hash = BinaryPrimitives.ReadUInt64LittleEndian(SHA256.HashData(Encoding.UTF8.GetBytes(affinity + "\n" + account.Id)));
+        var unit = (hash + 1.0) / (ulong.MaxValue + 2.0);
+        return -Math.Max(1, account.Weight) / Math.Log(unit);
     }
 
     private sealed class Lease(AccountPool pool, string accountId) : IDisposable

@@ -39,6 +39,12 @@ internal sealed class DispatchGenerationConsumer(
             return; // the edge already answered 529: nobody is waiting
         }
 
+        if (!await generator.WaitForCapacityAsync(request, context.CancellationToken))
+        {
+            WorkerLog.Expired(logger, request.RequestId);
+            return; // every account stayed saturated until the edge gave up: it answers 529 itself
+        }
+
         await replies.SendAsync(seq => new GenerationStarted(request.RequestId, seq, options.Value.Id));
         using var cancellation = running.Register(request.RequestId, context.CancellationToken);
         try

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using OrProject.Contracts.Anthropic;
 using OrProject.Contracts.Messaging;
 using OrProject.Projections.Accounts;
+using OrProject.Projections.Settings;
 using OrProject.Worker.Accounts;
 using OrProject.Worker.Upstreams;
 using OrProject.Worker.Usage;
@@ -16,17 +17,48 @@ internal sealed class Generator(
     AccountPool accounts,
     IEnumerable<IUpstreamAdapter> adapters,
     UsageCharger charger,
+    AccountHealthRecorder health,
+    SettingsReader settings,
+    TimeProvider clock,
     IOptions<WorkerOptions> options,
     ILogger<Generator> logger)
 {
     private readonly Dictionary<string, IUpstreamAdapter> _adapters = adapters.ToDictionary(a => a.Kind, StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Waits while every account that could serve the request is at its concurrency limit, up to the request's
+    /// deadline: the request then still counts as queued, and the edge answers 529 when the time is up.
+    /// </summary>
+    public async Task<bool> WaitForCapacityAsync(DispatchGeneration request, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var candidates = await accounts.CandidatesAsync(request.Model, request.Affinity, cancellationToken);
+            if (candidates.Count == 0 || candidates.Any(accounts.HasCapacity))
+            {
+                return true;
+            }
+
+            if (clock.GetUtcNow() >= request.Deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(CapacityPoll, cancellationToken);
+        }
+    }
+
     public async Task RunAsync(DispatchGeneration request, ReplySender replies, CancellationToken cancellationToken)
     {
-        UpstreamFailure? lastFailure = null;
-        foreach (var account in await accounts.CandidatesAsync(request.Model, cancellationToken))
+        if ((await settings.GetAsync(cancellationToken)).ToolMode == "flatten")
         {
-            if (!_adapters.TryGetValue(account.Kind, out var adapter))
+            request = Flattened(request);
+        }
+
+        var failures = new List<UpstreamFailure>();
+        foreach (var account in await accounts.CandidatesAsync(request.Model, request.Affinity, cancellationToken))
+        {
+            if (!_adapters.TryGetValue(account.Kind, out var adapter) || !accounts.HasCapacity(account))
             {
                 continue;
             }
@@ -35,28 +67,59 @@ internal sealed class Generator(
             using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             idle.CancelAfter(IdleTimeout);
             await using var response = await adapter.SendAsync(accounts.Target(account), request, idle.Token);
-            if (response.Failure is { } failure)
+            if (response.Failure is not { } failure)
             {
-                WorkerLog.UpstreamFailed(logger, account.Id, failure.Status, failure.Error);
-                lastFailure = failure;
-                if (failure.TryNextAccount && !cancellationToken.IsCancellationRequested)
-                {
-                    continue;
-                }
-
-                break;
+                await RelayAsync(request, account, response, replies, idle, cancellationToken);
+                return;
             }
 
-            await RelayAsync(request, account, response, replies, idle, cancellationToken);
-            return;
+            WorkerLog.UpstreamFailed(logger, account.Id, failure.Status, failure.Error);
+            failures.Add(failure);
+            if (!failure.TryNextAccount || cancellationToken.IsCancellationRequested)
+            {
+                break; // the request itself was refused (400 and the like): another account would refuse it too
+            }
+
+            WorkerLog.Rotated(logger, request.RequestId, account.Id, failure.Status);
+            await health.RecordFailureAsync(account, request.RequestId, failure);
         }
 
-        var (status, type, message) = lastFailure is null
-            ? (529, AnthropicErrors.Overloaded, $"No upstream account is available for model {request.Model}.")
-            : (lastFailure.Status, AnthropicErrors.TypeFor(lastFailure.Status), lastFailure.Message);
-        await replies.FinishAsync(seq => new GenerationFailed(request.RequestId, seq, status, type, message,
-            lastFailure?.Body, (int?)lastFailure?.RetryAfter?.TotalSeconds));
+        var (status, type, message, body, retryAfter) = Outcome(request, failures);
+        await replies.FinishAsync(seq => new GenerationFailed(request.RequestId, seq, status, type, message, body, retryAfter));
     }
+
+    /// <summary>
+    /// One clear answer when no account could serve: the upstream's own refusal of a bad request, 429 when every
+    /// account is rate limited, else 529. The upstream's error body is relayed when its status is the one returned.
+    /// </summary>
+    private static (int, string, string, string?, int?) Outcome(DispatchGeneration request, List<UpstreamFailure> failures)
+    {
+        if (failures.Count == 0)
+        {
+            return (529, AnthropicErrors.Overloaded, $"No upstream account is available for model {request.Model}.", null, null);
+        }
+
+        var last = failures[^1];
+        if (!last.TryNextAccount)
+        {
+            return (last.Status, AnthropicErrors.TypeFor(last.Status), last.Message, last.Body, null);
+        }
+
+        var retryAfter = failures.Where(f => f.RetryAfter is not null).Select(f => (int?)Math.Ceiling(f.RetryAfter!.Value.TotalSeconds)).Min();
+        return failures.All(f => f.Error == UpstreamError.RateLimited)
+            ? (429, AnthropicErrors.RateLimit, "Every upstream account is rate limited; retry later.", last.Status == 429 ? last.Body : null, retryAfter)
+            : (529, AnthropicErrors.Overloaded, $"Every upstream account failed ({string.Join(", ", failures.Select(f => f.Status))}).",
+                last.Status == 529 ? last.Body : null, retryAfter);
+    }
+
+    private static DispatchGeneration Flattened(DispatchGeneration request)
+    {
+        var body = System.Text.Json.Nodes.JsonNode.Parse(request.Request)!.AsObject();
+        ToolFlattener.Flatten(body);
+        return request with { Request = body.ToJsonString() };
+    }
+
+    private static readonly TimeSpan CapacityPoll = TimeSpan.FromMilliseconds(25);
 
     private TimeSpan IdleTimeout => TimeSpan.FromSeconds(options.Value.UpstreamIdleTimeoutSeconds);
 

@@ -3,6 +3,7 @@ using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text;
 using OrProject.Contracts.Messaging;
+using OrProject.Contracts.OpenAI;
 
 namespace OrProject.Worker.Upstreams;
 
@@ -21,7 +22,7 @@ internal sealed class AnthropicUpstream(IHttpClientFactory httpClientFactory) : 
     {
         using var message = new HttpRequestMessage(HttpMethod.Post, MessagesUri(target.BaseUrl))
         {
-            Content = new StringContent(request.Request, Encoding.UTF8, "application/json"),
+            Content = new StringContent(WithoutSyntheticThinking(request.Request), Encoding.UTF8, "application/json"),
         };
         message.Headers.TryAddWithoutValidation("x-api-key", target.ApiKey);
         message.Headers.TryAddWithoutValidation("anthropic-version",
@@ -57,6 +58,22 @@ internal sealed class AnthropicUpstream(IHttpClientFactory httpClientFactory) : 
         }
 
         return UpstreamResponse.Streaming(ReadEventsAsync(response, cancellationToken), response);
+    }
+
+    /// <summary>
+    /// Thinking blocks the gateway synthesized from another provider's reasoning carry a fake signature that
+    /// Anthropic rejects (<c>Invalid signature</c>): they never go to an Anthropic upstream. Cheap when absent.
+    /// </summary>
+    private static string WithoutSyntheticThinking(string body)
+    {
+        if (!body.Contains(SyntheticThinking.Signature, StringComparison.Ordinal))
+        {
+            return body;
+        }
+
+        var json = System.Text.Json.Nodes.JsonNode.Parse(body)!.AsObject();
+        SyntheticThinking.StripFrom(json);
+        return json.ToJsonString();
     }
 
     /// <summary>Accepts a base URL with or without the trailing <c>/v1</c>, as operators paste either.</summary>

@@ -1,0 +1,34 @@
+using System.Text.Json.Nodes;
+using OrProject.Api.Dispatch;
+using OrProject.Contracts.OpenAI;
+
+namespace OrProject.Api.ChatCompletions;
+
+/// <summary>OpenAI's Chat Completions, translated to the canonical request and back.</summary>
+internal static class ChatCompletionsEndpoints
+{
+    public static IEndpointRouteBuilder MapChatCompletions(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/v1/chat/completions", (HttpContext context, EdgePipeline pipeline, TimeProvider clock) =>
+            pipeline.RunAsync(context, new ChatProtocol(clock))).WithName("CreateChatCompletion");
+        return app;
+    }
+
+    private sealed class ChatProtocol(TimeProvider clock) : IEdgeProtocol
+    {
+        public Task WriteErrorAsync(HttpContext context, int status, string type, string message) =>
+            OpenAiError.WriteAsync(context, status, type, message);
+
+        public ClientRequest Translate(JsonObject body)
+        {
+            var result = ChatRequestTranslator.ToCanonical(body);
+            return result.Succeeded
+                ? new ClientRequest(result.Request, result.Stream, result.IncludeUsage, body, null)
+                : ClientRequest.Invalid(body, result.Error?.Param is { } param ? $"{param}: {result.Error.Message}" : result.Error?.Message ?? "Invalid request.");
+        }
+
+        public IGenerationResponder CreateResponder(ClientRequest request, string model) =>
+            new ChatResponder(request.Stream, request.IncludeUsage, (string?)request.Original["model"] ?? model,
+                "chatcmpl-" + Guid.CreateVersion7().ToString("N"), clock.GetUtcNow().ToUnixTimeSeconds());
+    }
+}

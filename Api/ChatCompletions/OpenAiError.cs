@@ -1,0 +1,47 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using OrProject.Contracts.Anthropic;
+
+namespace OrProject.Api.ChatCompletions;
+
+/// <summary>OpenAI's envelope, <c>{"error":{"message","type","param","code"}}</c>, used by the Chat and Responses routes.</summary>
+internal static class OpenAiError
+{
+    public static Task WriteAsync(HttpContext context, int status, string type, string message, string? upstreamBody = null)
+    {
+        context.Response.StatusCode = status;
+        return context.Response.WriteAsync(Envelope(type, UpstreamMessage(upstreamBody) ?? message), context.RequestAborted);
+    }
+
+    public static string Envelope(string type, string message) => new JsonObject
+    {
+        ["error"] = new JsonObject { ["message"] = message, ["type"] = type, ["param"] = null, ["code"] = Code(type) },
+    }.ToJsonString();
+
+    private static string? Code(string type) => type switch
+    {
+        AnthropicErrors.Authentication => "invalid_api_key",
+        AnthropicErrors.RateLimit => "rate_limit_exceeded",
+        AnthropicErrors.NotFound => "not_found",
+        AnthropicErrors.Overloaded => "overloaded",
+        _ => null,
+    };
+
+    /// <summary>The upstream's own words, whatever envelope it used: clients match on them (context length and the like).</summary>
+    private static string? UpstreamMessage(string? body)
+    {
+        if (body is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return (string?)JsonNode.Parse(body)?["error"]?["message"];
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}

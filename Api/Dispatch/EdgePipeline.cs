@@ -1,0 +1,84 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+using OrProject.Api.Auth;
+using OrProject.Api.Messages;
+using OrProject.Api.Streaming;
+using OrProject.Contracts.Anthropic;
+using OrProject.Contracts.Messaging;
+using OrProject.Projections.Settings;
+
+namespace OrProject.Api.Dispatch;
+
+/// <summary>
+/// The request path every generation route shares: admission (key, disabled, budget) → body → protocol
+/// translation → model and system prompt → dispatch to a worker → the protocol's responder.
+/// </summary>
+internal sealed class EdgePipeline(KeyAdmission admission, SettingsReader settings, GenerationPump pump, ReplyRouter router,
+    IOptions<EdgeOptions> options, TimeProvider clock)
+{
+    private static readonly string[] ForwardedHeaders = ["anthropic-version", "anthropic-beta"];
+
+    public async Task RunAsync(HttpContext context, IEdgeProtocol protocol)
+    {
+        var aborted = context.RequestAborted;
+        var admitted = await admission.AdmitAsync(context.Request, aborted);
+        if (!admitted.Admitted)
+        {
+            await protocol.WriteErrorAsync(context, admitted.Status, admitted.ErrorType, admitted.Message);
+            return;
+        }
+
+        var body = await RequestBody.ReadAsync(context, options);
+        if (body.Json is not { } json)
+        {
+            await protocol.WriteErrorAsync(context, body.Status, AnthropicErrors.TypeFor(body.Status), body.Error);
+            return;
+        }
+
+        var request = protocol.Translate(json);
+        if (request.Canonical is not { } canonical)
+        {
+            await protocol.WriteErrorAsync(context, 400, AnthropicErrors.InvalidRequest, request.Error ?? "Invalid request.");
+            return;
+        }
+
+        var requested = (string?)canonical["model"] ?? "";
+        var current = await settings.GetAsync(aborted);
+        var model = Canonicalizer.ResolveModel(requested, current);
+        Canonicalizer.Apply(canonical, model, current);
+
+        var dispatch = new DispatchGeneration(
+            EdgeRequest.Id(context),
+            admitted.Key!.Id,
+            await router.Address.WaitAsync(aborted),
+            request.Stream,
+            canonical.ToJsonString(Json.Relaxed),
+            requested,
+            model,
+            Headers(context.Request),
+            Affinity(context.Request, canonical),
+            clock.GetUtcNow(),
+            pump.Deadline());
+        await pump.RunAsync(context, dispatch, protocol.CreateResponder(request, model));
+    }
+
+    private static Dictionary<string, string> Headers(HttpRequest request)
+    {
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var name in ForwardedHeaders)
+        {
+            if (request.Headers[name].ToString() is { Length: > 0 } value)
+            {
+                headers[name] = value;
+            }
+        }
+
+        return headers;
+    }
+
+    /// <summary>A conversation hint for account affinity: Claude Code's or Codex's session header, else the user id.</summary>
+    private static string? Affinity(HttpRequest request, JsonObject body) =>
+        request.Headers["x-claude-code-session-id"].ToString() is { Length: > 0 } session ? session
+        : request.Headers["session_id"].ToString() is { Length: > 0 } codex ? codex
+        : (body["metadata"] as JsonObject)?["user_id"] is JsonValue user && user.TryGetValue<string>(out var id) ? id : null;
+}

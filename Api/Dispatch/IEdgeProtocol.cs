@@ -1,0 +1,21 @@
+using System.Text.Json.Nodes;
+
+namespace OrProject.Api.Dispatch;
+
+/// <summary>What the edge must know of a client protocol to admit, translate and answer a generation request.</summary>
+internal interface IEdgeProtocol
+{
+    /// <summary>An error before any work, in the protocol's own envelope.</summary>
+    Task WriteErrorAsync(HttpContext context, int status, string type, string message);
+
+    /// <summary>The client's body in canonical form (an Anthropic Messages request), or why it is invalid.</summary>
+    ClientRequest Translate(JsonObject body);
+
+    IGenerationResponder CreateResponder(ClientRequest request, string model);
+}
+
+/// <summary>A client request in canonical form: the body, whether to stream, and the client's own JSON.</summary>
+internal sealed record ClientRequest(JsonObject? Canonical, bool Stream, bool IncludeUsage, JsonObject Original, string? Error)
+{
+    public static ClientRequest Invalid(JsonObject original, string error) => new(null, false, false, original, error);
+}

@@ -1,0 +1,138 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using OrProject.Api.Auth;
+using OrProject.Api.ChatCompletions;
+using OrProject.Api.Messages;
+using OrProject.Contracts.Anthropic;
+using OrProject.Projections.Settings;
+
+namespace OrProject.Api.Models;
+
+/// <summary>
+/// <c>GET /v1/models</c> and <c>/v1/models/{id}</c>: the priced catalog plus the admin's aliases, in Anthropic's
+/// paginated shape when the request carries <c>anthropic-version</c>, in OpenAI's list shape otherwise.
+/// </summary>
+internal static class ModelsEndpoints
+{
+    // A fixed date: the catalog has no real creation times, and clients only need a valid RFC 3339 value.
+    private static readonly DateTimeOffset Created = new(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    public static IEndpointRouteBuilder MapModels(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/v1/models", ListAsync).WithName("ListModels");
+        app.MapGet("/v1/models/{id}", GetAsync).WithName("GetModel");
+        return app;
+    }
+
+    private static async Task ListAsync(HttpContext context, KeyAdmission admission, SettingsReader settings,
+        int? limit, string? after_id, string? before_id)
+    {
+        if (await AuthorizeAsync(context, admission) is false)
+        {
+            return;
+        }
+
+        var ids = await CatalogAsync(settings, context.RequestAborted);
+        if (!IsAnthropic(context.Request))
+        {
+            await context.Response.WriteAsJsonAsync(new JsonObject
+            {
+                ["object"] = "list",
+                ["data"] = new JsonArray([.. ids.Select(OpenAiModel)]),
+            }, context.RequestAborted);
+            return;
+        }
+
+        var page = Page(ids, Math.Clamp(limit ?? 20, 1, 1000), after_id, before_id, out var hasMore);
+        await context.Response.WriteAsJsonAsync(new JsonObject
+        {
+            ["data"] = new JsonArray([.. page.Select(AnthropicModel)]),
+            ["has_more"] = hasMore,
+            ["first_id"] = page.FirstOrDefault(),
+            ["last_id"] = page.LastOrDefault(),
+        }, context.RequestAborted);
+    }
+
+    private static async Task GetAsync(HttpContext context, string id, KeyAdmission admission, SettingsReader settings)
+    {
+        if (await AuthorizeAsync(context, admission) is false)
+        {
+            return;
+        }
+
+        var known = (await CatalogAsync(settings, context.RequestAborted)).FirstOrDefault(m => string.Equals(m, id, StringComparison.OrdinalIgnoreCase));
+        if (known is null)
+        {
+            await WriteErrorAsync(context, 404, AnthropicErrors.NotFound, $"model: {id}");
+            return;
+        }
+
+        await context.Response.WriteAsJsonAsync(IsAnthropic(context.Request) ? AnthropicModel(known) : OpenAiModel(known), context.RequestAborted);
+    }
+
+    private static List<string> Page(List<string> ids, int limit, string? afterId, string? beforeId, out bool hasMore)
+    {
+        if (beforeId is not null && ids.IndexOf(beforeId) is var end and >= 0)
+        {
+            var start = Math.Max(0, end - limit);
+            hasMore = start > 0;
+            return ids[start..end];
+        }
+
+        var from = afterId is not null && ids.IndexOf(afterId) is var at and >= 0 ? at + 1 : 0;
+        var page = ids.Skip(from).Take(limit).ToList();
+        hasMore = from + page.Count < ids.Count;
+        return page;
+    }
+
+    private static async Task<List<string>> CatalogAsync(SettingsReader settings, CancellationToken ct)
+    {
+        var current = await settings.GetAsync(ct);
+        return [.. current.Prices.Select(p => p.Id).Concat(current.ModelAliases.Keys).Distinct(StringComparer.OrdinalIgnoreCase)];
+    }
+
+    private static JsonObject AnthropicModel(string id) => new()
+    {
+        ["type"] = "model",
+        ["id"] = id,
+        ["display_name"] = DisplayName(id),
+        ["created_at"] = Created.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+    };
+
+    private static JsonObject OpenAiModel(string id) => new()
+    {
+        ["id"] = id,
+        ["object"] = "model",
+        ["created"] = Created.ToUnixTimeSeconds(),
+        ["owned_by"] = "orproject",
+    };
+
+    /// <summary><c>claude-sonnet-4-5</c> → <c>Claude Sonnet 4.5</c>.</summary>
+    private static string DisplayName(string id)
+    {
+        var parts = id.Split('-');
+        var words = parts.TakeWhile(p => !char.IsDigit(p[0])).Select(p => char.ToUpperInvariant(p[0]) + p[1..]);
+        var version = string.Join('.', parts.SkipWhile(p => !char.IsDigit(p[0])));
+        return (string.Join(' ', words) + " " + version).Trim();
+    }
+
+    private static bool IsAnthropic(HttpRequest request) => request.Headers.ContainsKey("anthropic-version");
+
+    private static async Task<bool> AuthorizeAsync(HttpContext context, KeyAdmission admission)
+    {
+        var key = await admission.FindAsync(context.Request, context.RequestAborted);
+        if (key is { Disabled: false })
+        {
+            return true;
+        }
+
+        await WriteErrorAsync(context, key is null ? 401 : 403, key is null ? AnthropicErrors.Authentication : AnthropicErrors.Permission,
+            key is null ? "invalid x-api-key" : "This API key is disabled.");
+        return false;
+    }
+
+    private static Task WriteErrorAsync(HttpContext context, int status, string type, string message) =>
+        IsAnthropic(context.Request)
+            ? AnthropicError.WriteAsync(context, status, type, message)
+            : OpenAiError.WriteAsync(context, status, type, message);
+}

@@ -1,0 +1,38 @@
+using System.Text.Json.Nodes;
+using OrProject.Api.ChatCompletions;
+using OrProject.Api.Dispatch;
+using OrProject.Contracts.Responses;
+
+namespace OrProject.Api.Responses;
+
+/// <summary>OpenAI's Responses API (text and function calling), for Codex-style clients.</summary>
+internal static class ResponsesEndpoints
+{
+    public static IEndpointRouteBuilder MapResponses(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/v1/responses", (HttpContext context, EdgePipeline pipeline, TimeProvider clock) =>
+            pipeline.RunAsync(context, new ResponsesProtocol(clock))).WithName("CreateResponse");
+        return app;
+    }
+
+    private sealed class ResponsesProtocol(TimeProvider clock) : IEdgeProtocol
+    {
+        public Task WriteErrorAsync(HttpContext context, int status, string type, string message) =>
+            OpenAiError.WriteAsync(context, status, type, message);
+
+        public ClientRequest Translate(JsonObject body)
+        {
+            var result = ResponsesRequestTranslator.ToCanonical(body);
+            return result.Succeeded
+                ? new ClientRequest(result.Request, result.Stream, true, body, null)
+                : ClientRequest.Invalid(body, result.Error?.Param is { } param ? $"{param}: {result.Error.Message}" : result.Error?.Message ?? "Invalid request.");
+        }
+
+        public IGenerationResponder CreateResponder(ClientRequest request, string model)
+        {
+            var context = new ResponsesContext("resp_" + Guid.CreateVersion7().ToString("N"), (string?)request.Original["model"] ?? model,
+                clock.GetUtcNow().ToUnixTimeSeconds()) { Request = request.Original };
+            return new ResponsesResponder(request.Stream, context);
+        }
+    }
+}

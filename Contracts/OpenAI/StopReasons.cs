@@ -1,0 +1,21 @@
+namespace OrProject.Contracts.OpenAI;
+
+/// <summary>Stop and finish reasons both ways (protocol.md §6.1).</summary>
+internal static class StopReasons
+{
+    public static string ToFinishReason(string? stopReason) => stopReason switch
+    {
+        "max_tokens" or "model_context_window_exceeded" => "length",
+        "tool_use" => "tool_calls",
+        "refusal" => "content_filter",
+        _ => "stop", // end_turn, stop_sequence, pause_turn (server tools only) and anything newer
+    };
+
+    public static string ToStopReason(string? finishReason) => finishReason switch
+    {
+        "length" => "max_tokens",
+        "tool_calls" or "function_call" => "tool_use",
+        "content_filter" => "refusal",
+        _ => "end_turn",
+    };
+}

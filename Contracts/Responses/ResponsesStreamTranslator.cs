@@ -1,0 +1,236 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using OrProject.Contracts.Anthropic;
+using OrProject.Contracts.Messaging;
+using OrProject.Contracts.OpenAI;
+
+namespace OrProject.Contracts.Responses;
+
+/// <summary>
+/// Canonical stream events → Responses API stream events (protocol.md §7.3), for one request. Each result is an
+/// <see cref="SseEvent"/> whose name is the event <c>type</c>; every payload carries <c>type</c> and an increasing
+/// <c>sequence_number</c>. Text blocks become message items (opened on the first non-empty text), tool_use blocks
+/// function_call items whose <c>output_item.done</c> carries the complete arguments. The stream always ends with one
+/// terminal event: <c>response.completed</c> — also for a max-tokens or refusal stop, with status <c>incomplete</c> and
+/// <c>incomplete_details</c>, because Codex treats every other terminal type as a failed stream — or
+/// <c>response.failed</c> for an error or a stream that ended without a stop reason.
+/// </summary>
+public sealed class ResponsesStreamTranslator(ResponsesContext context)
+{
+    private readonly JsonArray _output = [];
+    private readonly StringBuilder _text = new();
+    private Item? _open;
+    private int _sequence;
+    private TokenUsage _usage = TokenUsage.Zero;
+    private string? _stopReason;
+    private bool _started;
+
+    /// <summary>A terminal event was emitted; later events are ignored.</summary>
+    public bool Completed { get; private set; }
+
+    public IReadOnlyList<SseEvent> Translate(SseEvent canonicalEvent)
+    {
+        var output = new List<SseEvent>();
+        if (Completed)
+        {
+            return output;
+        }
+
+        switch (canonicalEvent.Event)
+        {
+            case "message_start":
+                _usage = UsageMapping.FromAnthropic(JsonNode.Parse(canonicalEvent.Data)?["message"]?["usage"]);
+                Start(output);
+                break;
+            case "content_block_start":
+                Start(output);
+                BlockStart(JsonHelp.Object(canonicalEvent.Data)["content_block"], output);
+                break;
+            case "content_block_delta":
+                BlockDelta(JsonHelp.Object(canonicalEvent.Data)["delta"], output);
+                break;
+            case "content_block_stop":
+                Close(output);
+                break;
+            case "message_delta":
+                var data = JsonHelp.Object(canonicalEvent.Data);
+                _usage = UsageMapping.Merge(_usage, data["usage"]);
+                _stopReason = JsonHelp.Str(data["delta"]?["stop_reason"]) ?? _stopReason;
+                break;
+            case "message_stop":
+                Terminate(output);
+                break;
+            case "error":
+                var error = JsonNode.Parse(canonicalEvent.Data)?["error"];
+                Fail(JsonHelp.Str(error?["type"]), JsonHelp.Str(error?["message"]) ?? "Upstream error.", output);
+                break;
+            default:
+                break; // ping and event types newer than this code
+        }
+
+        return output;
+    }
+
+    /// <summary>Ends a canonical stream that stopped early; idempotent. Without a stop reason that is a failure.</summary>
+    public IReadOnlyList<SseEvent> Finish()
+    {
+        var output = new List<SseEvent>();
+        if (!Completed)
+        {
+            Terminate(output);
+        }
+
+        return output;
+    }
+
+    private void Start(List<SseEvent> output)
+    {
+        if (_started)
+        {
+            return;
+        }
+
+        _started = true;
+        var response = ResponseObject.Build(context, "in_progress", [], null);
+        Emit("response.created", new JsonObject { ["response"] = response }, output);
+        Emit("response.in_progress", new JsonObject { ["response"] = response.DeepClone() }, output);
+    }
+
+    private void BlockStart(JsonNode? block, List<SseEvent> output)
+    {
+        Close(output);
+        switch (JsonHelp.Str(block?["type"]))
+        {
+            case "text":
+                _open = new Item(ItemKind.PendingText, "", "", "");
+                break;
+            case "tool_use":
+                var index = _output.Count;
+                var name = JsonHelp.Str(block?["name"]) ?? "";
+                _open = new Item(ItemKind.Function, ResponseObject.ItemId(context, "fc", index), JsonHelp.Str(block?["id"]) ?? "", name);
+                _output.Add(null); // reserves output_index until the item is done
+                Emit("response.output_item.added", new JsonObject
+                {
+                    ["output_index"] = index,
+                    ["item"] = ResponseObject.FunctionCall(_open.Id, "in_progress", _open.CallId, name, ""),
+                }, output);
+                break;
+            default:
+                break; // thinking, server tools: no Responses item
+        }
+    }
+
+    private void BlockDelta(JsonNode? delta, List<SseEvent> output)
+    {
+        var type = JsonHelp.Str(delta?["type"]);
+        if (type == "text_delta" && _open?.Kind is ItemKind.PendingText or ItemKind.Text && JsonHelp.Str(delta?["text"]) is { Length: > 0 } text)
+        {
+            if (_open.Kind == ItemKind.PendingText)
+            {
+                OpenMessage(output);
+            }
+
+            _text.Append(text);
+            Emit("response.output_text.delta", Located(new JsonObject { ["content_index"] = 0, ["delta"] = text, ["logprobs"] = new JsonArray() }), output);
+        }
+        else if (type == "input_json_delta" && _open?.Kind == ItemKind.Function && JsonHelp.Str(delta?["partial_json"]) is { Length: > 0 } fragment)
+        {
+            _text.Append(fragment);
+            Emit("response.function_call_arguments.delta", Located(new JsonObject { ["delta"] = fragment }), output);
+        }
+    }
+
+    private void OpenMessage(List<SseEvent> output)
+    {
+        var index = _output.Count;
+        _open = new Item(ItemKind.Text, ResponseObject.ItemId(context, "msg", index), "", "");
+        _output.Add(null);
+        Emit("response.output_item.added", new JsonObject
+        {
+            ["output_index"] = index,
+            ["item"] = ResponseObject.Message(_open.Id, "in_progress", null),
+        }, output);
+        Emit("response.content_part.added", Located(new JsonObject { ["content_index"] = 0, ["part"] = ResponseObject.TextPart("") }), output);
+    }
+
+    private void Close(List<SseEvent> output)
+    {
+        var item = _open;
+        _open = null;
+        var text = _text.ToString();
+        _text.Clear();
+        if (item is null || item.Kind == ItemKind.PendingText)
+        {
+            return;
+        }
+
+        var index = _output.Count - 1;
+        JsonObject done;
+        if (item.Kind == ItemKind.Text)
+        {
+            Emit("response.output_text.done", Located(new JsonObject { ["content_index"] = 0, ["text"] = text, ["logprobs"] = new JsonArray() }, item), output);
+            Emit("response.content_part.done", Located(new JsonObject { ["content_index"] = 0, ["part"] = ResponseObject.TextPart(text) }, item), output);
+            done = ResponseObject.Message(item.Id, "completed", text);
+        }
+        else
+        {
+            // A tool without parameters streams no fragments; "{}" is what a client can parse.
+            var arguments = text.Length > 0 ? text : "{}";
+            Emit("response.function_call_arguments.done", Located(new JsonObject { ["arguments"] = arguments, ["name"] = item.Name }, item), output);
+            done = ResponseObject.FunctionCall(item.Id, "completed", item.CallId, item.Name, arguments);
+        }
+
+        _output[index] = done;
+        Emit("response.output_item.done", new JsonObject { ["output_index"] = index, ["item"] = done.DeepClone() }, output);
+    }
+
+    private void Terminate(List<SseEvent> output)
+    {
+        if (_stopReason is null)
+        {
+            Fail(AnthropicErrors.Api, "The upstream stream ended before the response completed.", output);
+            return;
+        }
+
+        Start(output);
+        Close(output);
+        var (status, details) = ResponseObject.Outcome(_stopReason);
+        var response = ResponseObject.Build(context, status, Finished(), _usage, null, details);
+        Emit("response.completed", new JsonObject { ["response"] = response }, output);
+        Completed = true;
+    }
+
+    private void Fail(string? type, string message, List<SseEvent> output)
+    {
+        Start(output);
+        _open = null; // a half-streamed item is not complete: leave it out of the final output
+        var response = ResponseObject.Build(context, "failed", Finished(), _usage, ResponseObject.Error(type, message));
+        Emit("response.failed", new JsonObject { ["response"] = response }, output);
+        Completed = true;
+    }
+
+    private JsonArray Finished() => [.. _output.Where(item => item is not null).Select(item => item!.DeepClone())];
+
+    private JsonObject Located(JsonObject fields, Item? item = null)
+    {
+        fields.Insert(0, "item_id", (item ?? _open)!.Id);
+        fields.Insert(1, "output_index", _output.Count - 1);
+        return fields;
+    }
+
+    private void Emit(string type, JsonObject fields, List<SseEvent> output)
+    {
+        fields.Insert(0, "type", type);
+        fields.Insert(1, "sequence_number", _sequence++);
+        output.Add(new SseEvent(type, JsonHelp.Write(fields)));
+    }
+
+    private enum ItemKind
+    {
+        PendingText,
+        Text,
+        Function,
+    }
+
+    private sealed record Item(ItemKind Kind, string Id, string CallId, string Name);
+}

@@ -1,0 +1,103 @@
+using System.Text.Json.Nodes;
+using OrProject.Contracts.Messaging;
+using OrProject.Contracts.Responses;
+using OrProject.Contracts.Tests.OpenAI;
+
+namespace OrProject.Contracts.Tests.Responses;
+
+public sealed class ResponsesStreamTranslatorTests
+{
+    private static readonly ResponsesContext Context = new("resp_abc", "gpt-5-codex", 1700000000);
+
+    [Theory]
+    [InlineData("text-and-tool")]
+    [InlineData("max-tokens")]
+    [InlineData("error")]
+    public void Translate_GoldenStream_MatchesExpected(string name)
+    {
+        var events = Run(Golden.Events($"Responses/Stream/{name}.input.sse"));
+
+        Golden.AssertMatches($"Responses/Stream/{name}.expected.json", Golden.EventsAsJson(events));
+    }
+
+    [Theory]
+    [InlineData("text-and-tool")]
+    [InlineData("max-tokens")]
+    [InlineData("error")]
+    public void Translate_AnyStream_SequenceIncreasesAndEventNameEqualsType(string name)
+    {
+        var events = Run(Golden.Events($"Responses/Stream/{name}.input.sse"));
+
+        var data = events.Select(e => JsonNode.Parse(e.Data)!).ToList();
+        Assert.Equal(Enumerable.Range(0, data.Count), data.Select(d => (int)d["sequence_number"]!));
+        Assert.All(events, e => Assert.Equal(e.Event, (string?)JsonNode.Parse(e.Data)!["type"]));
+    }
+
+    [Fact]
+    public void Translate_FunctionCallDone_CarriesCompleteItem()
+    {
+        var events = Run(Golden.Events("Responses/Stream/text-and-tool.input.sse"));
+
+        var done = events.Select(e => JsonNode.Parse(e.Data)!)
+            .Single(d => (string?)d["type"] == "response.output_item.done" && (string?)d["item"]!["type"] == "function_call");
+        Assert.Equal("""{"command":["ls"]}""", (string?)done["item"]!["arguments"]);
+        Assert.Equal("toolu_1", (string?)done["item"]!["call_id"]);
+        Assert.Equal("completed", (string?)done["item"]!["status"]);
+    }
+
+    [Fact]
+    public void Finish_StreamCutWithoutStopReason_EndsWithResponseFailed()
+    {
+        var cut = Golden.Events("Responses/Stream/text-and-tool.input.sse").Take(9).ToList();
+        var translator = new ResponsesStreamTranslator(Context);
+        foreach (var e in cut)
+        {
+            translator.Translate(e);
+        }
+
+        var end = translator.Finish();
+
+        Assert.Equal("response.failed", end[^1].Event);
+        Assert.Empty(translator.Finish());
+    }
+
+    [Fact]
+    public void Translate_ToolWithoutArgumentsAndEmptyText_GivesEmptyObjectAndNoMessageItem()
+    {
+        var events = Run(
+        [
+            Canonical("message_start", """{"message":{"usage":{"input_tokens":1,"output_tokens":1}}}"""),
+            Canonical("content_block_start", """{"index":0,"content_block":{"type":"text","text":""}}"""),
+            Canonical("content_block_stop", """{"index":0}"""),
+            Canonical("content_block_start", """{"index":1,"content_block":{"type":"tool_use","id":"toolu_9","name":"now","input":{}}}"""),
+            Canonical("content_block_stop", """{"index":1}"""),
+            Canonical("message_delta", """{"delta":{"stop_reason":"tool_use"},"usage":{"output_tokens":2}}"""),
+            Canonical("message_stop", "{}"),
+        ]);
+
+        var completed = JsonNode.Parse(events[^1].Data)!["response"]!;
+        var item = Assert.Single(completed["output"]!.AsArray())!;
+        Assert.Equal("{}", (string?)item["arguments"]);
+        Assert.Equal("fc_abc_0", (string?)item["id"]);
+    }
+
+    private static SseEvent Canonical(string name, string data)
+    {
+        var node = JsonNode.Parse(data)!.AsObject();
+        node.Insert(0, "type", name);
+        return new SseEvent(name, node.ToJsonString());
+    }
+
+    private static List<SseEvent> Run(IEnumerable<SseEvent> canonical)
+    {
+        var translator = new ResponsesStreamTranslator(Context);
+        var events = new List<SseEvent>();
+        foreach (var e in canonical)
+        {
+            events.AddRange(translator.Translate(e));
+        }
+
+        events.AddRange(translator.Finish());
+        return events;
+    }
+}
