@@ -28,6 +28,7 @@ public static class AdminComposition
         admin.MapKeyUsage();
         admin.MapEvents();
         admin.MapSettings();
+        admin.MapAccounts();
         app.MapUsageMe();
         return app;
     }

@@ -41,7 +41,7 @@ internal sealed class AccountHealthRecorder(IDocumentStore store, AccountPool po
         if (cooldown is { } c)
         {
             cooldown = TimeSpan.FromSeconds(Math.Clamp(c.TotalSeconds, 1, options.Value.MaxCooldownSeconds));
-            pool.MarkCooling(account.Id, now + cooldown.Value);
+            pool.MarkCooling(account, now + cooldown.Value);
         }
 
         await using var session = store.LightweightSession();

@@ -18,7 +18,7 @@ internal sealed class AccountPool(IDocumentStore store, SecretProtector secrets,
 {
     private static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(1);
     private readonly ConcurrentDictionary<string, int> _inFlight = new();
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _coolingUntil = new();
+    private readonly ConcurrentDictionary<string, (DateTimeOffset Until, long Version)> _coolingUntil = new();
     private readonly ConcurrentDictionary<(string Id, long Version), string> _keys = new();
     private readonly SemaphoreSlim _refresh = new(1, 1);
     private IReadOnlyList<UpstreamAccount> _accounts = [];
@@ -28,7 +28,7 @@ internal sealed class AccountPool(IDocumentStore store, SecretProtector secrets,
     {
         var now = clock.GetUtcNow();
         var healthy = (await AllAsync(cancellationToken))
-            .Where(a => a.StatusAt(now) == AccountStatus.Active && a.Serves(model) && !CoolingHere(a.Id, now))
+            .Where(a => a.StatusAt(now) == AccountStatus.Active && a.Serves(model) && !CoolingHere(a, now))
             .ToList();
         return affinity is null
             ? [.. healthy.OrderBy(a => (double)_inFlight.GetValueOrDefault(a.Id) / Math.Max(1, a.Weight)).ThenByDescending(a => a.Weight)]
@@ -72,8 +72,11 @@ internal sealed class AccountPool(IDocumentStore store, SecretProtector secrets,
         return new UpstreamTarget(account.Id, account.BaseUrl, key);
     }
 
-    /// <summary>Takes the account out of this worker's rotation at once, before the cooldown event is projected.</summary>
-    public void MarkCooling(string accountId, DateTimeOffset until) => _coolingUntil[accountId] = until;
+    /// <summary>
+    /// Takes the account out of this worker's rotation at once, before the cooldown event is projected. Once the
+    /// projection has moved past the version seen here, it is the authority again (an admin may have restored it).
+    /// </summary>
+    public void MarkCooling(UpstreamAccount account, DateTimeOffset until) => _coolingUntil[account.Id] = (until, account.Version);
 
     /// <summary>Forces the next read to go to the database (after this worker changed an account).</summary>
     public void Invalidate() => _loadedAt = DateTimeOffset.MinValue;
@@ -85,8 +88,8 @@ internal sealed class AccountPool(IDocumentStore store, SecretProtector secrets,
         return new Lease(this, account.Id);
     }
 
-    private bool CoolingHere(string accountId, DateTimeOffset now) =>
-        _coolingUntil.TryGetValue(accountId, out var until) && until > now;
+    private bool CoolingHere(UpstreamAccount account, DateTimeOffset now) =>
+        _coolingUntil.TryGetValue(account.Id, out var mark) && mark.Until > now && account.Version <= mark.Version;
 
     /// <summary>Weighted rendezvous hashing: -w / ln(u), with u uniform in (0,1) from a hash of (hint, account).</summary>
     private static double RendezvousScore(string affinity, UpstreamAccount account)
