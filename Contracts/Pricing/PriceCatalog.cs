@@ -26,7 +26,9 @@ public static class PriceCatalog
 
     /// <summary>
     /// The price entry for a served model: an exact id, else the longest catalog id the served name starts with
-    /// (upstreams answer with dated names such as <c>claude-sonnet-4-5-20250929</c>), else null.
+    /// (upstreams answer with dated names such as <c>claude-sonnet-4-5-20250929</c>), else, for a <c>claude-*</c>
+    /// name newer than the catalog (Claude Code sends those), the first entry of the same family (opus, sonnet,
+    /// haiku) — so a new model is never served free — else null.
     /// </summary>
     public static ModelPrice? Find(IReadOnlyList<ModelPrice> table, string model)
     {
@@ -44,6 +46,24 @@ public static class PriceCatalog
             }
         }
 
-        return best;
+        return best ?? Family(table, model);
+    }
+
+    private static ModelPrice? Family(IReadOnlyList<ModelPrice> table, string model)
+    {
+        if (!model.StartsWith("claude-", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        foreach (var family in (ReadOnlySpan<string>)["opus", "sonnet", "haiku"])
+        {
+            if (model.Contains(family, StringComparison.OrdinalIgnoreCase))
+            {
+                return table.FirstOrDefault(p => p.Id.Contains(family, StringComparison.OrdinalIgnoreCase));
+            }
+        }
+
+        return null;
     }
 }
