@@ -95,16 +95,23 @@ internal sealed class AccountRestorer(AccountHealthRecorder recorder, ILogger<Ac
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        try
         {
-            try
+            while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                await recorder.RestoreExpiredAsync(stoppingToken);
+                try
+                {
+                    await recorder.RestoreExpiredAsync(stoppingToken);
+                }
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                {
+                    WorkerLog.RestoreFailed(logger, ex);
+                }
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                WorkerLog.RestoreFailed(logger, ex);
-            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // shutting down
         }
     }
 }
