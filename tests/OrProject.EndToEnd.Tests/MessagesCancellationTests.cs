@@ -69,4 +69,30 @@ public sealed class MessagesCancellationTests(GatewayFixture fixture) : GatewayT
         Assert.Equal(1, deltas);
         await Upstream.Aborted.Task.WaitAsync(AbortWithin);
     }
+
+    [Fact]
+    public async Task Stream_ClientHangsUp_ChargedOnceForWhatWasStreamed()
+    {
+        var key = await Fixture.IssueKeyAsync();
+        using var cancel = new CancellationTokenSource();
+        using var response = await _hangUpClient.SendAsync(Post("/v1/messages", Body(stream: true), key.Key),
+            HttpCompletionOption.ResponseHeadersRead, cancel.Token);
+        var deltas = 0;
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Sse.ReadAsync(response, async frame =>
+        {
+            if (frame.Event == "content_block_delta" && ++deltas == 3)
+            {
+                await cancel.CancelAsync();
+            }
+        }, cancel.Token));
+        await Upstream.Aborted.Task.WaitAsync(AbortWithin);
+
+        var events = await EventuallyAsync(() => Fixture.AdminGetAsync("/admin/api/events?stream=" + key.Id),
+            e => e.EnumerateArray().Any(x => x.GetProperty("type").GetString() == "usage_recorded"));
+        var usage = Assert.Single(events.EnumerateArray(), x => x.GetProperty("type").GetString() == "usage_recorded").GetProperty("data");
+        Assert.Equal(25, usage.GetProperty("InputTokens").GetInt64());
+        Assert.True(usage.GetProperty("CostUsd").GetDecimal() > 0m);
+        Assert.Equal("the client disconnected", usage.GetProperty("Outcome").GetString());
+    }
 }
