@@ -74,4 +74,19 @@ public sealed class MessagesToolUseTests(GatewayFixture fixture) : GatewayTest(f
         Assert.Equal([1, 2], tool.Input["days"].EnumerateArray().Select(d => d.GetInt32()));
         Assert.Equal(JsonValueKind.Array, tool.Input["days"].ValueKind);
     }
+
+    [Fact]
+    public async Task Post_NonStreamingToolFragmentsNotValidJson_Returns5xxEnvelopeWithRequestId()
+    {
+        Upstream.Respond = (ctx, _) => FakeAnthropic.WriteEventsAsync(ctx, FakeAnthropic.ToolUseStream("toolu_01A", "get_weather", ["", "{\"location\": "]));
+        var key = await Fixture.IssueKeyAsync();
+
+        using var response = await SendAsync(Post("/v1/messages", Body(), key.Key));
+        var body = await ReadJsonAsync(response);
+
+        Assert.InRange((int)response.StatusCode, 500, 599);
+        var id = Assert.Single(response.Headers.GetValues("request-id"));
+        AssertErrorEnvelope(body, "api_error");
+        Assert.Equal(id, (string?)body["request_id"]);
+    }
 }
