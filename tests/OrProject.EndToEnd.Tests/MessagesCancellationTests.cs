@@ -95,4 +95,19 @@ public sealed class MessagesCancellationTests(GatewayFixture fixture) : GatewayT
         Assert.True(usage.GetProperty("CostUsd").GetDecimal() > 0m);
         Assert.Equal("the client disconnected", usage.GetProperty("Outcome").GetString());
     }
+
+    [Fact]
+    public async Task Post_NonStreamingClientGivesUpWhileUpstreamStreams_AbortsUpstreamCall()
+    {
+        var key = await Fixture.IssueKeyAsync();
+        using var cancel = new CancellationTokenSource();
+        var pending = _hangUpClient.SendAsync(Post("/v1/messages", Body(), key.Key), cancel.Token);
+
+        await EventuallyAsync(() => Task.FromResult(Upstream.Requests.Count), n => n > 0);
+        Assert.Single(Upstream.Requests);
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pending);
+        await Upstream.Aborted.Task.WaitAsync(AbortWithin);
+    }
 }

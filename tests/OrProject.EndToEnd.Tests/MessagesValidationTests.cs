@@ -148,4 +148,34 @@ public sealed class MessagesValidationTests(GatewayFixture fixture) : GatewayTes
         Assert.StartsWith("req_", ex.RequestID, StringComparison.Ordinal);
         Assert.Empty(Upstream.Requests);
     }
+
+    [Fact]
+    public async Task Post_KeyBudgetSpent_Returns429WithoutCallingUpstream()
+    {
+        var key = await Fixture.IssueKeyAsync(budgetUsd: 0m);
+
+        using var response = await SendAsync(Post("/v1/messages", Body(), key.Key));
+
+        Assert.Equal(429, (int)response.StatusCode);
+        AssertErrorEnvelope(await ReadJsonAsync(response), "rate_limit_error");
+        Assert.Empty(Upstream.Requests);
+    }
+
+    [Fact]
+    public async Task Post_KeyDisabled_Returns403PermissionError()
+    {
+        var key = await Fixture.IssueKeyAsync();
+        using (var disable = new HttpRequestMessage(HttpMethod.Post, $"/admin/api/keys/{key.Id}/disable"))
+        {
+            disable.Headers.Authorization = new AuthenticationHeaderValue("Bearer", GatewayFixture.AdminToken);
+            using var disabled = await Fixture.Http.SendAsync(disable);
+            disabled.EnsureSuccessStatusCode();
+        }
+
+        using var response = await SendAsync(Post("/v1/messages", Body(), key.Key));
+
+        Assert.Equal(403, (int)response.StatusCode);
+        AssertErrorEnvelope(await ReadJsonAsync(response), "permission_error");
+        Assert.Empty(Upstream.Requests);
+    }
 }
