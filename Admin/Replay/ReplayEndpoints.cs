@@ -40,13 +40,18 @@ internal static class ReplayEndpoints
         }
 
         var watch = Stopwatch.StartNew();
-        var daemon = coordinator.DaemonForMainDatabase();
         // AllProjectionNames() quotes each name for display; the daemon wants them bare.
         var names = ((StoreOptions)store.Options).Projections.AllProjectionNames().Select(n => n.Trim('\'')).ToArray();
+
+        // A rebuild leaves the rebuilt shards stopped (verified: the daily view froze until restarted), so every
+        // agent is started again afterwards and the views go on following the log.
+        var daemon = coordinator.DaemonForMainDatabase();
         foreach (var name in names)
         {
             await daemon.RebuildProjectionAsync(name, TimeSpan.FromMinutes(10), ct);
         }
+
+        await daemon.StartAllAsync();
 
         return TypedResults.Ok(new RebuildResponse(names, watch.ElapsedMilliseconds));
     }

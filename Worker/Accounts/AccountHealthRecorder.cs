@@ -17,6 +17,9 @@ public sealed class PoolOptions
 
     /// <summary>Upper bound on any cooldown, whatever an upstream's retry-after says.</summary>
     public int MaxCooldownSeconds { get; set; } = 3600;
+
+    /// <summary>How often a worker re-reads the pool: admin changes and other workers' cooldowns reach it this fast.</summary>
+    public int RefreshMilliseconds { get; set; } = 1000;
 }
 
 /// <summary>

@@ -20,8 +20,7 @@ public abstract class GatewayTest(GatewayFixture fixture) : IAsyncLifetime
 
     public virtual Task InitializeAsync()
     {
-        Fixture.Upstream.Reset();
-        return Task.CompletedTask;
+        return Fixture.ResetAsync();
     }
 
     public Task DisposeAsync() => Task.CompletedTask;

@@ -14,8 +14,7 @@ public sealed class ReplayTests(GatewayFixture fixture) : IAsyncLifetime
 {
     public Task InitializeAsync()
     {
-        fixture.Upstream.Reset();
-        return Task.CompletedTask;
+        return fixture.ResetAsync();
     }
 
     public Task DisposeAsync() => Task.CompletedTask;
@@ -52,6 +51,11 @@ public sealed class ReplayTests(GatewayFixture fixture) : IAsyncLifetime
         Assert.Equal(before, after);
         Assert.Contains("\"disabled\":true", after, StringComparison.Ordinal);
         Assert.Contains("\"budgetUsd\":9.5", after, StringComparison.Ordinal);
+
+        // The views keep following the log after a rebuild.
+        (await PostAsync(second)).EnsureSuccessStatusCode();
+        var usage = await WaitForDailyUsageAsync(second, 4);
+        Assert.Equal(4, usage.GetProperty("byDay").EnumerateArray().Sum(d => d.GetProperty("requests").GetInt64()));
     }
 
     [Fact]

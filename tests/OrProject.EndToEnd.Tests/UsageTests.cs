@@ -47,11 +47,11 @@ public sealed class UsageTests(GatewayFixture fixture) : GatewayTest(fixture)
         Assert.Equal(200, usage.GetProperty("outputTokens").GetInt64());
 
         var recorded = Assert.Single(await UsageEventsAsync(key));
-        Assert.Equal(FakeAnthropic.Model, recorded.GetProperty("ModelServed").GetString());
-        Assert.Equal(Model, recorded.GetProperty("ModelRequested").GetString());
-        Assert.Equal(expected, recorded.GetProperty("CostUsd").GetDecimal());
-        Assert.Equal(300, recorded.GetProperty("CacheCreationTokens").GetInt64());
-        Assert.Equal(4_000, recorded.GetProperty("CacheReadTokens").GetInt64());
+        Assert.Equal(FakeAnthropic.Model, recorded.GetProperty("modelServed").GetString());
+        Assert.Equal(Model, recorded.GetProperty("modelRequested").GetString());
+        Assert.Equal(expected, recorded.GetProperty("costUsd").GetDecimal());
+        Assert.Equal(300, recorded.GetProperty("cacheCreationTokens").GetInt64());
+        Assert.Equal(4_000, recorded.GetProperty("cacheReadTokens").GetInt64());
     }
 
     [Fact]
@@ -86,12 +86,12 @@ public sealed class UsageTests(GatewayFixture fixture) : GatewayTest(fixture)
 
         var first = await EventuallyAsync(() => UsageEventsAsync(key), e => e.Count > 0);
         var recorded = Assert.Single(first);
-        Assert.Equal(response.Headers.GetValues("request-id").Single(), recorded.GetProperty("RequestId").GetString());
+        Assert.Equal(response.Headers.GetValues("request-id").Single(), recorded.GetProperty("requestId").GetString());
         // 25 input tokens reported; output never below the 12 characters seen / 4.
-        Assert.Equal(25, recorded.GetProperty("InputTokens").GetInt64());
-        Assert.Equal(3, recorded.GetProperty("OutputTokens").GetInt64());
-        Assert.Equal(((25 * 3m) + (3 * 15m)) / 1_000_000m, recorded.GetProperty("CostUsd").GetDecimal());
-        Assert.NotEqual("completed", recorded.GetProperty("Outcome").GetString());
+        Assert.Equal(25, recorded.GetProperty("inputTokens").GetInt64());
+        Assert.Equal(3, recorded.GetProperty("outputTokens").GetInt64());
+        Assert.Equal(((25 * 3m) + (3 * 15m)) / 1_000_000m, recorded.GetProperty("costUsd").GetDecimal());
+        Assert.NotEqual("completed", recorded.GetProperty("outcome").GetString());
 
         // Whatever else is still in flight for this request has had time to land: still exactly one charge.
         await Task.Delay(500);
