@@ -7,6 +7,7 @@ using OrProject.Api.Dispatch;
 using OrProject.Api.Messages;
 using OrProject.Api.Routing;
 using OrProject.Projections.Hosting;
+using OrProject.Projections.Usage;
 using Serilog;
 
 namespace OrProject.Api;
@@ -27,6 +28,8 @@ public static class EdgeComposition
         services.AddSingleton<ReplyRouter>();
         services.AddHostedService<ReplyEndpoint>();
         services.AddSingleton<GenerationPump>();
+        services.AddSingleton<UsageLedgerWriter>();
+        services.AddSingleton<UsagePricer>();
         services.AddScoped<KeyAdmission>();
         services.AddScoped<EdgePipeline>();
         services.AddExceptionHandler<EdgeExceptionHandler>();

@@ -1,6 +1,7 @@
 using MassTransit;
 using OrProject.Contracts.Messaging;
 using OrProject.Projections.Hosting;
+using OrProject.Projections.Usage;
 using OrProject.Worker.Accounts;
 using OrProject.Worker.Generation;
 using OrProject.Worker.Upstreams;
@@ -46,6 +47,7 @@ public static class WorkerComposition
         services.AddHostedService<AccountRestorer>();
         services.AddSingleton<InFlightGenerations>();
         services.AddSingleton<UsageLedgerWriter>();
+        services.AddSingleton<UsagePricer>();
         services.AddSingleton<UsageCharger>();
         services.AddSingleton<Generator>();
         return builder;

@@ -33,6 +33,9 @@ public class GatewayFixture : IAsyncLifetime
 
     public HttpClient Http { get; private set; } = null!;
 
+    /// <summary>The configuration the in-process hosts run with, for a worker started as a separate process.</summary>
+    public IReadOnlyDictionary<string, string?> HostSettings { get; private set; } = new Dictionary<string, string?>();
+
     /// <summary>Settings a derived fixture changes (queue timeout, kind of upstream, …).</summary>
     protected virtual IDictionary<string, string?> Overrides => new Dictionary<string, string?>();
 
@@ -44,6 +47,7 @@ public class GatewayFixture : IAsyncLifetime
         await Upstream.StartAsync();
         var (postgres, rabbit) = await TestInfrastructure.GetAsync();
         var settings = Settings(postgres, rabbit);
+        HostSettings = settings;
         Api = await StartAsync(WebApplication.CreateSlimBuilder(), settings, b => b.AddOrProjectEdge(), a => a.MapOrProjectEdge());
         BaseAddress = Api.Urls.Single();
         if (StartWorker)
