@@ -164,6 +164,17 @@ public class GatewayFixture : IAsyncLifetime
         return settings;
     }
 
+    /// <summary>Another edge instance on the same database and broker (scale-out), with its own reply queue.</summary>
+    public Task<WebApplication> StartEdgeAsync() =>
+        StartAsync(WebApplication.CreateSlimBuilder(), new Dictionary<string, string?>(HostSettings), b => b.AddOrProjectEdge(), a => a.MapOrProjectEdge());
+
+    /// <summary>Another in-process worker on the same database and broker.</summary>
+    public Task<WebApplication> StartWorkerAsync(string id)
+    {
+        var settings = new Dictionary<string, string?>(HostSettings) { ["Worker:Id"] = id };
+        return StartAsync(WebApplication.CreateSlimBuilder(), settings, b => b.AddOrProjectWorker(), w => w.MapGet("/", () => "worker"));
+    }
+
     private static async Task<WebApplication> StartAsync(WebApplicationBuilder builder, Dictionary<string, string?> settings,
         Action<WebApplicationBuilder> compose, Action<WebApplication> map)
     {
