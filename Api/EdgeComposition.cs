@@ -18,6 +18,7 @@ public static class EdgeComposition
     public static WebApplicationBuilder AddOrProjectEdge(this WebApplicationBuilder builder)
     {
         builder.AddOrProjectLogging("api");
+        builder.AddOrProjectTelemetry("api");
         var services = builder.Services;
         services.AddOptions<EdgeOptions>().BindConfiguration(EdgeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOrProjectStore(builder.Configuration, runDaemonByDefault: true);
@@ -45,6 +46,7 @@ public static class EdgeComposition
         app.UseRouting(); // after the /v1/v1 rewrite, so the folded path is the one routed
         app.UseSerilogRequestLogging();
         app.MapOrProjectHealth();
+        app.MapOrProjectMetrics();
         app.MapMessages();
         app.MapChatCompletions();
         app.MapResponses();

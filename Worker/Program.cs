@@ -11,7 +11,7 @@ try
     builder.AddOrProjectWorker();
 
     var app = builder.Build();
-    app.MapOrProjectHealth();
+    app.MapOrProjectWorker();
     await app.RunAsync();
 }
 catch (Exception ex) when (ex is not HostAbortedException)

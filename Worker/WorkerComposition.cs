@@ -15,6 +15,7 @@ public static class WorkerComposition
     public static WebApplicationBuilder AddOrProjectWorker(this WebApplicationBuilder builder)
     {
         builder.AddOrProjectLogging("worker");
+        builder.AddOrProjectTelemetry("worker");
         var services = builder.Services;
         services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SimulatorOptions>().BindConfiguration(SimulatorOptions.Section);
@@ -51,6 +52,14 @@ public static class WorkerComposition
         services.AddSingleton<UsageCharger>();
         services.AddSingleton<Generator>();
         return builder;
+    }
+
+    /// <summary>A worker serves no client traffic: health for orchestration, metrics for scraping.</summary>
+    public static WebApplication MapOrProjectWorker(this WebApplication app)
+    {
+        app.MapOrProjectHealth();
+        app.MapOrProjectMetrics();
+        return app;
     }
 }
 

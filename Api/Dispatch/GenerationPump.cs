@@ -17,6 +17,7 @@ internal sealed class GenerationPump(
     IPublishEndpoint publish,
     ReplyRouter router,
     UsagePricer pricer,
+    GatewayMetrics metrics,
     RabbitMqOptions rabbit,
     IOptions<EdgeOptions> options,
     TimeProvider clock,
@@ -26,6 +27,7 @@ internal sealed class GenerationPump(
     {
         var aborted = context.RequestAborted;
         var edge = options.Value;
+        var admittedAt = clock.GetTimestamp();
         using var replies = router.Open(request.RequestId);
         try
         {
@@ -71,6 +73,11 @@ internal sealed class GenerationPump(
                     case GenerationChunk { Events.Count: 0 }:
                         break; // a heartbeat: the worker is alive
                     case GenerationChunk chunk:
+                        if (!started)
+                        {
+                            metrics.FirstToken(clock.GetElapsedTime(admittedAt));
+                        }
+
                         started = true;
                         accountId ??= chunk.AccountId;
                         foreach (var item in chunk.Events)

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using OrProject.Projections.Hosting;
 using Serilog.Context;
 
 using OrProject.Api.Dispatch;
@@ -21,9 +23,15 @@ internal static class EdgeRequestMiddleware
             context.Request.Path = "/v1" + rest;
         }
 
+        Activity.Current?.SetTag("orp.request_id", id);
         using (LogContext.PushProperty("RequestId", id))
         {
             await next(context);
+        }
+
+        if (context.GetEndpoint() is RouteEndpoint { RoutePattern.RawText: { } route } && route.StartsWith("/v1", StringComparison.Ordinal))
+        {
+            context.RequestServices.GetRequiredService<GatewayMetrics>().Request(route, context.Response.StatusCode);
         }
     });
 

@@ -29,7 +29,7 @@ public sealed class PoolOptions
 /// the same account at once.
 /// </summary>
 internal sealed class AccountHealthRecorder(IDocumentStore store, AccountPool pool, Microsoft.Extensions.Options.IOptions<PoolOptions> options,
-    TimeProvider clock)
+    TimeProvider clock, OrProject.Projections.Hosting.GatewayMetrics metrics)
 {
     public async Task RecordFailureAsync(UpstreamAccount account, string requestId, UpstreamFailure failure)
     {
@@ -61,6 +61,10 @@ internal sealed class AccountHealthRecorder(IDocumentStore store, AccountPool po
 
         await session.SaveChangesAsync();
         pool.Invalidate();
+        if (failure.Error == UpstreamError.Unauthorized || cooldown is not null)
+        {
+            metrics.Cooldown(account.Id, failure.Status);
+        }
     }
 
     /// <summary>Ends cooldowns that have run out, once: the row lock and the re-check make concurrent workers agree.</summary>

@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.Options;
 using OrProject.Contracts.Anthropic;
 using OrProject.Contracts.Messaging;
+using OrProject.Projections.Hosting;
 
 namespace OrProject.Worker.Generation;
 
@@ -14,6 +15,7 @@ internal sealed class DispatchGenerationConsumer(
     InFlightGenerations running,
     IOptions<WorkerOptions> options,
     TimeProvider clock,
+    GatewayMetrics metrics,
     ILogger<DispatchGenerationConsumer> logger) : IConsumer<DispatchGeneration>
 {
     public async Task Consume(ConsumeContext<DispatchGeneration> context)
@@ -45,6 +47,8 @@ internal sealed class DispatchGenerationConsumer(
             return; // every account stayed saturated until the edge gave up: it answers 529 itself
         }
 
+        System.Diagnostics.Activity.Current?.SetTag("orp.request_id", request.RequestId);
+        metrics.QueueWait(clock.GetUtcNow() - request.RequestedAt);
         await replies.SendAsync(seq => new GenerationStarted(request.RequestId, seq, options.Value.Id));
         replies.Start();
         using var cancellation = running.Register(request.RequestId, context.CancellationToken);

@@ -1,12 +1,13 @@
 using OrProject.Contracts.Anthropic;
 using OrProject.Contracts.Messaging;
 using OrProject.Projections.Accounts;
+using OrProject.Projections.Hosting;
 using OrProject.Projections.Usage;
 
 namespace OrProject.Worker.Usage;
 
 /// <summary>Charges a finished (or cut short) generation, as the upstream reported it or as far as it was observed.</summary>
-internal sealed class UsageCharger(UsagePricer pricer, ILogger<UsageCharger> logger)
+internal sealed class UsageCharger(UsagePricer pricer, GatewayMetrics metrics, ILogger<UsageCharger> logger)
 {
     public async Task ChargeAsync(DispatchGeneration request, UpstreamAccount account, StreamObserver observer, TokenUsage usage, string outcome)
     {
@@ -24,6 +25,9 @@ internal sealed class UsageCharger(UsagePricer pricer, ILogger<UsageCharger> log
             WorkerLog.Unpriced(logger, served);
         }
 
-        await pricer.RecordAsync(request, served, account.Id, usage, cost ?? 0m, outcome);
+        if (await pricer.RecordAsync(request, served, account.Id, usage, cost ?? 0m, outcome))
+        {
+            metrics.Charged(served, usage.InputTokens, usage.OutputTokens, usage.CacheCreationInputTokens, usage.CacheReadInputTokens, cost ?? 0m);
+        }
     }
 }

@@ -55,7 +55,7 @@ public class GatewayFixture : IAsyncLifetime
         BaseAddress = Api.Urls.Single();
         if (StartWorker)
         {
-            Worker = await StartAsync(WebApplication.CreateSlimBuilder(), settings, b => b.AddOrProjectWorker(), w => w.MapGet("/", () => "worker"));
+            Worker = await StartAsync(WebApplication.CreateSlimBuilder(), settings, b => b.AddOrProjectWorker(), w => w.MapOrProjectWorker());
         }
 
         Http = new HttpClient { BaseAddress = new Uri(BaseAddress) };
@@ -175,7 +175,7 @@ public class GatewayFixture : IAsyncLifetime
     public Task<WebApplication> StartWorkerAsync(string id)
     {
         var settings = new Dictionary<string, string?>(HostSettings) { ["Worker:Id"] = id };
-        return StartAsync(WebApplication.CreateSlimBuilder(), settings, b => b.AddOrProjectWorker(), w => w.MapGet("/", () => "worker"));
+        return StartAsync(WebApplication.CreateSlimBuilder(), settings, b => b.AddOrProjectWorker(), w => w.MapOrProjectWorker());
     }
 
     private static async Task<WebApplication> StartAsync(WebApplicationBuilder builder, Dictionary<string, string?> settings,

@@ -1,0 +1,50 @@
+using System.Diagnostics.Metrics;
+
+namespace OrProject.Projections.Hosting;
+
+/// <summary>
+/// The gateway's own instruments (meter <c>OrProject</c>), exported with the framework's at <c>/metrics</c>:
+/// requests, tokens and cost, time to first token, queue wait and account cooldowns.
+/// </summary>
+public sealed class GatewayMetrics
+{
+    public const string MeterName = "OrProject";
+
+    private readonly Counter<long> _requests;
+    private readonly Counter<long> _tokens;
+    private readonly Counter<double> _cost;
+    private readonly Histogram<double> _timeToFirstToken;
+    private readonly Histogram<double> _queueWait;
+    private readonly Counter<long> _cooldowns;
+
+    public GatewayMetrics(IMeterFactory factory)
+    {
+        var meter = factory.Create(MeterName);
+        _requests = meter.CreateCounter<long>("orp.requests", description: "Client requests answered by the edge, by route and status.");
+        _tokens = meter.CreateCounter<long>("orp.tokens", description: "Tokens charged, by model and kind (input, output, cache_write, cache_read).");
+        _cost = meter.CreateCounter<double>("orp.cost", unit: "USD", description: "Cost charged (the ledger keeps the exact decimal).");
+        _timeToFirstToken = meter.CreateHistogram<double>("orp.time_to_first_token", unit: "ms", description: "From admission to the first event written.");
+        _queueWait = meter.CreateHistogram<double>("orp.queue_wait", unit: "ms", description: "From dispatch to a worker taking it.");
+        _cooldowns = meter.CreateCounter<long>("orp.account_cooldowns", description: "Upstream accounts cooled down or disabled, by account and status.");
+    }
+
+    public void Request(string route, int status) =>
+        _requests.Add(1, new KeyValuePair<string, object?>("route", route), new KeyValuePair<string, object?>("status", status));
+
+    public void Charged(string model, long input, long output, long cacheWrite, long cacheRead, decimal cost)
+    {
+        var m = new KeyValuePair<string, object?>("model", model);
+        _tokens.Add(input, m, new KeyValuePair<string, object?>("kind", "input"));
+        _tokens.Add(output, m, new KeyValuePair<string, object?>("kind", "output"));
+        _tokens.Add(cacheWrite, m, new KeyValuePair<string, object?>("kind", "cache_write"));
+        _tokens.Add(cacheRead, m, new KeyValuePair<string, object?>("kind", "cache_read"));
+        _cost.Add((double)cost, m);
+    }
+
+    public void FirstToken(TimeSpan elapsed) => _timeToFirstToken.Record(elapsed.TotalMilliseconds);
+
+    public void QueueWait(TimeSpan waited) => _queueWait.Record(Math.Max(0, waited.TotalMilliseconds));
+
+    public void Cooldown(string accountId, int status) =>
+        _cooldowns.Add(1, new KeyValuePair<string, object?>("account", accountId), new KeyValuePair<string, object?>("status", status));
+}
