@@ -17,6 +17,9 @@ public static class AdminComposition
     {
         services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section);
         services.AddHostedService<UpstreamSeeder>();
+        services.AddScoped<KeyCommands>();
+        services.AddScoped<AccountCommands>();
+        services.AddScoped<SettingsCommands>();
         return services;
     }
 
