@@ -7,6 +7,7 @@ using OrProject.Admin.Accounts;
 using OrProject.Admin.Assets;
 using OrProject.Admin.Events;
 using OrProject.Admin.Keys;
+using OrProject.Admin.Replay;
 using OrProject.Admin.Security;
 using OrProject.Admin.Sessions;
 using OrProject.Admin.Settings;
@@ -61,8 +62,10 @@ public static class AdminComposition
         admin.MapKeys();
         admin.MapKeyUsage();
         admin.MapEvents();
+        admin.MapEventExport();
         admin.MapSettings();
         admin.MapAccounts();
+        admin.MapReplay();
         app.MapUsageMe();
         app.MapRazorPages();
         app.MapAdminAssets();

@@ -7,6 +7,7 @@ using OrProject.Api.Dispatch;
 using OrProject.Api.Messages;
 using OrProject.Api.Routing;
 using OrProject.Projections.Hosting;
+using OrProject.Projections.Usage;
 using Serilog;
 
 namespace OrProject.Api;
@@ -19,7 +20,7 @@ public static class EdgeComposition
         builder.AddOrProjectLogging("api");
         var services = builder.Services;
         services.AddOptions<EdgeOptions>().BindConfiguration(EdgeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOrProjectStore(builder.Configuration);
+        services.AddOrProjectStore(builder.Configuration, runDaemonByDefault: true);
         services.AddOrProjectAdmin();
         services.AddOrProjectHealth();
         services.AddHealthChecks().AddCheck<ReplyEndpointHealthCheck>("reply-endpoint", tags: [Health.ReadyTag]);
@@ -27,6 +28,8 @@ public static class EdgeComposition
         services.AddSingleton<ReplyRouter>();
         services.AddHostedService<ReplyEndpoint>();
         services.AddSingleton<GenerationPump>();
+        services.AddSingleton<UsageLedgerWriter>();
+        services.AddSingleton<UsagePricer>();
         services.AddScoped<KeyAdmission>();
         services.AddScoped<EdgePipeline>();
         services.AddExceptionHandler<EdgeExceptionHandler>();

@@ -13,4 +13,7 @@ internal static partial class EdgeLog
 
     [LoggerMessage(4, LogLevel.Error, "Unhandled error on {Path}")]
     public static partial void Unhandled(ILogger logger, Exception exception, string path);
+
+    [LoggerMessage(5, LogLevel.Error, "Charging the observed usage of {RequestId} failed")]
+    public static partial void ChargeFailed(ILogger logger, Exception exception, string requestId);
 }

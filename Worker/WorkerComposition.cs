@@ -1,6 +1,7 @@
 using MassTransit;
 using OrProject.Contracts.Messaging;
 using OrProject.Projections.Hosting;
+using OrProject.Projections.Usage;
 using OrProject.Worker.Accounts;
 using OrProject.Worker.Generation;
 using OrProject.Worker.Upstreams;
@@ -17,7 +18,7 @@ public static class WorkerComposition
         var services = builder.Services;
         services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SimulatorOptions>().BindConfiguration(SimulatorOptions.Section);
-        services.AddOrProjectStore(builder.Configuration);
+        services.AddOrProjectStore(builder.Configuration, runDaemonByDefault: false);
         services.AddOrProjectHealth();
         services.AddOrProjectBus(builder.Configuration, x =>
         {
@@ -46,6 +47,7 @@ public static class WorkerComposition
         services.AddHostedService<AccountRestorer>();
         services.AddSingleton<InFlightGenerations>();
         services.AddSingleton<UsageLedgerWriter>();
+        services.AddSingleton<UsagePricer>();
         services.AddSingleton<UsageCharger>();
         services.AddSingleton<Generator>();
         return builder;
@@ -62,6 +64,13 @@ internal sealed class CancellationEndpoint(IReceiveEndpointConnector connector) 
     {
         var handle = connector.ConnectReceiveEndpoint(new TemporaryEndpointDefinition("worker-cancel"),
             KebabCaseEndpointNameFormatter.Instance, (context, cfg) => cfg.ConfigureConsumer<CancelGenerationConsumer>(context));
-        await handle.Ready.WaitAsync(stoppingToken);
+        try
+        {
+            await handle.Ready.WaitAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // stopped before the broker answered
+        }
     }
 }

@@ -10,9 +10,12 @@ public sealed class EdgeOptions
     [Range(1, 3600)]
     public double QueueTimeoutSeconds { get; set; } = 30;
 
-    /// <summary>Longest silence from the worker during a generation before the edge ends the response with an error.</summary>
+    /// <summary>
+    /// Longest silence from the worker during a generation before the edge ends the response with an error. Workers
+    /// send a heartbeat every few seconds while the upstream is quiet, so this only fires for a dead worker.
+    /// </summary>
     [Range(1, 3600)]
-    public double IdleTimeoutSeconds { get; set; } = 300;
+    public double IdleTimeoutSeconds { get; set; } = 30;
 
     /// <summary>Largest request body accepted (Anthropic's limit is 32 MB); larger ones get 413.</summary>
     [Range(1024, int.MaxValue)]

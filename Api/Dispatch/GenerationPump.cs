@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using OrProject.Contracts.Anthropic;
 using OrProject.Contracts.Messaging;
 using OrProject.Projections.Hosting;
+using OrProject.Projections.Usage;
 
 namespace OrProject.Api.Dispatch;
 
@@ -15,6 +16,7 @@ internal sealed class GenerationPump(
     ISendEndpointProvider sendEndpoints,
     IPublishEndpoint publish,
     ReplyRouter router,
+    UsagePricer pricer,
     RabbitMqOptions rabbit,
     IOptions<EdgeOptions> options,
     TimeProvider clock,
@@ -38,6 +40,8 @@ internal sealed class GenerationPump(
         }
 
         var started = false;
+        var observed = new StreamObserver();
+        string? accountId = null;
         try
         {
             var first = await replies.ReadAsync(edge.QueueTimeout, aborted);
@@ -53,19 +57,36 @@ internal sealed class GenerationPump(
                 switch (reply)
                 {
                     case null:
-                        await FailAsync(context, responder, started, 529, AnthropicErrors.Overloaded, "The generation stalled.", null);
+                        // No chunk and no heartbeat for the idle timeout: the worker is gone.
+                        await ChargeObservedAsync(request, observed, accountId, "the worker was lost");
+                        await FailAsync(context, responder, started, 529, AnthropicErrors.Overloaded, "The generation stalled: its worker stopped answering.", null);
                         await CancelAsync(request.RequestId);
                         return;
                     case GenerationStarted:
                         break;
+                    case GenerationChunk { Events.Count: 0 }:
+                        break; // a heartbeat: the worker is alive
                     case GenerationChunk chunk:
                         started = true;
+                        accountId ??= chunk.AccountId;
+                        foreach (var item in chunk.Events)
+                        {
+                            observed.Observe(item);
+                        }
+
                         await responder.WriteEventsAsync(context, chunk.Events);
                         break;
                     case GenerationCompleted completed:
                         await responder.CompleteAsync(context, completed);
                         return;
                     case GenerationFailed failed:
+                        if (started)
+                        {
+                            // A worker charges before it reports a failure, so this only counts when the worker that
+                            // streamed died (the receipt makes a second charge of the request a no-op).
+                            await ChargeObservedAsync(request, observed, accountId, "the stream failed: " + failed.Message);
+                        }
+
                         await FailAsync(context, responder, started, failed.Status, failed.ErrorType, failed.Message,
                             failed.UpstreamBody, failed.RetryAfterSeconds);
                         return;
@@ -79,6 +100,27 @@ internal sealed class GenerationPump(
         catch (IOException) when (aborted.IsCancellationRequested)
         {
             await CancelAsync(request.RequestId);
+        }
+    }
+
+    /// <summary>What the client received is charged, never zero, never twice.</summary>
+    private async Task ChargeObservedAsync(DispatchGeneration request, StreamObserver observed, string? accountId, string outcome)
+    {
+        if (!observed.Started)
+        {
+            return;
+        }
+
+        var usage = observed.ObservedUsage();
+        var served = observed.Model ?? request.Model;
+        try
+        {
+            var cost = await pricer.CostAsync(served, request.Model, usage) ?? 0m;
+            await pricer.RecordAsync(request, served, accountId ?? "unknown", usage, cost, outcome);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            EdgeLog.ChargeFailed(logger, ex, request.RequestId);
         }
     }
 

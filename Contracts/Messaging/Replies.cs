@@ -11,8 +11,11 @@ public interface IGenerationReply
 /// <summary>A worker took the request (always <c>Seq = 0</c>); the queue timeout no longer applies.</summary>
 public sealed record GenerationStarted(string RequestId, int Seq, string WorkerId) : IGenerationReply;
 
-/// <summary>Canonical stream events (Anthropic's SSE grammar), in order.</summary>
-public sealed record GenerationChunk(string RequestId, int Seq, IReadOnlyList<SseEvent> Events) : IGenerationReply;
+/// <summary>
+/// Canonical stream events (Anthropic's SSE grammar), in order, and the account serving them. A chunk with no events
+/// is a heartbeat: the worker is alive, the upstream is just quiet.
+/// </summary>
+public sealed record GenerationChunk(string RequestId, int Seq, IReadOnlyList<SseEvent> Events, string? AccountId = null) : IGenerationReply;
 
 /// <summary>The generation ended normally; the stream events already carried <c>message_stop</c>.</summary>
 public sealed record GenerationCompleted(string RequestId, int Seq, TokenUsage Usage, string? StopReason) : IGenerationReply;

@@ -21,7 +21,7 @@ internal sealed class DispatchGenerationConsumer(
         var request = context.Message;
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["RequestId"] = request.RequestId, ["KeyId"] = request.KeyId });
         var endpoint = await context.GetSendEndpoint(request.ReplyAddress);
-        var replies = new ReplySender(endpoint, request.RequestId, context.CancellationToken);
+        var replies = new ReplySender(endpoint, request.RequestId, TimeSpan.FromSeconds(options.Value.HeartbeatSeconds), context.CancellationToken);
 
         if (context.ReceiveContext.Redelivered)
         {
@@ -46,6 +46,7 @@ internal sealed class DispatchGenerationConsumer(
         }
 
         await replies.SendAsync(seq => new GenerationStarted(request.RequestId, seq, options.Value.Id));
+        replies.Start();
         using var cancellation = running.Register(request.RequestId, context.CancellationToken);
         try
         {

@@ -69,6 +69,7 @@ internal sealed class Generator(
             await using var response = await adapter.SendAsync(accounts.Target(account), request, idle.Token);
             if (response.Failure is not { } failure)
             {
+                replies.AccountId = account.Id;
                 await RelayAsync(request, account, response, replies, idle, cancellationToken);
                 return;
             }

@@ -15,16 +15,23 @@ internal sealed class ReplySender
     private readonly string _requestId;
     private readonly CancellationToken _cancellationToken;
     private readonly Channel<SseEvent> _events = Channel.CreateUnbounded<SseEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-    private readonly Task _pump;
+    private readonly TimeSpan _heartbeat;
+    private Task? _pump;
     private int _seq;
 
-    public ReplySender(ISendEndpoint endpoint, string requestId, CancellationToken cancellationToken)
+    public ReplySender(ISendEndpoint endpoint, string requestId, TimeSpan heartbeat, CancellationToken cancellationToken)
     {
         _endpoint = endpoint;
         _requestId = requestId;
+        _heartbeat = heartbeat;
         _cancellationToken = cancellationToken;
-        _pump = Task.Run(PumpAsync, CancellationToken.None);
     }
+
+    /// <summary>The account serving the request, named in every chunk so the edge can charge if this worker dies.</summary>
+    public string? AccountId { get; set; }
+
+    /// <summary>Starts sending chunks and heartbeats; called once <see cref="GenerationStarted"/> (sequence 0) is out.</summary>
+    public void Start() => _pump ??= Task.Run(PumpAsync, CancellationToken.None);
 
     /// <summary>Events sent so far (or queued to be), so the caller knows whether the client saw a first byte.</summary>
     public int EventCount { get; private set; }
@@ -40,7 +47,8 @@ internal sealed class ReplySender
         where T : class, IGenerationReply
     {
         _events.Writer.TryComplete();
-        await _pump;
+        Start();
+        await _pump!;
         await _endpoint.Send(final(NextSeq()), _cancellationToken);
     }
 
@@ -53,15 +61,35 @@ internal sealed class ReplySender
     private async Task PumpAsync()
     {
         var batch = new List<SseEvent>();
-        while (await _events.Reader.WaitToReadAsync(CancellationToken.None))
+        while (await WaitOrHeartbeatAsync())
         {
             while (batch.Count < MaxEventsPerChunk && _events.Reader.TryRead(out var item))
             {
                 batch.Add(item);
             }
 
-            await _endpoint.Send(new GenerationChunk(_requestId, NextSeq(), batch.ToArray()), _cancellationToken);
+            await _endpoint.Send(new GenerationChunk(_requestId, NextSeq(), batch.ToArray(), AccountId), _cancellationToken);
             batch.Clear();
+        }
+    }
+
+    /// <summary>
+    /// Waits for events; after <c>_heartbeat</c> of silence (a model thinking, an upstream slow to start) sends an
+    /// empty chunk, so the edge tells a quiet generation from a dead worker within seconds.
+    /// </summary>
+    private async Task<bool> WaitOrHeartbeatAsync()
+    {
+        while (true)
+        {
+            using var quiet = new CancellationTokenSource(_heartbeat);
+            try
+            {
+                return await _events.Reader.WaitToReadAsync(quiet.Token);
+            }
+            catch (OperationCanceledException) when (quiet.IsCancellationRequested)
+            {
+                await _endpoint.Send(new GenerationChunk(_requestId, NextSeq(), [], AccountId), _cancellationToken);
+            }
         }
     }
 }

@@ -16,4 +16,8 @@ public sealed class WorkerOptions
     /// <summary>Longest silence from the upstream (between events) before the call is abandoned.</summary>
     [Range(1, 3600)]
     public int UpstreamIdleTimeoutSeconds { get; set; } = 120;
+
+    /// <summary>Silence on a running generation after which the worker tells the edge it is still alive.</summary>
+    [Range(0.1, 60)]
+    public double HeartbeatSeconds { get; set; } = 5;
 }

@@ -1,14 +1,12 @@
 using OrProject.Contracts.Anthropic;
-using OrProject.Contracts.Events;
 using OrProject.Contracts.Messaging;
-using OrProject.Contracts.Pricing;
 using OrProject.Projections.Accounts;
-using OrProject.Projections.Settings;
+using OrProject.Projections.Usage;
 
 namespace OrProject.Worker.Usage;
 
-/// <summary>Prices a finished (or cut short) generation from the live price table and records it once.</summary>
-internal sealed class UsageCharger(UsageLedgerWriter ledger, SettingsReader settings, TimeProvider clock, ILogger<UsageCharger> logger)
+/// <summary>Charges a finished (or cut short) generation, as the upstream reported it or as far as it was observed.</summary>
+internal sealed class UsageCharger(UsagePricer pricer, ILogger<UsageCharger> logger)
 {
     public async Task ChargeAsync(DispatchGeneration request, UpstreamAccount account, StreamObserver observer, TokenUsage usage, string outcome)
     {
@@ -20,20 +18,12 @@ internal sealed class UsageCharger(UsageLedgerWriter ledger, SettingsReader sett
         }
 
         var served = observer.Model ?? request.Model;
-        var table = (await settings.GetAsync(CancellationToken.None)).Prices;
-        var price = PriceCatalog.Find(table, served) ?? PriceCatalog.Find(table, request.Model);
-        if (price is null)
+        var cost = await pricer.CostAsync(served, request.Model, usage);
+        if (cost is null)
         {
             WorkerLog.Unpriced(logger, served);
         }
 
-        var cost = price is null ? 0m : PriceCatalog.Cost(price, usage.InputTokens, usage.OutputTokens,
-            usage.CacheCreationInputTokens, usage.CacheReadInputTokens);
-        var recorded = new UsageRecorded(request.RequestId, request.KeyId, request.ModelRequested, served, account.Id,
-            usage.InputTokens, usage.OutputTokens, usage.CacheCreationInputTokens, usage.CacheReadInputTokens, cost, outcome,
-            clock.GetUtcNow());
-
-        // Not cancellable: a client that left is still charged for what it consumed.
-        await ledger.RecordAsync(recorded, CancellationToken.None);
+        await pricer.RecordAsync(request, served, account.Id, usage, cost ?? 0m, outcome);
     }
 }

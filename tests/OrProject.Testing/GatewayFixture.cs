@@ -33,6 +33,9 @@ public class GatewayFixture : IAsyncLifetime
 
     public HttpClient Http { get; private set; } = null!;
 
+    /// <summary>The configuration the in-process hosts run with, for a worker started as a separate process.</summary>
+    public IReadOnlyDictionary<string, string?> HostSettings { get; private set; } = new Dictionary<string, string?>();
+
     /// <summary>Settings a derived fixture changes (queue timeout, kind of upstream, …).</summary>
     protected virtual IDictionary<string, string?> Overrides => new Dictionary<string, string?>();
 
@@ -44,6 +47,7 @@ public class GatewayFixture : IAsyncLifetime
         await Upstream.StartAsync();
         var (postgres, rabbit) = await TestInfrastructure.GetAsync();
         var settings = Settings(postgres, rabbit);
+        HostSettings = settings;
         Api = await StartAsync(WebApplication.CreateSlimBuilder(), settings, b => b.AddOrProjectEdge(), a => a.MapOrProjectEdge());
         BaseAddress = Api.Urls.Single();
         if (StartWorker)
@@ -75,6 +79,36 @@ public class GatewayFixture : IAsyncLifetime
         await using var drop = new NpgsqlCommand($"drop schema if exists \"{Schema}\" cascade", connection);
         await drop.ExecuteNonQueryAsync();
     }
+
+    /// <summary>
+    /// Before each test: the fake upstream back to its default script, and every upstream account back in service
+    /// (a test that made the upstream fail has cooled down or disabled them). Waits out the worker's account refresh
+    /// only when something had to be restored.
+    /// </summary>
+    public async Task ResetAsync()
+    {
+        Upstream.Reset();
+        var restored = false;
+        foreach (var account in (await AdminGetAsync("/admin/api/accounts")).EnumerateArray())
+        {
+            if (account.GetProperty("status").GetString() != "active")
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, $"/admin/api/accounts/{account.GetProperty("id").GetString()}/enable");
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+                using var response = await Http.SendAsync(request);
+                response.EnsureSuccessStatusCode();
+                restored = true;
+            }
+        }
+
+        if (restored)
+        {
+            await Task.Delay(AccountRefresh * 3);
+        }
+    }
+
+    /// <summary>How often workers re-read the account pool in tests (production: every second).</summary>
+    public static readonly TimeSpan AccountRefresh = TimeSpan.FromMilliseconds(100);
 
     public IDocumentStore Store => Api.Services.GetRequiredService<IDocumentStore>();
 
@@ -119,6 +153,7 @@ public class GatewayFixture : IAsyncLifetime
             ["Upstream:Kind"] = "anthropic",
             ["Edge:QueueTimeoutSeconds"] = "10",
             ["Worker:Id"] = "test-worker",
+            ["Pool:RefreshMilliseconds"] = AccountRefresh.TotalMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Serilog:MinimumLevel:Default"] = "Warning",
         };
         foreach (var (key, value) in Overrides)

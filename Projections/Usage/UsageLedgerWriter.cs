@@ -4,9 +4,10 @@ using JasperFx;
 using Marten;
 using Npgsql;
 using OrProject.Contracts.Events;
+using Microsoft.Extensions.Logging;
 using OrProject.Projections.Keys;
 
-namespace OrProject.Worker.Usage;
+namespace OrProject.Projections.Usage;
 
 /// <summary>
 /// Appends <see cref="UsageRecorded"/> to key streams. Hundreds of requests on one key finish at once, so each key
@@ -14,7 +15,7 @@ namespace OrProject.Worker.Usage;
 /// (<c>FetchForExclusiveWriting</c>): no lost update across worker processes, no optimistic-retry storm on a hot key.
 /// A receipt document per request id, written in the same transaction, makes a second charge of a request a no-op.
 /// </summary>
-internal sealed class UsageLedgerWriter(IDocumentStore store, ILogger<UsageLedgerWriter> logger) : IAsyncDisposable
+public sealed class UsageLedgerWriter(IDocumentStore store, ILogger<UsageLedgerWriter> logger) : IAsyncDisposable
 {
     private const int MaxBatch = 256;
     private readonly ConcurrentDictionary<string, Lazy<KeyWriter>> _writers = new();

@@ -1,0 +1,28 @@
+using OrProject.Contracts.Events;
+using OrProject.Contracts.Messaging;
+using OrProject.Contracts.Pricing;
+using OrProject.Projections.Settings;
+
+namespace OrProject.Projections.Usage;
+
+/// <summary>Prices token usage from the live price table and records it once, through the per-key ledger writer.</summary>
+public sealed class UsagePricer(UsageLedgerWriter ledger, SettingsReader settings, TimeProvider clock)
+{
+    /// <summary>The cost, or null when neither the served nor the requested model has a price.</summary>
+    public async Task<decimal?> CostAsync(string served, string requested, TokenUsage usage)
+    {
+        var table = (await settings.GetAsync(CancellationToken.None)).Prices;
+        var price = PriceCatalog.Find(table, served) ?? PriceCatalog.Find(table, requested);
+        return price is null ? null : PriceCatalog.Cost(price, usage.InputTokens, usage.OutputTokens,
+            usage.CacheCreationInputTokens, usage.CacheReadInputTokens);
+    }
+
+    /// <summary>
+    /// Appends <see cref="UsageRecorded"/> unless the request was already charged (then false). Not cancellable:
+    /// a client that left is still charged for what it consumed.
+    /// </summary>
+    public async Task<bool> RecordAsync(DispatchGeneration request, string served, string accountId, TokenUsage usage, decimal cost, string outcome) =>
+        await ledger.RecordAsync(new UsageRecorded(request.RequestId, request.KeyId, request.ModelRequested, served, accountId,
+            usage.InputTokens, usage.OutputTokens, usage.CacheCreationInputTokens, usage.CacheReadInputTokens, cost, outcome,
+            clock.GetUtcNow()), CancellationToken.None);
+}

@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using OrProject.Testing;
+
+namespace OrProject.EndToEnd.Tests;
+
+/// <summary>No in-process worker: the tests start real worker processes and kill them.</summary>
+public sealed class WorkerDeathFixture : GatewayFixture
+{
+    protected override bool StartWorker => false;
+
+    protected override IDictionary<string, string?> Overrides => new Dictionary<string, string?>
+    {
+        ["Edge:IdleTimeoutSeconds"] = "3",
+        ["Edge:QueueTimeoutSeconds"] = "30",
+        ["Worker:HeartbeatSeconds"] = "0.5",
+    };
+}
+
+[CollectionDefinition(nameof(WorkerDeathCollection))]
+public sealed class WorkerDeathCollection : ICollectionFixture<WorkerDeathFixture>;
+
+[Collection(nameof(WorkerDeathCollection))]
+public sealed class WorkerDeathTests(WorkerDeathFixture fixture) : IAsyncLifetime
+{
+    public Task InitializeAsync() => fixture.ResetAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    [Fact]
+    public async Task Stream_WorkerKilledMidStream_EndsWithErrorEventChargedOnceAndNotReplayed()
+    {
+        fixture.Upstream.Respond = (ctx, _) => FakeAnthropic.WriteTextAsync(ctx, [.. Enumerable.Range(0, 200).Select(i => $"t{i} ")],
+            inputTokens: 40, outputTokens: 200, delayMs: 50);
+        var key = await fixture.IssueKeyAsync();
+        await using var doomed = await WorkerProcess.StartAsync(fixture.HostSettings, "doomed");
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/messages")
+        {
+            Content = new StringContent("""{"model":"claude-sonnet-4-5","max_tokens":500,"stream":true,"messages":[{"role":"user","content":"go"}]}""",
+                System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("x-api-key", key.Key);
+        using var response = await fixture.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(200, (int)response.StatusCode);
+
+        var frames = new List<(string Event, string Data)>();
+        var killedAt = Stopwatch.StartNew();
+        await foreach (var frame in ReadFramesAsync(response))
+        {
+            frames.Add(frame);
+            if (frames.Count(f => f.Event == "content_block_delta") == 3)
+            {
+                doomed.Kill();
+                killedAt.Restart();
+            }
+        }
+
+        // The stream ends by itself, within a few seconds, with a well-formed error event as its last event.
+        Assert.True(killedAt.Elapsed < TimeSpan.FromSeconds(10), $"the stream took {killedAt.Elapsed} to end");
+        var last = frames[^1];
+        Assert.Equal("error", last.Event);
+        Assert.Equal("error", (string?)JsonNode.Parse(last.Data)!["type"]);
+        Assert.Equal("overloaded_error", (string?)JsonNode.Parse(last.Data)!["error"]!["type"]);
+        Assert.DoesNotContain(frames, f => f.Event == "message_stop");
+
+        // A new worker gets the redelivered dispatch and must not run it again into the broken stream.
+        await using var successor = await WorkerProcess.StartAsync(fixture.HostSettings, "successor");
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Single(fixture.Upstream.Requests);
+
+        // What the client received is charged, once.
+        var usage = (await fixture.AdminGetAsync($"/admin/api/events?stream={key.Id}")).EnumerateArray()
+            .Where(e => e.GetProperty("type").GetString() == "usage_recorded").ToList();
+        var recorded = Assert.Single(usage).GetProperty("data");
+        Assert.Equal(40, recorded.GetProperty("inputTokens").GetInt64());
+        Assert.True(recorded.GetProperty("outputTokens").GetInt64() >= 1);
+        Assert.True(recorded.GetProperty("costUsd").GetDecimal() > 0m);
+        Assert.Contains("worker", recorded.GetProperty("outcome").GetString(), StringComparison.Ordinal);
+    }
+
+    private static async IAsyncEnumerable<(string Event, string Data)> ReadFramesAsync(HttpResponseMessage response)
+    {
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        string? name = null;
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            if (line.StartsWith("event: ", StringComparison.Ordinal))
+            {
+                name = line[7..];
+            }
+            else if (line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                yield return (name ?? "", line[6..]);
+            }
+        }
+    }
+}
