@@ -13,6 +13,10 @@ internal static class Fmt
     public static string Time(DateTimeOffset? at) =>
         at is { } t ? t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture) : "—";
 
+    /// <summary>A time in a narrow table column, to the minute; the column heading says UTC.</summary>
+    public static string ShortTime(DateTimeOffset? at) =>
+        at is { } t ? t.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) : "—";
+
     public static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     /// <summary>A chart's day label, "Nov 25".</summary>
