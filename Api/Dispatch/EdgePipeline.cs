@@ -42,7 +42,12 @@ internal sealed class EdgePipeline(KeyAdmission admission, SettingsReader settin
             return;
         }
 
-        var requested = (string?)canonical["model"] ?? "";
+        if (canonical["model"] is not JsonValue modelValue || !modelValue.TryGetValue<string>(out var requested) || requested.Length == 0)
+        {
+            await protocol.WriteErrorAsync(context, 400, AnthropicErrors.InvalidRequest, "model: Input should be a valid string");
+            return;
+        }
+
         var current = await settings.GetAsync(aborted);
         var model = Canonicalizer.ResolveModel(requested, current);
         Canonicalizer.Apply(canonical, model, current);

@@ -29,11 +29,15 @@ internal sealed class GenerationPump(
         using var replies = router.Open(request.RequestId);
         try
         {
+            // With the broker down, a send waits for the connection to come back: bounded by the queue timeout.
+            using var sending = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+            sending.CancelAfter(edge.QueueTimeout);
             var endpoint = await sendEndpoints.GetSendEndpoint(BusConfiguration.DispatchAddress(rabbit));
-            await endpoint.Send(request, send => send.TimeToLive = edge.QueueTimeout, aborted);
+            await endpoint.Send(request, send => send.TimeToLive = edge.QueueTimeout, sending.Token);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (!aborted.IsCancellationRequested)
         {
+            // The broker is unreachable (MassTransit gives up waiting with an OperationCanceledException, too).
             EdgeLog.DispatchFailed(logger, ex, request.RequestId);
             await responder.WriteErrorAsync(context, 529, AnthropicErrors.Overloaded, "The gateway could not queue the request.", null, null);
             return;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Unicode;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using OrProject.Api.Dispatch;
@@ -22,20 +23,33 @@ internal sealed record RequestBody(JsonObject? Json, int Status, string Error)
             size.MaxRequestBodySize = limit;
         }
 
+        byte[] bytes;
         try
         {
-            var node = await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
-            return node is JsonObject json
+            using var buffer = new MemoryStream();
+            await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+            bytes = buffer.ToArray();
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return TooLarge(limit);
+        }
+
+        // JSON strings are only decoded when read, so invalid UTF-8 inside one would pass the parser and fail later.
+        if (!Utf8.IsValid(bytes))
+        {
+            return new RequestBody(null, 400, "The request body is not valid UTF-8.");
+        }
+
+        try
+        {
+            return JsonNode.Parse(bytes) is JsonObject json
                 ? new RequestBody(json, 200, "")
                 : new RequestBody(null, 400, "The request body must be a JSON object.");
         }
         catch (JsonException ex)
         {
             return new RequestBody(null, 400, $"There was an error parsing the body of your request: {ex.Message}");
-        }
-        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return TooLarge(limit);
         }
     }
 

@@ -6,7 +6,8 @@ namespace OrProject.Api.Routing;
 
 /// <summary>
 /// The one exception handler: whatever escaped becomes a 500 <c>api_error</c> in the route's own envelope,
-/// never a bare stack trace, and bad request bodies the framework rejected become 400 or 413.
+/// never a bare stack trace; bad request bodies the framework rejected become 400 or 413; and an unreachable
+/// database becomes 503 — the edge fails closed (no key can be checked, so nothing is served) and says retry.
 /// </summary>
 internal sealed class EdgeExceptionHandler(ILogger<EdgeExceptionHandler> logger) : IExceptionHandler
 {
@@ -17,12 +18,22 @@ internal sealed class EdgeExceptionHandler(ILogger<EdgeExceptionHandler> logger)
             return false;
         }
 
-        var (status, message) = exception is BadHttpRequestException bad
-            ? (bad.StatusCode, bad.StatusCode == 413 ? "Request exceeds the maximum allowed number of bytes." : "The request could not be read: " + bad.Message)
-            : (500, "Internal error in the gateway.");
-        if (status == 500)
+        var (status, message) = exception switch
+        {
+            BadHttpRequestException bad => (bad.StatusCode, bad.StatusCode == 413
+                ? "Request exceeds the maximum allowed number of bytes."
+                : "The request could not be read: " + bad.Message),
+            _ when IsDatabaseUnavailable(exception) => (503, "The gateway's database is unavailable; retry shortly."),
+            _ => (500, "Internal error in the gateway."),
+        };
+        if (status >= 500)
         {
             EdgeLog.Unhandled(logger, exception, context.Request.Path);
+        }
+
+        if (status == 503)
+        {
+            context.Response.Headers.RetryAfter = "1";
         }
 
         // UseExceptionHandler cleared the response, headers included; the answer still names its request.
@@ -30,7 +41,8 @@ internal sealed class EdgeExceptionHandler(ILogger<EdgeExceptionHandler> logger)
 
         if (OpenAiPaths.Matches(context.Request.Path.Value ?? ""))
         {
-            await OpenAiPaths.WriteErrorAsync(context, status, status == 500 ? "server_error" : "invalid_request_error", message, null);
+            var type = status switch { 500 => "server_error", 503 => "service_unavailable", _ => "invalid_request_error" };
+            await OpenAiPaths.WriteErrorAsync(context, status, type, message, null);
         }
         else
         {
@@ -38,5 +50,19 @@ internal sealed class EdgeExceptionHandler(ILogger<EdgeExceptionHandler> logger)
         }
 
         return true;
+    }
+
+    /// <summary>Npgsql's own failure, or Marten's wrapper around it, anywhere in the chain.</summary>
+    private static bool IsDatabaseUnavailable(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is Npgsql.NpgsqlException or System.Net.Sockets.SocketException)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

@@ -18,7 +18,9 @@ public static class Logging
     public static IHostApplicationBuilder AddOrProjectLogging(this IHostApplicationBuilder builder, string service)
     {
         var json = string.Equals(builder.Configuration["Logging:Json"], "true", StringComparison.OrdinalIgnoreCase);
-        builder.Services.AddSerilog((services, lc) =>
+        // preserveStaticLogger: the static logger stays the bootstrap one, so several hosts in one process (tests)
+        // keep their own pipelines instead of the last one taking over the others' request logs.
+        builder.Services.AddSerilog(preserveStaticLogger: true, configureLogger: (services, lc) =>
         {
             lc.MinimumLevel.Information()
                 .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)

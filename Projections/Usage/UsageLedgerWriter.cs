@@ -18,6 +18,7 @@ namespace OrProject.Projections.Usage;
 public sealed class UsageLedgerWriter(IDocumentStore store, ILogger<UsageLedgerWriter> logger) : IAsyncDisposable
 {
     private const int MaxBatch = 256;
+    private const int MaxAttempts = 40;
     private readonly ConcurrentDictionary<string, Lazy<KeyWriter>> _writers = new();
 
     /// <summary>Completes once the usage is committed (true) or was already recorded for that request (false).</summary>
@@ -26,6 +27,19 @@ public sealed class UsageLedgerWriter(IDocumentStore store, ILogger<UsageLedgerW
         // Lazy: GetOrAdd may run its factory twice under contention, and a writer owns a running loop.
         var writer = _writers.GetOrAdd(usage.KeyId, key => new Lazy<KeyWriter>(() => new KeyWriter(key, store, logger))).Value;
         return writer.EnqueueAsync(usage, cancellationToken);
+    }
+
+    private static bool IsTransient(Exception ex)
+    {
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is NpgsqlException or ConcurrencyException or TimeoutException or System.Net.Sockets.SocketException)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public async ValueTask DisposeAsync()
@@ -101,10 +115,11 @@ public sealed class UsageLedgerWriter(IDocumentStore store, ILogger<UsageLedgerW
 
                     return;
                 }
-                catch (Exception ex) when (attempt < 5 && ex is NpgsqlException or ConcurrencyException or TimeoutException)
+                catch (Exception ex) when (attempt < MaxAttempts && IsTransient(ex))
                 {
+                    // Keep trying through a database outage of about a minute: a charge is never dropped lightly.
                     _logger.LogWarning(ex, "Recording usage for key {KeyId} failed on attempt {Attempt}; retrying", _keyId, attempt);
-                    await Task.Delay(TimeSpan.FromMilliseconds(50 * attempt * attempt));
+                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, 50 * attempt * attempt)));
                 }
                 catch (Exception ex)
                 {

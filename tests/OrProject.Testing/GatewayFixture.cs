@@ -39,13 +39,16 @@ public class GatewayFixture : IAsyncLifetime
     /// <summary>Settings a derived fixture changes (queue timeout, kind of upstream, …).</summary>
     protected virtual IDictionary<string, string?> Overrides => new Dictionary<string, string?>();
 
+    /// <summary>Where the hosts find PostgreSQL and RabbitMQ; a fault fixture puts proxies in between.</summary>
+    protected virtual Task<(string Postgres, Uri RabbitMq)> ServersAsync() => TestInfrastructure.GetAsync();
+
     /// <summary>Whether a worker runs at all (the no-worker fixture says no).</summary>
     protected virtual bool StartWorker => true;
 
     public async Task InitializeAsync()
     {
         await Upstream.StartAsync();
-        var (postgres, rabbit) = await TestInfrastructure.GetAsync();
+        var (postgres, rabbit) = await ServersAsync();
         var settings = Settings(postgres, rabbit);
         HostSettings = settings;
         Api = await StartAsync(WebApplication.CreateSlimBuilder(), settings, b => b.AddOrProjectEdge(), a => a.MapOrProjectEdge());
@@ -162,6 +165,17 @@ public class GatewayFixture : IAsyncLifetime
         }
 
         return settings;
+    }
+
+    /// <summary>Another edge instance on the same database and broker (scale-out), with its own reply queue.</summary>
+    public Task<WebApplication> StartEdgeAsync() =>
+        StartAsync(WebApplication.CreateSlimBuilder(), new Dictionary<string, string?>(HostSettings), b => b.AddOrProjectEdge(), a => a.MapOrProjectEdge());
+
+    /// <summary>Another in-process worker on the same database and broker.</summary>
+    public Task<WebApplication> StartWorkerAsync(string id)
+    {
+        var settings = new Dictionary<string, string?>(HostSettings) { ["Worker:Id"] = id };
+        return StartAsync(WebApplication.CreateSlimBuilder(), settings, b => b.AddOrProjectWorker(), w => w.MapGet("/", () => "worker"));
     }
 
     private static async Task<WebApplication> StartAsync(WebApplicationBuilder builder, Dictionary<string, string?> settings,
