@@ -1,12 +1,15 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc.ApplicationParts;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using OrProject.Admin.Accounts;
+using OrProject.Admin.Assets;
 using OrProject.Admin.Events;
 using OrProject.Admin.Keys;
 using OrProject.Admin.Replay;
 using OrProject.Admin.Security;
+using OrProject.Admin.Sessions;
 using OrProject.Admin.Settings;
 using OrProject.Admin.Usage;
 
@@ -18,10 +21,41 @@ public static class AdminComposition
     {
         services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section);
         services.AddHostedService<UpstreamSeeder>();
+        services.AddScoped<KeyCommands>();
+        services.AddScoped<AccountCommands>();
+        services.AddScoped<SettingsCommands>();
+
+        // The pages: everything under Pages/Panel needs an admin session; antiforgery is on for every form (Razor
+        // Pages validates it on every POST by default).
+        services.AddAdminSessions();
+        services.AddRazorPages(o =>
+            {
+                o.Conventions.AuthorizeFolder("/Panel", AdminSession.Policy);
+                o.Conventions.ConfigureFilter(new PageSecurityHeaders());
+            })
+            .ConfigureApplicationPartManager(parts =>
+            {
+                // Discovery starts from the entry assembly, which is not the edge under a test host: add this one (its
+                // types and its compiled pages) unless discovery found it already.
+                var assembly = typeof(AdminComposition).Assembly;
+                if (!parts.ApplicationParts.Any(p => p.Name == assembly.GetName().Name))
+                {
+                    foreach (var part in ApplicationPartFactory.GetApplicationPartFactory(assembly).GetApplicationParts(assembly))
+                    {
+                        parts.ApplicationParts.Add(part);
+                    }
+                }
+            });
         return services;
     }
 
-    /// <summary>The admin JSON API under <c>/admin/api</c> (admin token required) and the key holder's <c>/usage/me</c>.</summary>
+    /// <summary>Authentication and authorization for the pages; call it right after <c>UseRouting</c>.</summary>
+    public static IApplicationBuilder UseOrProjectAdmin(this IApplicationBuilder app) => app.UseAuthentication().UseAuthorization();
+
+    /// <summary>
+    /// The admin JSON API under <c>/admin/api</c> (admin token required), the key holder's <c>/usage/me</c>, the
+    /// admin pages under <c>/admin</c>, the usage page at <c>/usage</c> and their assets.
+    /// </summary>
     public static IEndpointRouteBuilder MapAdmin(this IEndpointRouteBuilder app)
     {
         var admin = app.MapGroup("/admin/api").AddEndpointFilter<AdminTokenFilter>();
@@ -33,6 +67,8 @@ public static class AdminComposition
         admin.MapAccounts();
         admin.MapReplay();
         app.MapUsageMe();
+        app.MapRazorPages();
+        app.MapAdminAssets();
         return app;
     }
 }

@@ -44,6 +44,7 @@ public static class EdgeComposition
         app.UseExceptionHandler();
         app.UseEdgeRequests();
         app.UseRouting(); // after the /v1/v1 rewrite, so the folded path is the one routed
+        app.UseOrProjectAdmin(); // the admin pages' sign-in session, after routing so page policies apply
         app.UseSerilogRequestLogging();
         app.MapOrProjectHealth();
         app.MapOrProjectMetrics();

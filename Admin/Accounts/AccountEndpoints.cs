@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using OrProject.Admin.Security;
-using OrProject.Contracts.Events;
 using OrProject.Projections.Accounts;
 
 namespace OrProject.Admin.Accounts;
@@ -23,72 +22,27 @@ internal static class AccountEndpoints
     {
         var accounts = admin.MapGroup("/accounts").WithTags("Accounts");
         accounts.MapPost("/", AddAsync);
-        accounts.MapGet("/", ListAsync);
-        accounts.MapPost("/{id}/disable", (string id, IDocumentSession s, TimeProvider c, CancellationToken ct) =>
-            ChangeAsync(id, s, c, new AccountDisabled(id, "disabled by an admin", AdminTokenFilter.Actor, c.GetUtcNow()), ct));
-        accounts.MapPost("/{id}/enable", (string id, IDocumentSession s, TimeProvider c, CancellationToken ct) =>
-            ChangeAsync(id, s, c, new AccountEnabled(id, AdminTokenFilter.Actor, c.GetUtcNow()), ct));
-        accounts.MapPost("/{id}/restore", (string id, IDocumentSession s, TimeProvider c, CancellationToken ct) =>
-            ChangeAsync(id, s, c, new AccountRestored(id, AdminTokenFilter.Actor, c.GetUtcNow()), ct));
+        accounts.MapGet("/", async (IQuerySession session, TimeProvider clock, CancellationToken ct) =>
+            TypedResults.Ok(await AccountQueries.ListAsync(session, clock.GetUtcNow(), ct)));
+        accounts.MapPost("/{id}/disable", async (string id, AccountCommands commands, TimeProvider clock, CancellationToken ct) =>
+            (await commands.DisableAsync(id, AdminTokenFilter.Actor, ct)).ToHttp(a => AccountQueries.ToResponse(a, null, clock.GetUtcNow())));
+        accounts.MapPost("/{id}/enable", async (string id, AccountCommands commands, TimeProvider clock, CancellationToken ct) =>
+            (await commands.EnableAsync(id, AdminTokenFilter.Actor, ct)).ToHttp(a => AccountQueries.ToResponse(a, null, clock.GetUtcNow())));
+        accounts.MapPost("/{id}/restore", async (string id, AccountCommands commands, TimeProvider clock, CancellationToken ct) =>
+            (await commands.RestoreAsync(id, AdminTokenFilter.Actor, ct)).ToHttp(a => AccountQueries.ToResponse(a, null, clock.GetUtcNow())));
         return admin;
     }
 
     private static async Task<Results<Created<AccountCreated>, BadRequest<AdminError>>> AddAsync(AddAccountRequest request,
-        IDocumentSession session, SecretProtector secrets, TimeProvider clock, CancellationToken ct)
+        AccountCommands commands, CancellationToken ct)
     {
-        var kind = request.Kind?.Trim().ToLowerInvariant() ?? "";
-        if (string.IsNullOrWhiteSpace(request.Name) || !AccountKinds.IsKnown(kind))
+        var result = await commands.AddAsync(request, AdminTokenFilter.Actor, ct);
+        if (!result.Succeeded)
         {
-            return TypedResults.BadRequest(AdminError.Invalid("name and kind (anthropic, openai or simulator) are required"));
+            return TypedResults.BadRequest(AdminError.Invalid(result.Error!));
         }
 
-        if (kind != AccountKinds.Simulator && (!Uri.TryCreate(request.BaseUrl, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https")))
-        {
-            return TypedResults.BadRequest(AdminError.Invalid("baseUrl: an http(s) URL is required"));
-        }
-
-        if (request.Weight is < 1 or > 1000 || request.MaxConcurrency is < 0)
-        {
-            return TypedResults.BadRequest(AdminError.Invalid("weight must be 1 to 1000 and maxConcurrency 0 or more"));
-        }
-
-        var now = clock.GetUtcNow();
-        var added = new AccountAdded("acct_" + Guid.CreateVersion7().ToString("N"), request.Name.Trim(), kind,
-            request.BaseUrl?.Trim() ?? "builtin:simulator", secrets.Protect(request.ApiKey ?? ""), request.Weight ?? 1,
-            request.Models ?? [], AdminTokenFilter.Actor, now, request.MaxConcurrency ?? 0);
-        session.Events.StartStream<UpstreamAccount>(added.AccountId, added);
-        await session.SaveChangesAsync(ct);
-        return TypedResults.Created($"/admin/api/accounts/{added.AccountId}",
-            new AccountCreated(added.AccountId, added.Name, kind, added.BaseUrl, AccountStatus.Active, added.Weight));
-    }
-
-    private static async Task<Ok<AccountResponse[]>> ListAsync(IQuerySession session, TimeProvider clock, CancellationToken ct)
-    {
-        var accounts = await session.Query<UpstreamAccount>().OrderBy(a => a.CreatedAt).ToListAsync(ct);
-        var health = (await session.LoadManyAsync<AccountHealth>(ct, accounts.Select(a => a.Id))).ToDictionary(h => h.Id);
-        var now = clock.GetUtcNow();
-        return TypedResults.Ok(accounts.Select(a =>
-        {
-            var h = health.GetValueOrDefault(a.Id);
-            return new AccountResponse(a.Id, a.Name, a.Kind, a.BaseUrl, a.StatusAt(now), a.Weight, a.Models,
-                a.CooldownUntil > now ? a.CooldownUntil : null, h?.Requests ?? 0, h?.Failures ?? a.Rotations, a.LastError);
-        }).ToArray());
-    }
-
-    private static async Task<Results<Ok<AccountResponse>, NotFound<AdminError>>> ChangeAsync(string id, IDocumentSession session,
-        TimeProvider clock, object change, CancellationToken ct)
-    {
-        var stream = await session.Events.FetchForExclusiveWriting<UpstreamAccount>(id, ct);
-        if (stream.Aggregate is null)
-        {
-            return TypedResults.NotFound(AdminError.NotFound($"No account {id}."));
-        }
-
-        stream.AppendOne(change);
-        await session.SaveChangesAsync(ct);
-        var a = (await session.LoadAsync<UpstreamAccount>(id, ct))!;
-        var now = clock.GetUtcNow();
-        return TypedResults.Ok(new AccountResponse(a.Id, a.Name, a.Kind, a.BaseUrl, a.StatusAt(now), a.Weight, a.Models,
-            a.CooldownUntil > now ? a.CooldownUntil : null, 0, a.Rotations, a.LastError));
+        var a = result.Value!;
+        return TypedResults.Created($"/admin/api/accounts/{a.Id}", new AccountCreated(a.Id, a.Name, a.Kind, a.BaseUrl, AccountStatus.Active, a.Weight));
     }
 }

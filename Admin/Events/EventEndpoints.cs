@@ -18,18 +18,6 @@ internal static class EventEndpoints
         return admin;
     }
 
-    private static async Task<Ok<EventResponse[]>> ListAsync(IQuerySession session, string? stream, long? after, int? limit, CancellationToken ct)
-    {
-        var take = Math.Clamp(limit ?? 100, 1, 1000);
-        var from = after ?? 0;
-        var query = session.Events.QueryAllRawEvents().Where(e => e.Sequence > from);
-        if (!string.IsNullOrEmpty(stream))
-        {
-            query = query.Where(e => e.StreamKey == stream);
-        }
-
-        var events = await query.OrderBy(e => e.Sequence).Take(take).ToListAsync(ct);
-        return TypedResults.Ok(events.Select(e => new EventResponse(e.Sequence, e.StreamKey ?? e.StreamId.ToString(),
-            e.EventTypeName, e.Timestamp, JsonSerializer.SerializeToElement(e.Data, e.EventType, JsonSerializerOptions.Web))).ToArray());
-    }
+    private static async Task<Ok<EventResponse[]>> ListAsync(IQuerySession session, string? stream, long? after, int? limit, CancellationToken ct) =>
+        TypedResults.Ok(await EventQueries.ListAsync(session, stream, after ?? 0, Math.Clamp(limit ?? 100, 1, 1000), ct));
 }

@@ -3,14 +3,12 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.Configuration;
 using OrProject.Admin.Security;
-using OrProject.Contracts.Events;
 using OrProject.Projections.Keys;
 
 namespace OrProject.Admin.Keys;
 
-/// <summary>Key lifecycle through the admin API; every change is an event naming the admin actor.</summary>
+/// <summary>Key lifecycle through the admin API; the rules are in <see cref="KeyCommands"/>.</summary>
 internal static class KeyEndpoints
 {
     public static RouteGroupBuilder MapKeys(this RouteGroupBuilder admin)
@@ -19,36 +17,22 @@ internal static class KeyEndpoints
         keys.MapPost("/", IssueAsync);
         keys.MapGet("/", ListAsync);
         keys.MapGet("/{id}", GetAsync);
-        keys.MapPost("/{id}/disable", (string id, IDocumentSession s, TimeProvider c, CancellationToken ct) =>
-            ChangeAsync(id, s, _ => new KeyDisabled(id, AdminTokenFilter.Actor, c.GetUtcNow()), ct));
-        keys.MapPost("/{id}/enable", (string id, IDocumentSession s, TimeProvider c, CancellationToken ct) =>
-            ChangeAsync(id, s, _ => new KeyEnabled(id, AdminTokenFilter.Actor, c.GetUtcNow()), ct));
-        keys.MapPut("/{id}/budget", ChangeBudgetAsync);
+        keys.MapPost("/{id}/disable", async (string id, KeyCommands commands, CancellationToken ct) =>
+            (await commands.SetDisabledAsync(id, true, AdminTokenFilter.Actor, ct)).ToHttp(KeyResponse.From));
+        keys.MapPost("/{id}/enable", async (string id, KeyCommands commands, CancellationToken ct) =>
+            (await commands.SetDisabledAsync(id, false, AdminTokenFilter.Actor, ct)).ToHttp(KeyResponse.From));
+        keys.MapPut("/{id}/budget", async (string id, ChangeBudgetRequest request, KeyCommands commands, CancellationToken ct) =>
+            (await commands.ChangeBudgetAsync(id, request.BudgetUsd, AdminTokenFilter.Actor, ct)).ToHttp(KeyResponse.From));
         return admin;
     }
 
     private static async Task<Results<Created<IssuedKeyResponse>, BadRequest<AdminError>>> IssueAsync(
-        IssueKeyRequest request, IDocumentSession session, IConfiguration configuration, TimeProvider clock, CancellationToken ct)
+        IssueKeyRequest request, KeyCommands commands, CancellationToken ct)
     {
-        var name = request.Name?.Trim();
-        if (string.IsNullOrEmpty(name) || name.Length > 200)
-        {
-            return TypedResults.BadRequest(AdminError.Invalid("name: a name of 1 to 200 characters is required"));
-        }
-
-        if (request.BudgetUsd is not { } budget || budget < 0)
-        {
-            return TypedResults.BadRequest(AdminError.Invalid("budgetUsd: a budget of 0 or more USD is required"));
-        }
-
-        var prefix = configuration["Keys:Prefix"] is { Length: > 0 } p ? p : "sk-orp-";
-        var key = ApiKeys.Generate(prefix);
-        var id = ApiKeys.NewKeyId();
-        var issued = new KeyIssued(id, name, ApiKeys.Hash(key), ApiKeys.Display(key, prefix), budget, AdminTokenFilter.Actor, clock.GetUtcNow());
-        session.Events.StartStream<KeyLedger>(id, issued);
-        await session.SaveChangesAsync(ct);
-        return TypedResults.Created($"/admin/api/keys/{id}",
-            new IssuedKeyResponse(id, name, key, issued.Prefix, budget, 0m, false, issued.At));
+        var result = await commands.IssueAsync(request.Name, request.BudgetUsd, AdminTokenFilter.Actor, ct);
+        return result.Succeeded
+            ? TypedResults.Created($"/admin/api/keys/{result.Value!.Id}", result.Value)
+            : TypedResults.BadRequest(AdminError.Invalid(result.Error!));
     }
 
     private static async Task<Ok<KeyResponse[]>> ListAsync(IQuerySession session, CancellationToken ct)
@@ -61,40 +45,4 @@ internal static class KeyEndpoints
         await session.LoadAsync<KeyLedger>(id, ct) is { } key
             ? TypedResults.Ok(KeyResponse.From(key))
             : TypedResults.NotFound(AdminError.NotFound($"No key {id}."));
-
-    private static async Task<Results<Ok<KeyResponse>, NotFound<AdminError>, BadRequest<AdminError>>> ChangeBudgetAsync(
-        string id, ChangeBudgetRequest request, IDocumentSession session, TimeProvider clock, CancellationToken ct)
-    {
-        if (request.BudgetUsd is not { } budget || budget < 0)
-        {
-            return TypedResults.BadRequest(AdminError.Invalid("budgetUsd: a budget of 0 or more USD is required"));
-        }
-
-        var result = await ChangeAsync(id, session, k => new BudgetChanged(id, k.BudgetUsd, budget, AdminTokenFilter.Actor, clock.GetUtcNow()), ct);
-        return result.Result switch
-        {
-            Ok<KeyResponse> ok => ok,
-            NotFound<AdminError> notFound => notFound,
-            _ => throw new InvalidOperationException("Unexpected result."),
-        };
-    }
-
-    /// <summary>
-    /// Appends one admin event to a key stream under the stream's row lock: usage from workers is appended to the
-    /// same stream concurrently, and a blind append could collide with it.
-    /// </summary>
-    private static async Task<Results<Ok<KeyResponse>, NotFound<AdminError>>> ChangeAsync(string id, IDocumentSession session,
-        Func<KeyLedger, object> change, CancellationToken ct)
-    {
-        var stream = await session.Events.FetchForExclusiveWriting<KeyLedger>(id, ct);
-        if (stream.Aggregate is not { } key)
-        {
-            return TypedResults.NotFound(AdminError.NotFound($"No key {id}."));
-        }
-
-        stream.AppendOne(change(key));
-        await session.SaveChangesAsync(ct);
-        var updated = await session.LoadAsync<KeyLedger>(id, ct);
-        return TypedResults.Ok(KeyResponse.From(updated!));
-    }
 }

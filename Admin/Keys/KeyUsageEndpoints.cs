@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using OrProject.Admin.Security;
 using OrProject.Projections.Keys;
-using OrProject.Projections.Usage;
 
 namespace OrProject.Admin.Keys;
 
@@ -32,13 +31,6 @@ internal static class KeyUsageEndpoints
             return TypedResults.NotFound(AdminError.NotFound($"No key {id}."));
         }
 
-        var rows = await session.Query<DailyUsage>().Where(d => d.KeyId == id).ToListAsync(ct);
-        var byModel = rows.GroupBy(r => r.Model)
-            .Select(g => new ModelUsage(g.Key, g.Sum(r => r.Requests), g.Sum(r => r.InputTokens), g.Sum(r => r.OutputTokens), g.Sum(r => r.CostUsd)))
-            .OrderByDescending(m => m.CostUsd).ToArray();
-        var byDay = rows.GroupBy(r => r.Day)
-            .Select(g => new DayUsage(g.Key, g.Sum(r => r.Requests), g.Sum(r => r.CostUsd)))
-            .OrderBy(d => d.Day).ToArray();
-        return TypedResults.Ok(new KeyUsageResponse(key.SpentUsd, key.Requests, key.InputTokens, key.OutputTokens, byModel, byDay));
+        return TypedResults.Ok(await KeyUsageQuery.ForKeyAsync(session, key, ct));
     }
 }

@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using OrProject.Admin.Keys;
 using OrProject.Admin.Security;
-using OrProject.Projections.Keys;
 
 namespace OrProject.Admin.Usage;
 
@@ -26,8 +25,7 @@ internal static class UsageMeEndpoints
             return Unauthorized();
         }
 
-        var hash = ApiKeys.Hash(key);
-        var ledger = await session.Query<KeyLedger>().FirstOrDefaultAsync(x => x.KeyHash == hash, ct);
+        var ledger = await KeyUsageQuery.FindByKeyAsync(session, key, ct);
         return ledger is null
             ? Unauthorized()
             : Results.Ok(new UsageMeResponse(ledger.Id, ledger.Name, ledger.BudgetUsd, ledger.SpentUsd, ledger.RemainingUsd,

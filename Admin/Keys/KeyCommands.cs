@@ -1,0 +1,57 @@
+using Marten;
+using Microsoft.Extensions.Configuration;
+using OrProject.Contracts.Events;
+using OrProject.Projections.Keys;
+
+namespace OrProject.Admin.Keys;
+
+/// <summary>Key lifecycle, shared by the admin API and the admin pages; every change is an event naming its actor.</summary>
+internal sealed class KeyCommands(IDocumentSession session, IConfiguration configuration, TimeProvider clock)
+{
+    public async Task<AdminResult<IssuedKeyResponse>> IssueAsync(string? name, decimal? budgetUsd, string actor, CancellationToken ct)
+    {
+        name = name?.Trim();
+        if (string.IsNullOrEmpty(name) || name.Length > 200)
+        {
+            return AdminResult<IssuedKeyResponse>.Invalid("name: a name of 1 to 200 characters is required");
+        }
+
+        if (budgetUsd is not { } budget || budget < 0)
+        {
+            return AdminResult<IssuedKeyResponse>.Invalid("budgetUsd: a budget of 0 or more USD is required");
+        }
+
+        var prefix = configuration["Keys:Prefix"] is { Length: > 0 } p ? p : "sk-orp-";
+        var key = ApiKeys.Generate(prefix);
+        var id = ApiKeys.NewKeyId();
+        var issued = new KeyIssued(id, name, ApiKeys.Hash(key), ApiKeys.Display(key, prefix), budget, actor, clock.GetUtcNow());
+        session.Events.StartStream<KeyLedger>(id, issued);
+        await session.SaveChangesAsync(ct);
+        return AdminResult<IssuedKeyResponse>.Ok(new IssuedKeyResponse(id, name, key, issued.Prefix, budget, 0m, false, issued.At));
+    }
+
+    public Task<AdminResult<KeyLedger>> SetDisabledAsync(string id, bool disabled, string actor, CancellationToken ct) =>
+        ChangeAsync(id, _ => disabled ? new KeyDisabled(id, actor, clock.GetUtcNow()) : new KeyEnabled(id, actor, clock.GetUtcNow()), ct);
+
+    public Task<AdminResult<KeyLedger>> ChangeBudgetAsync(string id, decimal? budgetUsd, string actor, CancellationToken ct) =>
+        budgetUsd is not { } budget || budget < 0
+            ? Task.FromResult(AdminResult<KeyLedger>.Invalid("budgetUsd: a budget of 0 or more USD is required"))
+            : ChangeAsync(id, k => new BudgetChanged(id, k.BudgetUsd, budget, actor, clock.GetUtcNow()), ct);
+
+    /// <summary>
+    /// Appends one admin event to a key stream under the stream's row lock: usage from workers is appended to the
+    /// same stream concurrently, and a blind append could collide with it.
+    /// </summary>
+    private async Task<AdminResult<KeyLedger>> ChangeAsync(string id, Func<KeyLedger, object> change, CancellationToken ct)
+    {
+        var stream = await session.Events.FetchForExclusiveWriting<KeyLedger>(id, ct);
+        if (stream.Aggregate is not { } key)
+        {
+            return AdminResult<KeyLedger>.Missing($"No key {id}.");
+        }
+
+        stream.AppendOne(change(key));
+        await session.SaveChangesAsync(ct);
+        return AdminResult<KeyLedger>.Ok((await session.LoadAsync<KeyLedger>(id, ct))!);
+    }
+}

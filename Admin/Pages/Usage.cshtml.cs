@@ -1,0 +1,41 @@
+using Marten;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using OrProject.Admin.Keys;
+using OrProject.Admin.Usage;
+
+namespace OrProject.Admin.Pages;
+
+/// <summary>
+/// <c>/usage</c>: a key holder's own budget and spend. The key is posted, never put in a URL, and never written
+/// back into the page (the field is always rendered empty); the answer is not cached.
+/// </summary>
+internal sealed class UsageModel(IQuerySession session, TimeProvider clock) : PageModel
+{
+    public UsageMeResponse? Me { get; private set; }
+
+    public KeyUsageResponse? Usage { get; private set; }
+
+    /// <summary>Spend per day for the chart, every day of its range present.</summary>
+    public IReadOnlyList<(DateOnly Day, decimal CostUsd)> Days { get; private set; } = [];
+
+    public void OnGet()
+    {
+    }
+
+    public async Task OnPostAsync(string? key, CancellationToken ct)
+    {
+        var ledger = await KeyUsageQuery.FindByKeyAsync(session, key ?? "", ct);
+        if (ledger is null)
+        {
+            ViewData["Error"] = "No key matches. Check that you pasted the whole key.";
+            return;
+        }
+
+        Me = new UsageMeResponse(ledger.Id, ledger.Name, ledger.BudgetUsd, ledger.SpentUsd, ledger.RemainingUsd, ledger.Requests,
+            ledger.InputTokens, ledger.OutputTokens, ledger.Disabled);
+        Usage = await KeyUsageQuery.ForKeyAsync(session, ledger, ct);
+        var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+        Days = DaySeries.Fill(Usage.ByDay.Select(d => (d.Day, d.CostUsd)), DaySeries.KeyHolderStart(Usage.ByDay.Select(d => d.Day), today), today);
+        ViewData["Charts"] = true;
+    }
+}

@@ -1,0 +1,151 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Microsoft.Playwright;
+using OrProject.Testing;
+
+namespace OrProject.Admin.Tests.Browser;
+
+[Collection(nameof(AdminUiCollection))]
+public sealed class PanelPagesTests(GatewayFixture gateway, BrowserFixture browser)
+{
+    [Fact]
+    public async Task Settings_SavedInPage_AppliedAndAuditedWithBeforeAndAfter()
+    {
+        var prompt = "Be brief. " + Guid.NewGuid().ToString("N")[..6];
+        await using var ui = await UiSession.OpenAsync(browser, gateway);
+        await ui.SignInAsync();
+        await ui.Page.GotoAsync("/admin/settings");
+        var before = await ui.Page.GetByLabel("System prompt").InputValueAsync();
+
+        await ui.Page.GetByLabel("System prompt").FillAsync(prompt);
+        await ui.Page.GetByLabel("Model aliases").FillAsync("fast = claude-haiku-4-5\nsmart = claude-sonnet-4-5");
+        await ui.Page.GetByLabel("Tool mode").SelectOptionAsync("native");
+        await ui.Page.GetByRole(AriaRole.Button, new() { Name = "Save settings" }).ClickAsync();
+        await Assertions.Expect(ui.Page.GetByRole(AriaRole.Status)).ToContainTextAsync("Settings saved");
+        await Assertions.Expect(ui.Page.GetByLabel("System prompt")).ToHaveValueAsync(prompt);
+        await ui.ShotAsync("settings");
+
+        var api = await gateway.AdminGetAsync("/admin/api/settings");
+        Assert.Equal(prompt, api.GetProperty("systemPrompt").GetString());
+        Assert.Equal("claude-haiku-4-5", api.GetProperty("modelAliases").GetProperty("fast").GetString());
+
+        await ui.Page.GotoAsync("/admin/audit");
+        var entry = ui.Page.Locator("tbody tr", new() { HasText = prompt }).First;
+        await Assertions.Expect(entry).ToContainTextAsync("SettingsChanged");
+        await Assertions.Expect(entry).ToContainTextAsync("admin");
+        await Assertions.Expect(entry.Locator("li", new() { HasText = "system prompt" }).Locator("ins")).ToHaveTextAsync(prompt);
+        await Assertions.Expect(entry.Locator("li", new() { HasText = "system prompt" }).Locator("del"))
+            .ToHaveTextAsync(before.Length == 0 ? "(none)" : before);
+        await Assertions.Expect(entry).ToContainTextAsync("fast → claude-haiku-4-5");
+        ui.AssertNoErrors();
+    }
+
+    [Fact]
+    public async Task Accounts_AddedAndDisabledInPage_ListedWithStatusAndAudited()
+    {
+        var name = "backup-" + Guid.NewGuid().ToString("N")[..8];
+        await using var ui = await UiSession.OpenAsync(browser, gateway);
+        await ui.SignInAsync();
+        await ui.Page.GotoAsync("/admin/accounts");
+
+        await ui.Page.GetByLabel("Name", new() { Exact = true }).FillAsync(name);
+        await ui.Page.GetByLabel("Kind").SelectOptionAsync("openai");
+        await ui.Page.GetByLabel("Base URL").FillAsync("http://127.0.0.1:9/v1");
+        await ui.Page.GetByLabel("API key").FillAsync("secret-upstream-key");
+        await ui.Page.GetByLabel("Models it serves").FillAsync("gpt-test");
+        await ui.Page.GetByRole(AriaRole.Button, new() { Name = "Add account" }).ClickAsync();
+        await Assertions.Expect(ui.Page.GetByRole(AriaRole.Status)).ToContainTextAsync($"Account “{name}” added.");
+
+        var row = ui.Page.Locator("tbody tr", new() { HasText = name });
+        await Assertions.Expect(row.GetByTestId("status")).ToHaveTextAsync("active");
+        Assert.DoesNotContain("secret-upstream-key", await ui.Page.ContentAsync(), StringComparison.Ordinal);
+        await row.GetByRole(AriaRole.Button, new() { Name = "Disable" }).ClickAsync();
+        await Assertions.Expect(row.GetByTestId("status")).ToHaveTextAsync("disabled");
+        await Assertions.Expect(row).ToContainTextAsync("disabled by an admin");
+        await ui.ShotAsync("accounts");
+
+        await ui.Page.GotoAsync("/admin/audit");
+        var id = (await gateway.AdminGetAsync("/admin/api/accounts")).EnumerateArray().Single(a => a.GetProperty("name").GetString() == name).GetProperty("id").GetString()!;
+        var disabled = ui.Page.Locator("tbody tr", new() { HasText = "AccountDisabled" }).Filter(new() { HasText = id });
+        await Assertions.Expect(disabled.Locator("li", new() { HasText = "status" })).ToContainTextAsync("active → disabled");
+        await Assertions.Expect(ui.Page.Locator("tbody tr", new() { HasText = "AccountAdded" }).Filter(new() { HasText = id })).ToContainTextAsync(name);
+        ui.AssertNoErrors();
+    }
+
+    [Fact]
+    public async Task Prices_ModelAddedInPage_InPriceTableAndAudited()
+    {
+        var model = "test-model-" + Guid.NewGuid().ToString("N")[..6];
+        await using var ui = await UiSession.OpenAsync(browser, gateway);
+        await ui.SignInAsync();
+        await ui.Page.GotoAsync("/admin/prices");
+
+        await ui.Page.GetByLabel("Model id (the new model)").FillAsync(model);
+        await ui.Page.GetByLabel("Input price of the new model").FillAsync("1.5");
+        await ui.Page.GetByLabel("Output price of the new model").FillAsync("7");
+        await ui.Page.GetByRole(AriaRole.Button, new() { Name = "Save price table" }).ClickAsync();
+        await Assertions.Expect(ui.Page.GetByRole(AriaRole.Status)).ToContainTextAsync("Price table saved");
+        await ui.ShotAsync("prices");
+
+        var prices = await gateway.AdminGetAsync("/admin/api/models");
+        var added = prices.EnumerateArray().Single(p => p.GetProperty("id").GetString() == model);
+        Assert.Equal(1.5m, added.GetProperty("inputUsdPerMTok").GetDecimal());
+
+        await ui.Page.GotoAsync("/admin/audit");
+        var change = ui.Page.Locator("li", new() { HasText = "price " + model }).First;
+        await Assertions.Expect(change.Locator("ins")).ToContainTextAsync("in $1.50 · out $7.00");
+        ui.AssertNoErrors();
+    }
+
+    [Fact]
+    public async Task UsageAuditAndEvents_AfterTrafficAndBudgetChange_ChartsHistoryAndRawEvents()
+    {
+        var key = await gateway.IssueKeyAsync(budgetUsd: 10m, name: "traffic-" + Guid.NewGuid().ToString("N")[..8]);
+        using (var message = await MessageAsync(key.Key))
+        {
+            message.EnsureSuccessStatusCode();
+        }
+
+        await ChangeBudgetAsync(key.Id, 20m);
+        await using var ui = await UiSession.OpenAsync(browser, gateway);
+        await ui.SignInAsync();
+
+        await ui.Page.GotoAsync("/admin/usage");
+        Assert.Equal(3, await ui.Page.EvaluateAsync<int>(
+            "() => [...document.querySelectorAll('canvas[data-chart]')].filter(c => Chart.getChart(c)).length"));
+        await ui.ShotAsync("admin-usage");
+
+        await ui.Page.GotoAsync("/admin/audit");
+        var budget = ui.Page.Locator("tbody tr", new() { HasText = "BudgetChanged" }).Filter(new() { HasText = key.Id });
+        await Assertions.Expect(budget.Locator("li", new() { HasText = "budget" })).ToHaveTextAsync("budget: $10.00 → $20.00");
+        await Assertions.Expect(budget).ToContainTextAsync("admin");
+        await ui.ShotAsync("audit");
+
+        await ui.Page.GotoAsync("/admin/events");
+        await ui.Page.GetByLabel("Stream id").FillAsync(key.Id);
+        await ui.Page.GetByRole(AriaRole.Button, new() { Name = "Show events" }).ClickAsync();
+        var types = await ui.Page.Locator("tbody tr td.mono").AllTextContentsAsync();
+        Assert.Equal(["key_issued", "usage_recorded", "budget_changed"], types);
+        await ui.ShotAsync("events");
+        ui.AssertNoErrors();
+    }
+
+    private async Task ChangeBudgetAsync(string id, decimal budgetUsd)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"/admin/api/keys/{id}/budget") { Content = JsonContent.Create(new { budgetUsd }) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", GatewayFixture.AdminToken);
+        using var response = await gateway.Http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+    }
+
+    private async Task<HttpResponseMessage> MessageAsync(string key)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/messages")
+        {
+            Content = JsonContent.Create(new { model = "claude-sonnet-4-5", max_tokens = 20, messages = new[] { new { role = "user", content = "hi" } } }),
+        };
+        request.Headers.Add("x-api-key", key);
+        request.Headers.Add("anthropic-version", "2023-06-01");
+        return await gateway.Http.SendAsync(request);
+    }
+}

@@ -1,0 +1,64 @@
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using OrProject.Testing;
+
+namespace OrProject.Admin.Tests.Browser;
+
+/// <summary>
+/// A person at a laptop (1366×768): one browser context with its own cookies and one tab, every console error and
+/// uncaught exception recorded, screenshots saved under the test output's <c>screenshots/</c>.
+/// </summary>
+internal sealed class UiSession : IAsyncDisposable
+{
+    private UiSession(IBrowserContext context, IPage page)
+    {
+        Context = context;
+        Page = page;
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error")
+            {
+                Errors.Add($"console error on {page.Url}: {message.Text}");
+            }
+        };
+        page.PageError += (_, error) => Errors.Add($"uncaught exception on {page.Url}: {error}");
+    }
+
+    public IBrowserContext Context { get; }
+
+    public IPage Page { get; }
+
+    public List<string> Errors { get; } = [];
+
+    public static async Task<UiSession> OpenAsync(BrowserFixture browser, GatewayFixture gateway)
+    {
+        var context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = gateway.BaseAddress,
+            ViewportSize = new ViewportSize { Width = 1366, Height = 768 },
+        });
+        context.SetDefaultTimeout(10_000);
+        return new UiSession(context, await context.NewPageAsync());
+    }
+
+    public async Task SignInAsync(string token = GatewayFixture.AdminToken)
+    {
+        await Page.GotoAsync("/admin/signin");
+        await Page.GetByLabel("Admin token").FillAsync(token);
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Page.WaitForLoadStateAsync();
+    }
+
+    /// <summary>The page's path, without the query.</summary>
+    public string CurrentPath => new Uri(Page.Url).AbsolutePath;
+
+    public Task ShotAsync(string name) =>
+        Page.ScreenshotAsync(new PageScreenshotOptions { Path = System.IO.Path.Combine(BrowserFixture.ScreenshotDirectory, name + ".png"), FullPage = true });
+
+    public void AssertNoErrors() => Assert.True(Errors.Count == 0, string.Join('\n', Errors));
+
+    /// <summary>Waits until the page shows <paramref name="path"/> (after a redirect, say).</summary>
+    public Task WaitForPathAsync(string path) => Page.WaitForURLAsync(new Regex("^[^?]*" + Regex.Escape(path) + "(\\?.*)?$"));
+
+    public ValueTask DisposeAsync() => Context.DisposeAsync();
+}
