@@ -9,6 +9,8 @@ FROM mcr.microsoft.com/dotnet/sdk:${DOTNET_VERSION} AS build
 ENV DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 WORKDIR /src
 COPY . .
+# The admin pages vendor Chart.js from npm at build time (Admin/package-lock.json pins it).
+RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm && rm -rf /var/lib/apt/lists/*
 RUN --mount=type=cache,id=orproject-nuget,target=/root/.nuget/packages \
     dotnet publish Api/OrProject.Api.csproj -c Release -o /out/api \
  && dotnet publish Worker/OrProject.Worker.csproj -c Release -o /out/worker
