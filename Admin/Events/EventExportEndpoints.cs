@@ -63,13 +63,13 @@ internal static class EventExportEndpoints
             var text = new StringBuilder();
             foreach (var e in page)
             {
-                var data = JsonSerializer.Serialize(e.Data, e.EventType, JsonSerializerOptions.Web);
+                var data = JsonSerializer.Serialize(e.Data, e.EventType, EventJson.Options);
                 var row = new EventResponse(e.Sequence, e.StreamKey ?? e.StreamId.ToString(), e.EventTypeName, e.Timestamp,
                     JsonSerializer.Deserialize<JsonElement>(data));
                 text.Append(csv
                     ? string.Join(',', row.Seq.ToString(CultureInfo.InvariantCulture), Csv(row.StreamId), Csv(row.Type),
                         row.Timestamp.ToString("O", CultureInfo.InvariantCulture), Csv(data)) + "\n"
-                    : JsonSerializer.Serialize(row, JsonSerializerOptions.Web) + "\n");
+                    : JsonSerializer.Serialize(row, EventJson.Options) + "\n");
             }
 
             await context.Response.WriteAsync(text.ToString(), ct);

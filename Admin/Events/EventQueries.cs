@@ -16,6 +16,6 @@ internal static class EventQueries
 
         var events = await query.OrderBy(e => e.Sequence).Take(limit).ToListAsync(ct);
         return events.Select(e => new EventResponse(e.Sequence, e.StreamKey ?? e.StreamId.ToString(),
-            e.EventTypeName, e.Timestamp, JsonSerializer.SerializeToElement(e.Data, e.EventType, JsonSerializerOptions.Web))).ToArray();
+            e.EventTypeName, e.Timestamp, JsonSerializer.SerializeToElement(e.Data, e.EventType, EventJson.Options))).ToArray();
     }
 }
