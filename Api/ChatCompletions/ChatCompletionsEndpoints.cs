@@ -22,9 +22,7 @@ internal static class ChatCompletionsEndpoints
         public ClientRequest Translate(JsonObject body)
         {
             var result = ChatRequestTranslator.ToCanonical(body);
-            return result.Succeeded
-                ? new ClientRequest(result.Request, result.Stream, result.IncludeUsage, body, null)
-                : ClientRequest.Invalid(body, result.Error?.Param is { } param ? $"{param}: {result.Error.Message}" : result.Error?.Message ?? "Invalid request.");
+            return ClientRequest.From(result, body, result.IncludeUsage);
         }
 
         public IGenerationResponder CreateResponder(ClientRequest request, string model) =>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using OrProject.Api.Streaming;
 using OrProject.Contracts.Anthropic;
 
 namespace OrProject.Api.ChatCompletions;
@@ -7,8 +8,10 @@ namespace OrProject.Api.ChatCompletions;
 /// <summary>OpenAI's envelope, <c>{"error":{"message","type","param","code"}}</c>, used by the Chat and Responses routes.</summary>
 internal static class OpenAiError
 {
-    public static Task WriteAsync(HttpContext context, int status, string type, string message, string? upstreamBody = null)
+    public static Task WriteAsync(HttpContext context, int status, string type, string message, string? upstreamBody = null,
+        int? retryAfterSeconds = null)
     {
+        SseResponse.SetRetryAfter(context, retryAfterSeconds);
         context.Response.StatusCode = status;
         return context.Response.WriteAsync(Envelope(type, UpstreamMessage(upstreamBody) ?? message), context.RequestAborted);
     }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using OrProject.Contracts.OpenAI;
 
 namespace OrProject.Api.Dispatch;
 
@@ -18,4 +19,10 @@ internal interface IEdgeProtocol
 internal sealed record ClientRequest(JsonObject? Canonical, bool Stream, bool IncludeUsage, JsonObject Original, string? Error)
 {
     public static ClientRequest Invalid(JsonObject original, string error) => new(null, false, false, original, error);
+
+    /// <summary>A translator's result; an error names the offending parameter first, as the vendors' messages do.</summary>
+    public static ClientRequest From(CanonicalRequestResult result, JsonObject original, bool includeUsage) =>
+        result.Succeeded
+            ? new ClientRequest(result.Request, result.Stream, includeUsage, original, null)
+            : Invalid(original, result.Error?.Param is { } param ? $"{param}: {result.Error.Message}" : result.Error?.Message ?? "Invalid request.");
 }

@@ -19,11 +19,7 @@ internal sealed class AnthropicResponder(bool stream) : IGenerationResponder
 
     public Task WriteErrorAsync(HttpContext context, int status, string type, string message, string? upstreamBody, int? retryAfterSeconds)
     {
-        if (retryAfterSeconds is > 0)
-        {
-            context.Response.Headers.RetryAfter = retryAfterSeconds.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
-
+        SseResponse.SetRetryAfter(context, retryAfterSeconds);
         return upstreamBody is not null && IsJson(upstreamBody)
             ? WriteJsonAsync(context, status, upstreamBody)
             : AnthropicError.WriteAsync(context, status, type, message);

@@ -20,13 +20,7 @@ internal static class ResponsesEndpoints
         public Task WriteErrorAsync(HttpContext context, int status, string type, string message) =>
             OpenAiError.WriteAsync(context, status, type, message);
 
-        public ClientRequest Translate(JsonObject body)
-        {
-            var result = ResponsesRequestTranslator.ToCanonical(body);
-            return result.Succeeded
-                ? new ClientRequest(result.Request, result.Stream, true, body, null)
-                : ClientRequest.Invalid(body, result.Error?.Param is { } param ? $"{param}: {result.Error.Message}" : result.Error?.Message ?? "Invalid request.");
-        }
+        public ClientRequest Translate(JsonObject body) => ClientRequest.From(ResponsesRequestTranslator.ToCanonical(body), body, includeUsage: true);
 
         public IGenerationResponder CreateResponder(ClientRequest request, string model)
         {

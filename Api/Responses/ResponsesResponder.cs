@@ -15,15 +15,8 @@ internal sealed class ResponsesResponder(bool stream, ResponsesContext responseC
     private readonly MessageAccumulator? _message = stream ? null : new MessageAccumulator();
     private bool _started;
 
-    public Task WriteErrorAsync(HttpContext context, int status, string type, string message, string? upstreamBody, int? retryAfterSeconds)
-    {
-        if (retryAfterSeconds is > 0)
-        {
-            context.Response.Headers.RetryAfter = retryAfterSeconds.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
-
-        return OpenAiError.WriteAsync(context, status, type, message, upstreamBody);
-    }
+    public Task WriteErrorAsync(HttpContext context, int status, string type, string message, string? upstreamBody, int? retryAfterSeconds) =>
+        OpenAiError.WriteAsync(context, status, type, message, upstreamBody, retryAfterSeconds);
 
     public Task WriteEventsAsync(HttpContext context, IReadOnlyList<SseEvent> events)
     {

@@ -34,30 +34,10 @@ internal sealed class AnthropicUpstream(IHttpClientFactory httpClientFactory) : 
 
         message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
 
-        var client = httpClientFactory.CreateClient(HttpClientName);
-        HttpResponseMessage response;
-        try
-        {
-            response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-        }
-        catch (HttpRequestException ex)
-        {
-            return UpstreamResponse.Failed(new UpstreamFailure(UpstreamError.ConnectFailed, 529, $"Upstream unreachable: {ex.Message}"));
-        }
-        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return UpstreamResponse.Failed(new UpstreamFailure(UpstreamError.TimedOut, 529, "Upstream timed out before answering."));
-        }
-
-        if (!response.IsSuccessStatusCode)
-        {
-            using (response)
-            {
-                return UpstreamResponse.Failed(await UpstreamFailures.FromResponseAsync(response, cancellationToken));
-            }
-        }
-
-        return UpstreamResponse.Streaming(ReadEventsAsync(response, cancellationToken), response);
+        var (response, failure) = await UpstreamFailures.SendAsync(httpClientFactory.CreateClient(HttpClientName), message, cancellationToken);
+        return failure is not null
+            ? UpstreamResponse.Failed(failure)
+            : UpstreamResponse.Streaming(ReadEventsAsync(response!, cancellationToken), response);
     }
 
     /// <summary>
@@ -97,6 +77,38 @@ internal sealed class AnthropicUpstream(IHttpClientFactory httpClientFactory) : 
 internal static class UpstreamFailures
 {
     private const int MaxErrorBody = 64 * 1024;
+
+    /// <summary>
+    /// Sends and waits for the headers only: a 2xx comes back to be streamed; anything else — no connection, no
+    /// answer in time, an error status — comes back classified, before a byte reached the client.
+    /// </summary>
+    public static async Task<(HttpResponseMessage? Response, UpstreamFailure? Failure)> SendAsync(HttpClient client,
+        HttpRequestMessage message, CancellationToken cancellationToken)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        }
+        catch (HttpRequestException ex)
+        {
+            return (null, new UpstreamFailure(UpstreamError.ConnectFailed, 529, $"Upstream unreachable: {ex.Message}"));
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return (null, new UpstreamFailure(UpstreamError.TimedOut, 529, "Upstream timed out before answering."));
+        }
+
+        if (response.IsSuccessStatusCode)
+        {
+            return (response, null);
+        }
+
+        using (response)
+        {
+            return (null, await FromResponseAsync(response, cancellationToken));
+        }
+    }
 
     /// <summary>Classifies an error answer and keeps its body unmodified: clients match on the upstream's wording.</summary>
     public static async Task<UpstreamFailure> FromResponseAsync(HttpResponseMessage response, CancellationToken cancellationToken)

@@ -32,27 +32,10 @@ internal sealed class OpenAiUpstream(IHttpClientFactory httpClientFactory) : IUp
             message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", target.ApiKey);
         }
 
-        HttpResponseMessage response;
-        try
+        var (sent, failure) = await UpstreamFailures.SendAsync(httpClientFactory.CreateClient(AnthropicUpstream.HttpClientName), message, cancellationToken);
+        if (sent is not { } response)
         {
-            response = await httpClientFactory.CreateClient(AnthropicUpstream.HttpClientName)
-                .SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-        }
-        catch (HttpRequestException ex)
-        {
-            return UpstreamResponse.Failed(new UpstreamFailure(UpstreamError.ConnectFailed, 529, $"Upstream unreachable: {ex.Message}"));
-        }
-        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return UpstreamResponse.Failed(new UpstreamFailure(UpstreamError.TimedOut, 529, "Upstream timed out before answering."));
-        }
-
-        if (!response.IsSuccessStatusCode)
-        {
-            using (response)
-            {
-                return UpstreamResponse.Failed(await UpstreamFailures.FromResponseAsync(response, cancellationToken));
-            }
+            return UpstreamResponse.Failed(failure!);
         }
 
         var messageId = "msg_" + Guid.CreateVersion7().ToString("N");
