@@ -6,6 +6,7 @@ using OrProject.Api.Responses;
 using OrProject.Api.Dispatch;
 using OrProject.Api.Messages;
 using OrProject.Api.Routing;
+using OrProject.Contracts.Messaging;
 using OrProject.Projections.Hosting;
 using OrProject.Projections.Usage;
 using Serilog;
@@ -25,7 +26,12 @@ public static class EdgeComposition
         services.AddOrProjectAdmin();
         services.AddOrProjectHealth();
         services.AddHealthChecks().AddCheck<ReplyEndpointHealthCheck>("reply-endpoint", tags: [Health.ReadyTag]);
-        services.AddOrProjectBus(builder.Configuration, x => x.AddConsumer<ReplyConsumer>().ExcludeFromConfigureEndpoints());
+        var rabbit = builder.Configuration.GetRabbitMqOptions();
+        services.AddOrProjectBus(builder.Configuration, x =>
+        {
+            x.AddConsumer<ReplyConsumer>().ExcludeFromConfigureEndpoints();
+            x.AddRequestClient<CountTokens>(BusConfiguration.CountTokensAddress(rabbit));
+        });
         services.AddSingleton<ReplyRouter>();
         services.AddHostedService<ReplyEndpoint>();
         services.AddSingleton<GenerationPump>();

@@ -24,6 +24,7 @@ public static class WorkerComposition
         services.AddOrProjectBus(builder.Configuration, x =>
         {
             x.AddConsumer<DispatchGenerationConsumer, DispatchGenerationConsumerDefinition>();
+            x.AddConsumer<CountTokensConsumer, CountTokensConsumerDefinition>();
             x.AddConsumer<CancelGenerationConsumer>().ExcludeFromConfigureEndpoints();
         });
         services.AddHostedService<CancellationEndpoint>();

@@ -1,19 +1,26 @@
 using System.Text.Json.Nodes;
+using MassTransit;
 using Microsoft.Extensions.Options;
 using OrProject.Api.Auth;
 using OrProject.Api.Dispatch;
+using OrProject.Api.Streaming;
 using OrProject.Contracts.Anthropic;
+using OrProject.Contracts.Messaging;
 using OrProject.Projections.Settings;
 
 namespace OrProject.Api.Messages;
 
 /// <summary>
-/// <c>POST /v1/messages/count_tokens</c>: <c>{"input_tokens": N}</c> from the local estimate
-/// (<see cref="TokenEstimator"/>), which counts system, messages and tools. Free, so a spent budget does not block it.
+/// <c>POST /v1/messages/count_tokens</c>: forwarded through a worker to an Anthropic account that serves the model;
+/// when none can count (no such account, or it fails, or no worker answers in a few seconds), the local estimate
+/// (<see cref="TokenEstimator"/>: system, messages and tools). Free, so a spent budget does not block it.
 /// </summary>
 internal static class CountTokensEndpoint
 {
-    public static async Task HandleAsync(HttpContext context, KeyAdmission admission, SettingsReader settings, IOptions<EdgeOptions> options)
+    private static readonly RequestTimeout UpstreamTimeout = RequestTimeout.After(s: 5);
+
+    public static async Task HandleAsync(HttpContext context, KeyAdmission admission, SettingsReader settings,
+        IRequestClient<CountTokens> upstream, IOptions<EdgeOptions> options)
     {
         var key = await admission.FindAsync(context.Request, context.RequestAborted);
         if (key is null || key.Disabled)
@@ -37,7 +44,44 @@ internal static class CountTokensEndpoint
         }
 
         var current = await settings.GetAsync(context.RequestAborted);
-        Canonicalizer.Apply(json, Canonicalizer.ResolveModel((string?)json["model"], current), current);
-        await context.Response.WriteAsJsonAsync(new JsonObject { ["input_tokens"] = TokenEstimator.Estimate(json) }, context.RequestAborted);
+        var model = Canonicalizer.ResolveModel((string?)json["model"], current);
+        Canonicalizer.Apply(json, model, current);
+        json.Remove("stream"); // count_tokens takes no stream flag
+
+        var counted = await AskUpstreamAsync(context, upstream, json, model);
+        if (counted is { InputTokens: null, Status: >= 400 and < 500, Body: { } refusal })
+        {
+            // The upstream refused the request itself (a 400 and its wording): the client sees exactly that.
+            context.Response.StatusCode = counted.Status;
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(refusal, context.RequestAborted);
+            return;
+        }
+
+        var tokens = counted?.InputTokens ?? TokenEstimator.Estimate(json);
+        await context.Response.WriteAsJsonAsync(new JsonObject { ["input_tokens"] = tokens }, context.RequestAborted);
+    }
+
+    private static async Task<TokensCounted?> AskUpstreamAsync(HttpContext context, IRequestClient<CountTokens> upstream, JsonObject json, string model)
+    {
+        var headers = new Dictionary<string, string>();
+        foreach (var name in (ReadOnlySpan<string>)["anthropic-version", "anthropic-beta"])
+        {
+            if (context.Request.Headers[name].ToString() is { Length: > 0 } value)
+            {
+                headers[name] = value;
+            }
+        }
+
+        try
+        {
+            var response = await upstream.GetResponse<TokensCounted>(
+                new CountTokens(EdgeRequest.Id(context), json.ToJsonString(Json.Relaxed), model, headers), context.RequestAborted, UpstreamTimeout);
+            return response.Message;
+        }
+        catch (RequestTimeoutException)
+        {
+            return null; // no worker answered in time: estimate
+        }
     }
 }

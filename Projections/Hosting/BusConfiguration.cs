@@ -36,6 +36,11 @@ public static class BusConfiguration
     public static RabbitMqOptions GetRabbitMqOptions(this IConfiguration configuration) =>
         configuration.GetSection(RabbitMqOptions.Section).Get<RabbitMqOptions>() ?? new RabbitMqOptions();
 
+    /// <summary>Name of the queue of count_tokens requests, which workers forward to an upstream.</summary>
+    public const string CountTokensQueue = "count-tokens";
+
+    public static Uri CountTokensAddress(RabbitMqOptions options) => new($"queue:{options.QueuePrefix}{CountTokensQueue}");
+
     /// <summary>The address of the dispatch queue, with the configured prefix.</summary>
     public static Uri DispatchAddress(RabbitMqOptions options) => new($"queue:{options.QueuePrefix}{DispatchQueue}");
 

@@ -94,4 +94,20 @@ public sealed class OpenAiUpstreamTests(OpenAiUpstreamFixture fixture) : IAsyncL
         Assert.Equal("tool_use", message.StopReason!.Raw());
         Assert.Equal(50, message.Usage.InputTokens);
     }
+
+    [Fact]
+    public async Task CountTokens_NoAnthropicAccount_AnswersTheLocalEstimateWithoutCallingTheUpstream()
+    {
+        var key = await fixture.IssueKeyAsync();
+        var client = new AnthropicClient { ApiKey = key.Key, BaseUrl = fixture.BaseAddress, MaxRetries = 0 };
+
+        var count = await client.Messages.CountTokens(new MessageCountTokensParams
+        {
+            Model = "claude-sonnet-4-5",
+            Messages = [new UserMessageParam(new string('x', 400))],
+        });
+
+        Assert.InRange(count.InputTokens, 100, 110); // 400 characters / 4, plus per-message framing
+        Assert.Empty(fixture.Upstream.Requests);
+    }
 }
