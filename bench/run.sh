@@ -72,6 +72,12 @@ wait_http() {
 json_field() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" <<<"$2"; }
 
 bench_main() {
+  bench_up
+  bench_load
+}
+
+# Everything but the load: servers, simulator, gateway, key (BENCH_BASE, BENCH_KEY, BENCH_KEY_ID, BENCH_PIDS).
+bench_up() {
   ensure_dotnet
   select_instance bench
   if [[ -n $(live_pid "$RUN_DIR/api.pid" OrProject) ]]; then
@@ -114,30 +120,36 @@ bench_main() {
   start_apps
   wait_apps_ready 1
 
-  local base=http://127.0.0.1:$ORP_BENCH_HTTP_PORT issued key key_id
+  BENCH_BASE=http://127.0.0.1:$ORP_BENCH_HTTP_PORT
+  local issued
   issued=$(curl -sS -m 10 -H "Authorization: Bearer $ADMIN_TOKEN" -H 'content-type: application/json' \
-    -d '{"name":"bench","budgetUsd":1000000}' "$base/admin/api/keys") || die "could not issue a key through the admin API"
-  key=$(json_field key "$issued")
-  key_id=$(json_field id "$issued")
-  [[ -n $key && -n $key_id ]] || die "the admin API did not issue a key: $issued"
-  say "issued key $key_id for the run"
+    -d '{"name":"bench","budgetUsd":1000000}' "$BENCH_BASE/admin/api/keys") || die "could not issue a key through the admin API"
+  BENCH_KEY=$(json_field key "$issued")
+  BENCH_KEY_ID=$(json_field id "$issued")
+  [[ -n $BENCH_KEY && -n $BENCH_KEY_ID ]] || die "the admin API did not issue a key: $issued"
+  say "issued key $BENCH_KEY_ID for the run"
 
-  local pids=(--pid "api=$(head -n1 "$RUN_DIR/api.pid")" --pid "simulator=$(head -n1 "$RUN_DIR/simulator.pid")")
+  BENCH_PIDS=(--pid "api=$(head -n1 "$RUN_DIR/api.pid")" --pid "simulator=$(head -n1 "$RUN_DIR/simulator.pid")")
   for ((i = 1; i <= ORP_BENCH_WORKERS; i++)); do
-    pids+=(--pid "worker-$i=$(head -n1 "$RUN_DIR/worker-$i.pid")")
+    BENCH_PIDS+=(--pid "worker-$i=$(head -n1 "$RUN_DIR/worker-$i.pid")")
   done
-  [[ -s $RUN_DIR/rabbitmq.pid ]] && pids+=(--pid "rabbitmq=$(head -n1 "$RUN_DIR/rabbitmq.pid")")
-  [[ -s $RUN_DIR/postgres.pid ]] && pids+=(--pid "postgres=$(head -n1 "$RUN_DIR/postgres.pid")")
+  [[ -s $RUN_DIR/rabbitmq.pid ]] && BENCH_PIDS+=(--pid "rabbitmq=$(head -n1 "$RUN_DIR/rabbitmq.pid")")
+  [[ -s $RUN_DIR/postgres.pid ]] && BENCH_PIDS+=(--pid "postgres=$(head -n1 "$RUN_DIR/postgres.pid")")
+  return 0
+}
 
+bench_load() {
   local commit
   commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
   [[ -z $(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null) ]] || commit="$commit+changes"
   mkdir -p "$RESULTS_DIR"
   say "running the load (scale $ORP_BENCH_SCALE); log: $LOG_DIR/bench.log"
-  dotnet "$BENCH_DLL" run --direct "http://127.0.0.1:$ORP_BENCH_SIM_PORT" --gateway "$base" \
-    --key "$key" --key-id "$key_id" --admin-token "$ADMIN_TOKEN" "${pids[@]}" \
+  dotnet "$BENCH_DLL" run --direct "http://127.0.0.1:$ORP_BENCH_SIM_PORT" --gateway "$BENCH_BASE" \
+    --key "$BENCH_KEY" --key-id "$BENCH_KEY_ID" --admin-token "$ADMIN_TOKEN" "${BENCH_PIDS[@]}" \
     --deltas "$ORP_BENCH_DELTAS" --scale "$ORP_BENCH_SCALE" --out "$RESULTS_DIR" --commit "$commit" \
     ${ORP_BENCH_NOTE:+--note "$ORP_BENCH_NOTE"} 2>&1 | tee "$LOG_DIR/bench.log"
 }
 
-bench_main "$@"
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+  bench_main "$@"
+fi

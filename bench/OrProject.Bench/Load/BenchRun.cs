@@ -109,6 +109,30 @@ internal static class BenchRun
         return 0;
     }
 
+    /// <summary>One scenario against one target, for profiling: prints throughput, latency and fidelity.</summary>
+    public static async Task<int> LoadAsync(BenchArgs args)
+    {
+        var target = new Target("target", Base(args.Require("target")), args.Get("key"));
+        var stream = !args.Flag("plain");
+        var concurrency = args.Int("concurrency", 32);
+        var count = args.Int("count", 5000);
+        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 1024, UseProxy = false, UseCookies = false };
+        using var http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+        var requests = new Requests(http, args.Get("model") ?? "claude-sonnet-4-5", args.Int("deltas", 50), TimeSpan.FromSeconds(30));
+        await using var monitor = new ProcessMonitor(new Dictionary<string, int>());
+        var runner = new ScenarioRunner(requests, monitor, TimeSpan.FromSeconds(args.Double("cap-seconds", 120)));
+        var r = await runner.RunAsync("load", target, stream, concurrency, count);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{r.Ok} ok, {r.Errors} errors, {r.Broken} broken, {r.SameContent} re-encoded in {r.Elapsed.TotalSeconds:0.00} s: {r.RequestsPerSecond:0} req/s; " +
+            $"first token p50 {r.FirstToken(0.5):0.00} p99 {r.FirstToken(0.99):0.00} ms; whole p50 {r.Total(0.5):0.00} p99 {r.Total(0.99):0.00} ms"));
+        foreach (var error in r.ErrorSamples)
+        {
+            Console.WriteLine($"  {error}");
+        }
+
+        return r.Errors == 0 ? 0 : 1;
+    }
+
     private static Uri Base(string url) => new(url.EndsWith('/') ? url : url + "/");
 
     private static void Say(string text) => Console.WriteLine($"bench: {text}");
