@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using OrProject.Admin.Accounts;
 using OrProject.Admin.Events;
 using OrProject.Admin.Keys;
+using OrProject.Admin.Replay;
 using OrProject.Admin.Security;
 using OrProject.Admin.Settings;
 using OrProject.Admin.Usage;
@@ -27,8 +28,10 @@ public static class AdminComposition
         admin.MapKeys();
         admin.MapKeyUsage();
         admin.MapEvents();
+        admin.MapEventExport();
         admin.MapSettings();
         admin.MapAccounts();
+        admin.MapReplay();
         app.MapUsageMe();
         return app;
     }

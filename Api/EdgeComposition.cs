@@ -19,7 +19,7 @@ public static class EdgeComposition
         builder.AddOrProjectLogging("api");
         var services = builder.Services;
         services.AddOptions<EdgeOptions>().BindConfiguration(EdgeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOrProjectStore(builder.Configuration);
+        services.AddOrProjectStore(builder.Configuration, runDaemonByDefault: true);
         services.AddOrProjectAdmin();
         services.AddOrProjectHealth();
         services.AddHealthChecks().AddCheck<ReplyEndpointHealthCheck>("reply-endpoint", tags: [Health.ReadyTag]);

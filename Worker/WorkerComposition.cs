@@ -17,7 +17,7 @@ public static class WorkerComposition
         var services = builder.Services;
         services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SimulatorOptions>().BindConfiguration(SimulatorOptions.Section);
-        services.AddOrProjectStore(builder.Configuration);
+        services.AddOrProjectStore(builder.Configuration, runDaemonByDefault: false);
         services.AddOrProjectHealth();
         services.AddOrProjectBus(builder.Configuration, x =>
         {
@@ -62,6 +62,13 @@ internal sealed class CancellationEndpoint(IReceiveEndpointConnector connector) 
     {
         var handle = connector.ConnectReceiveEndpoint(new TemporaryEndpointDefinition("worker-cancel"),
             KebabCaseEndpointNameFormatter.Instance, (context, cfg) => cfg.ConfigureConsumer<CancelGenerationConsumer>(context));
-        await handle.Ready.WaitAsync(stoppingToken);
+        try
+        {
+            await handle.Ready.WaitAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // stopped before the broker answered
+        }
     }
 }

@@ -25,8 +25,15 @@ internal sealed class ReplyEndpoint(IReceiveEndpointConnector connector, ReplyRo
 
                 cfg.ConfigureConsumer<ReplyConsumer>(context);
             });
-        var ready = await handle.Ready.WaitAsync(stoppingToken);
-        router.SetAddress(ready.InputAddress);
+        try
+        {
+            var ready = await handle.Ready.WaitAsync(stoppingToken);
+            router.SetAddress(ready.InputAddress);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // stopped before the broker answered
+        }
     }
 }
 

@@ -25,6 +25,9 @@ internal sealed class EdgeExceptionHandler(ILogger<EdgeExceptionHandler> logger)
             EdgeLog.Unhandled(logger, exception, context.Request.Path);
         }
 
+        // UseExceptionHandler cleared the response, headers included; the answer still names its request.
+        EdgeRequestMiddleware.StampId(context);
+
         if (OpenAiPaths.Matches(context.Request.Path.Value ?? ""))
         {
             await OpenAiPaths.WriteErrorAsync(context, status, status == 500 ? "server_error" : "invalid_request_error", message, null);

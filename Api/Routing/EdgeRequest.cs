@@ -15,8 +15,7 @@ internal static class EdgeRequestMiddleware
     {
         var id = "req_" + Guid.CreateVersion7().ToString("N");
         context.Items[EdgeRequest.IdKey] = id;
-        context.Response.Headers["request-id"] = id;
-        context.Response.Headers["x-request-id"] = id;
+        StampId(context);
         if (context.Request.Path.StartsWithSegments("/v1/v1", out var rest))
         {
             context.Request.Path = "/v1" + rest;
@@ -27,4 +26,14 @@ internal static class EdgeRequestMiddleware
             await next(context);
         }
     });
+
+    /// <summary>Puts the request's id on the response; again after anything that cleared the headers.</summary>
+    public static void StampId(HttpContext context)
+    {
+        if (context.Items[EdgeRequest.IdKey] is string id)
+        {
+            context.Response.Headers["request-id"] = id;
+            context.Response.Headers["x-request-id"] = id;
+        }
+    }
 }

@@ -23,14 +23,17 @@ public sealed class StoreOptions
     /// <summary>PostgreSQL schema for every table of the gateway; tests use one per fixture.</summary>
     public string Schema { get; set; } = "orp";
 
-    /// <summary>Whether this host runs the async projection daemon (HotCold: one node runs each projection).</summary>
-    public bool RunDaemon { get; set; } = true;
+    /// <summary>
+    /// Whether this host runs the async projection daemon (HotCold: one node runs each projection). Unset, edges
+    /// run it and workers do not: workers scale with load, views need not follow them.
+    /// </summary>
+    public bool? RunDaemon { get; set; }
 }
 
 public static class StoreConfiguration
 {
     /// <summary>Marten, the event store and the read models, shared by every host.</summary>
-    public static IServiceCollection AddOrProjectStore(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddOrProjectStore(this IServiceCollection services, IConfiguration configuration, bool runDaemonByDefault)
     {
         var connectionString = configuration.GetConnectionString("Marten")
             ?? throw new InvalidOperationException("ConnectionStrings:Marten is not set (the PostgreSQL connection string).");
@@ -55,7 +58,7 @@ public static class StoreConfiguration
             .UseNpgsqlDataSource()
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup();
-        if (options.RunDaemon)
+        if (options.RunDaemon ?? runDaemonByDefault)
         {
             marten.AddAsyncDaemon(DaemonMode.HotCold);
         }

@@ -17,6 +17,9 @@ public sealed class PoolOptions
 
     /// <summary>Upper bound on any cooldown, whatever an upstream's retry-after says.</summary>
     public int MaxCooldownSeconds { get; set; } = 3600;
+
+    /// <summary>How often a worker re-reads the pool: admin changes and other workers' cooldowns reach it this fast.</summary>
+    public int RefreshMilliseconds { get; set; } = 1000;
 }
 
 /// <summary>
@@ -95,16 +98,23 @@ internal sealed class AccountRestorer(AccountHealthRecorder recorder, ILogger<Ac
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        try
         {
-            try
+            while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                await recorder.RestoreExpiredAsync(stoppingToken);
+                try
+                {
+                    await recorder.RestoreExpiredAsync(stoppingToken);
+                }
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                {
+                    WorkerLog.RestoreFailed(logger, ex);
+                }
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                WorkerLog.RestoreFailed(logger, ex);
-            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // shutting down
         }
     }
 }

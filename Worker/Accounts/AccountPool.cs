@@ -9,14 +9,12 @@ using OrProject.Worker.Upstreams;
 namespace OrProject.Worker.Accounts;
 
 /// <summary>
-/// The upstream accounts this worker may use, read from their projection and refreshed every second so admin
-/// changes and other workers' cooldowns reach a running worker without a restart. Orders the candidates for one
+/// The upstream accounts this worker may use, read from their projection and refreshed often and other workers' cooldowns reach a running worker without a restart. Orders the candidates for one
 /// request: with a conversation hint, by rendezvous hash (the same conversation lands on the same healthy account
 /// on every worker, for prompt-cache hits); otherwise least in flight per unit of weight.
 /// </summary>
-internal sealed class AccountPool(IDocumentStore store, SecretProtector secrets, TimeProvider clock)
+internal sealed class AccountPool(IDocumentStore store, SecretProtector secrets, TimeProvider clock, Microsoft.Extensions.Options.IOptions<PoolOptions> options)
 {
-    private static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(1);
     private readonly ConcurrentDictionary<string, int> _inFlight = new();
     private readonly ConcurrentDictionary<string, (DateTimeOffset Until, long Version)> _coolingUntil = new();
     private readonly ConcurrentDictionary<(string Id, long Version), string> _keys = new();
@@ -34,6 +32,8 @@ internal sealed class AccountPool(IDocumentStore store, SecretProtector secrets,
             ? [.. healthy.OrderBy(a => (double)_inFlight.GetValueOrDefault(a.Id) / Math.Max(1, a.Weight)).ThenByDescending(a => a.Weight)]
             : [.. healthy.OrderByDescending(a => RendezvousScore(affinity, a))];
     }
+
+    private TimeSpan RefreshInterval => TimeSpan.FromMilliseconds(options.Value.RefreshMilliseconds);
 
     public async Task<IReadOnlyList<UpstreamAccount>> AllAsync(CancellationToken cancellationToken)
     {

@@ -15,8 +15,7 @@ public sealed class LedgerTests(GatewayFixture fixture) : IAsyncLifetime
 {
     public Task InitializeAsync()
     {
-        fixture.Upstream.Reset();
-        return Task.CompletedTask;
+        return fixture.ResetAsync();
     }
 
     public Task DisposeAsync() => Task.CompletedTask;

@@ -9,8 +9,7 @@ public sealed class MessagesTests(GatewayFixture fixture) : IAsyncLifetime
 {
     public Task InitializeAsync()
     {
-        fixture.Upstream.Reset();
-        return Task.CompletedTask;
+        return fixture.ResetAsync();
     }
 
     public Task DisposeAsync() => Task.CompletedTask;

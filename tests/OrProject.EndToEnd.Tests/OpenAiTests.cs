@@ -17,8 +17,7 @@ public sealed class OpenAiTests(GatewayFixture fixture) : IAsyncLifetime
 {
     public Task InitializeAsync()
     {
-        fixture.Upstream.Reset();
-        return Task.CompletedTask;
+        return fixture.ResetAsync();
     }
 
     public Task DisposeAsync() => Task.CompletedTask;

@@ -14,8 +14,7 @@ public sealed class OpenAiUpstreamTests(OpenAiUpstreamFixture fixture) : IAsyncL
 {
     public Task InitializeAsync()
     {
-        fixture.Upstream.Reset();
-        return Task.CompletedTask;
+        return fixture.ResetAsync();
     }
 
     public Task DisposeAsync() => Task.CompletedTask;

@@ -65,6 +65,45 @@ public static class FakeAnthropic
         yield return ("message_stop", new { type = "message_stop" });
     }
 
+    public static (string, object) BlockStart(int index, object contentBlock) =>
+        ("content_block_start", new { type = "content_block_start", index, content_block = contentBlock });
+
+    public static (string, object) BlockDelta(int index, object delta) =>
+        ("content_block_delta", new { type = "content_block_delta", index, delta });
+
+    public static (string, object) BlockStop(int index) =>
+        ("content_block_stop", new { type = "content_block_stop", index });
+
+    public static (string, object) TextDelta(int index, string text) => BlockDelta(index, new { type = "text_delta", text });
+
+    public static (string, object) InputJsonDelta(int index, string partialJson) =>
+        BlockDelta(index, new { type = "input_json_delta", partial_json = partialJson });
+
+    /// <summary>
+    /// A text block, then a tool_use block whose input arrives only as <c>input_json_delta</c> fragments (the start
+    /// event's <c>input</c> is the empty placeholder, as the real API sends it), ending with <c>stop_reason: tool_use</c>.
+    /// </summary>
+    public static IEnumerable<(string, object)> ToolUseStream(string toolId, string toolName, IReadOnlyList<string> fragments,
+        long inputTokens = 25, long outputTokens = 40)
+    {
+        yield return Start(inputTokens);
+        yield return BlockStart(0, new { type = "text", text = "" });
+        yield return TextDelta(0, "Let me check.");
+        yield return BlockStop(0);
+        yield return BlockStart(1, new { type = "tool_use", id = toolId, name = toolName, input = new { } });
+        yield return ("ping", new { type = "ping" });
+        foreach (var fragment in fragments)
+        {
+            yield return InputJsonDelta(1, fragment);
+        }
+
+        yield return BlockStop(1);
+        foreach (var end in End("tool_use", outputTokens))
+        {
+            yield return end;
+        }
+    }
+
     public static async Task WriteErrorAsync(HttpContext context, int status, string type, string message, int? retryAfterSeconds = null)
     {
         context.Response.StatusCode = status;

@@ -41,7 +41,9 @@ public sealed class FakeUpstream : IAsyncDisposable
             var headers = context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString());
             var request = new UpstreamRequest(context.Request.Path, headers, body);
             Requests.Enqueue(request);
-            context.RequestAborted.Register(() => Aborted.TrySetResult());
+            // Captured now: a request left over from an earlier test must not complete the current test's signal.
+            var aborted = Aborted;
+            context.RequestAborted.Register(() => aborted.TrySetResult());
             await Respond(context, request);
         });
         await _app.StartAsync();

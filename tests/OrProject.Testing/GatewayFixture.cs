@@ -76,6 +76,36 @@ public class GatewayFixture : IAsyncLifetime
         await drop.ExecuteNonQueryAsync();
     }
 
+    /// <summary>
+    /// Before each test: the fake upstream back to its default script, and every upstream account back in service
+    /// (a test that made the upstream fail has cooled down or disabled them). Waits out the worker's account refresh
+    /// only when something had to be restored.
+    /// </summary>
+    public async Task ResetAsync()
+    {
+        Upstream.Reset();
+        var restored = false;
+        foreach (var account in (await AdminGetAsync("/admin/api/accounts")).EnumerateArray())
+        {
+            if (account.GetProperty("status").GetString() != "active")
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, $"/admin/api/accounts/{account.GetProperty("id").GetString()}/enable");
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+                using var response = await Http.SendAsync(request);
+                response.EnsureSuccessStatusCode();
+                restored = true;
+            }
+        }
+
+        if (restored)
+        {
+            await Task.Delay(AccountRefresh * 3);
+        }
+    }
+
+    /// <summary>How often workers re-read the account pool in tests (production: every second).</summary>
+    public static readonly TimeSpan AccountRefresh = TimeSpan.FromMilliseconds(100);
+
     public IDocumentStore Store => Api.Services.GetRequiredService<IDocumentStore>();
 
     /// <summary>Issues a key through the admin API, as an operator would.</summary>
@@ -119,6 +149,7 @@ public class GatewayFixture : IAsyncLifetime
             ["Upstream:Kind"] = "anthropic",
             ["Edge:QueueTimeoutSeconds"] = "10",
             ["Worker:Id"] = "test-worker",
+            ["Pool:RefreshMilliseconds"] = AccountRefresh.TotalMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Serilog:MinimumLevel:Default"] = "Warning",
         };
         foreach (var (key, value) in Overrides)

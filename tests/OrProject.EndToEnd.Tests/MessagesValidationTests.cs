@@ -1,0 +1,181 @@
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
+using Anthropic.Exceptions;
+using Anthropic.Models.Messages;
+using OrProject.Testing;
+
+namespace OrProject.EndToEnd.Tests;
+
+/// <summary>Requests the gateway refuses itself, in Anthropic's envelope and status, before any work is queued.</summary>
+[Collection(nameof(GatewayCollection))]
+public sealed class MessagesValidationTests(GatewayFixture fixture) : GatewayTest(fixture)
+{
+    [Theory]
+    [InlineData("{")]
+    [InlineData("{\"model\": \"claude-sonnet-4-5\",}")]
+    [InlineData("not json")]
+    [InlineData("")]
+    [InlineData("[1, 2]")]
+    [InlineData("null")]
+    public async Task Post_MalformedJson_Returns400InvalidRequest(string body)
+    {
+        var key = await Fixture.IssueKeyAsync();
+
+        using var response = await SendAsync(Post("/v1/messages", body, key.Key));
+
+        Assert.Equal(400, (int)response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        AssertErrorEnvelope(await ReadJsonAsync(response), "invalid_request_error");
+        Assert.Empty(Upstream.Requests);
+    }
+
+    [Theory]
+    [InlineData("max_tokens")]
+    [InlineData("messages")]
+    [InlineData("model")]
+    public async Task Post_RequiredFieldMissing_Returns400NamingTheField(string field)
+    {
+        var key = await Fixture.IssueKeyAsync();
+        var body = JsonNode.Parse(Body())!.AsObject();
+        body.Remove(field);
+
+        using var response = await SendAsync(Post("/v1/messages", body.ToJsonString(), key.Key));
+
+        Assert.Equal(400, (int)response.StatusCode);
+        var error = AssertErrorEnvelope(await ReadJsonAsync(response), "invalid_request_error");
+        Assert.StartsWith(field + ":", (string?)error["message"], StringComparison.Ordinal);
+        Assert.Empty(Upstream.Requests);
+    }
+
+    [Theory]
+    [InlineData("max_tokens", "\"100\"")]
+    [InlineData("max_tokens", "1.5")]
+    [InlineData("max_tokens", "-1")]
+    [InlineData("max_tokens", "null")]
+    [InlineData("messages", "\"Hello\"")]
+    [InlineData("messages", "{}")]
+    [InlineData("messages", "[1]")]
+    [InlineData("messages", "[{\"role\": \"bot\", \"content\": \"Hi\"}]")]
+    [InlineData("messages", "[{\"role\": \"user\"}]")]
+    [InlineData("model", "5")]
+    [InlineData("model", "[\"claude-sonnet-4-5\"]")]
+    [InlineData("model", "\"\"")]
+    [InlineData("stream", "\"yes\"")]
+    public async Task Post_FieldOfWrongType_Returns400NamingTheField(string field, string json)
+    {
+        var key = await Fixture.IssueKeyAsync();
+        var body = JsonNode.Parse(Body())!.AsObject();
+        body[field] = JsonNode.Parse(json);
+
+        using var response = await SendAsync(Post("/v1/messages", body.ToJsonString(), key.Key));
+
+        Assert.Equal(400, (int)response.StatusCode);
+        var error = AssertErrorEnvelope(await ReadJsonAsync(response), "invalid_request_error");
+        Assert.StartsWith(field, (string?)error["message"], StringComparison.Ordinal);
+        Assert.Empty(Upstream.Requests);
+    }
+
+    [Fact]
+    public async Task Post_MaxTokensZero_IsAccepted()
+    {
+        var key = await Fixture.IssueKeyAsync();
+        var body = JsonNode.Parse(Body())!.AsObject();
+        body["max_tokens"] = 0;
+
+        using var response = await SendAsync(Post("/v1/messages", body.ToJsonString(), key.Key));
+        await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(200, (int)response.StatusCode);
+        Assert.Equal(0, (int)JsonNode.Parse(Assert.Single(Upstream.Requests).Body)!["max_tokens"]!);
+    }
+
+    [Theory]
+    [InlineData("POST", "/v1/nowhere")]
+    [InlineData("GET", "/v1/messages/batches/unknown")]
+    [InlineData("POST", "/v2/messages")]
+    public async Task Request_UnknownRoute_Returns404NotFound(string method, string path)
+    {
+        var key = await Fixture.IssueKeyAsync();
+        using var request = Post(path, Body(), key.Key);
+        request.Method = new HttpMethod(method);
+        if (method == "GET")
+        {
+            request.Content = null;
+        }
+
+        using var response = await SendAsync(request);
+
+        Assert.Equal(404, (int)response.StatusCode);
+        AssertErrorEnvelope(await ReadJsonAsync(response), "not_found_error");
+    }
+
+    [Fact]
+    public async Task Post_NoKey_Returns401AuthenticationError()
+    {
+        using var response = await SendAsync(Post("/v1/messages", Body(), key: null));
+
+        Assert.Equal(401, (int)response.StatusCode);
+        AssertErrorEnvelope(await ReadJsonAsync(response), "authentication_error");
+        Assert.Empty(Upstream.Requests);
+    }
+
+    [Fact]
+    public async Task Post_UnknownBearerToken_Returns401AuthenticationError()
+    {
+        using var request = Post("/v1/messages", Body(), key: null);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "sk-orp-not-a-real-key");
+
+        using var response = await SendAsync(request);
+
+        Assert.Equal(401, (int)response.StatusCode);
+        AssertErrorEnvelope(await ReadJsonAsync(response), "authentication_error");
+    }
+
+    [Fact]
+    public async Task Create_UnknownKey_SdkRaisesUnauthorized()
+    {
+        var client = await ClientAsync(new IssuedKey("key_none", "sk-orp-" + new string('x', 40)));
+
+        var ex = await Assert.ThrowsAsync<AnthropicUnauthorizedException>(() => client.Messages.Create(new MessageCreateParams
+        {
+            MaxTokens = 100,
+            Model = Model,
+            Messages = [new UserMessageParam("Hello")],
+        }));
+
+        Assert.Equal(401, (int)ex.StatusCode);
+        Assert.Equal("authentication_error", ex.Type?.Raw());
+        Assert.StartsWith("req_", ex.RequestID, StringComparison.Ordinal);
+        Assert.Empty(Upstream.Requests);
+    }
+
+    [Fact]
+    public async Task Post_KeyBudgetSpent_Returns429WithoutCallingUpstream()
+    {
+        var key = await Fixture.IssueKeyAsync(budgetUsd: 0m);
+
+        using var response = await SendAsync(Post("/v1/messages", Body(), key.Key));
+
+        Assert.Equal(429, (int)response.StatusCode);
+        AssertErrorEnvelope(await ReadJsonAsync(response), "rate_limit_error");
+        Assert.Empty(Upstream.Requests);
+    }
+
+    [Fact]
+    public async Task Post_KeyDisabled_Returns403PermissionError()
+    {
+        var key = await Fixture.IssueKeyAsync();
+        using (var disable = new HttpRequestMessage(HttpMethod.Post, $"/admin/api/keys/{key.Id}/disable"))
+        {
+            disable.Headers.Authorization = new AuthenticationHeaderValue("Bearer", GatewayFixture.AdminToken);
+            using var disabled = await Fixture.Http.SendAsync(disable);
+            disabled.EnsureSuccessStatusCode();
+        }
+
+        using var response = await SendAsync(Post("/v1/messages", Body(), key.Key));
+
+        Assert.Equal(403, (int)response.StatusCode);
+        AssertErrorEnvelope(await ReadJsonAsync(response), "permission_error");
+        Assert.Empty(Upstream.Requests);
+    }
+}

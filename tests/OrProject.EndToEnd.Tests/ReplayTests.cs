@@ -1,0 +1,147 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Marten;
+using OrProject.Projections.Keys;
+using OrProject.Projections.Usage;
+using OrProject.Testing;
+
+namespace OrProject.EndToEnd.Tests;
+
+[Collection(nameof(GatewayCollection))]
+public sealed class ReplayTests(GatewayFixture fixture) : IAsyncLifetime
+{
+    public Task InitializeAsync()
+    {
+        return fixture.ResetAsync();
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    [Fact]
+    public async Task Rebuild_ViewsWipedAfterTraffic_ComeBackWithIdenticalNumbers()
+    {
+        var first = await fixture.IssueKeyAsync(budgetUsd: 5m, name: "replay-a");
+        var second = await fixture.IssueKeyAsync(budgetUsd: 7m, name: "replay-b");
+        for (var i = 0; i < 3; i++)
+        {
+            fixture.Upstream.Respond = (ctx, _) => FakeAnthropic.WriteTextAsync(ctx, ["x"], inputTokens: 100 + i, outputTokens: 10 + i, cacheRead: i);
+            (await PostAsync(first)).EnsureSuccessStatusCode();
+            (await PostAsync(second)).EnsureSuccessStatusCode();
+        }
+
+        (await AdminAsync(HttpMethod.Put, $"/admin/api/keys/{second.Id}/budget", new { budgetUsd = 9.5m })).EnsureSuccessStatusCode();
+        (await AdminAsync(HttpMethod.Post, $"/admin/api/keys/{first.Id}/disable", null)).EnsureSuccessStatusCode();
+        var before = await ViewsAsync(first, second, expectedRequests: 3);
+
+        await using (var session = fixture.Store.LightweightSession())
+        {
+            session.DeleteWhere<KeyLedger>(_ => true);
+            session.DeleteWhere<DailyUsage>(_ => true);
+            await session.SaveChangesAsync();
+        }
+
+        using var rebuild = await AdminAsync(HttpMethod.Post, "/admin/api/projections/rebuild", null);
+        Assert.Equal(HttpStatusCode.OK, rebuild.StatusCode);
+        var rebuilt = (await rebuild.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("projections").EnumerateArray().Select(p => p.GetString()).ToList();
+        Assert.Contains(rebuilt, name => name!.Contains("KeyLedger", StringComparison.Ordinal));
+
+        var after = await ViewsAsync(first, second, expectedRequests: 3);
+        Assert.Equal(before, after);
+        Assert.Contains("\"disabled\":true", after, StringComparison.Ordinal);
+        Assert.Contains("\"budgetUsd\":9.5", after, StringComparison.Ordinal);
+
+        // The views keep following the log after a rebuild.
+        (await PostAsync(second)).EnsureSuccessStatusCode();
+        var usage = await WaitForDailyUsageAsync(second, 4);
+        Assert.Equal(4, usage.GetProperty("byDay").EnumerateArray().Sum(d => d.GetProperty("requests").GetInt64()));
+    }
+
+    [Fact]
+    public async Task AsOf_TimestampBetweenRequests_AnswersSpendAtThatInstantFromEvents()
+    {
+        var key = await fixture.IssueKeyAsync(budgetUsd: 3m);
+        (await PostAsync(key)).EnsureSuccessStatusCode();
+        var spentThen = (await fixture.AdminGetAsync($"/admin/api/keys/{key.Id}")).GetProperty("spentUsd").GetDecimal();
+        await Task.Delay(50);
+        var instant = DateTimeOffset.UtcNow;
+        await Task.Delay(50);
+        (await PostAsync(key)).EnsureSuccessStatusCode();
+        (await AdminAsync(HttpMethod.Put, $"/admin/api/keys/{key.Id}/budget", new { budgetUsd = 4m })).EnsureSuccessStatusCode();
+
+        var asOf = await fixture.AdminGetAsync($"/admin/api/keys/{key.Id}/as-of?at={Uri.EscapeDataString(instant.ToString("O"))}");
+        var now = await fixture.AdminGetAsync($"/admin/api/keys/{key.Id}");
+
+        Assert.Equal(spentThen, asOf.GetProperty("spentUsd").GetDecimal());
+        Assert.Equal(1, asOf.GetProperty("requests").GetInt64());
+        Assert.Equal(3m, asOf.GetProperty("budgetUsd").GetDecimal());
+        Assert.Equal(2 * spentThen, now.GetProperty("spentUsd").GetDecimal());
+        Assert.Equal(4m, now.GetProperty("budgetUsd").GetDecimal());
+    }
+
+    [Fact]
+    public async Task Export_OneStream_JsonLinesAndCsvHoldEveryEvent()
+    {
+        var key = await fixture.IssueKeyAsync();
+        (await PostAsync(key)).EnsureSuccessStatusCode();
+        (await AdminAsync(HttpMethod.Post, $"/admin/api/keys/{key.Id}/disable", null)).EnsureSuccessStatusCode();
+
+        using var jsonl = await AdminAsync(HttpMethod.Get, $"/admin/api/events/export?stream={key.Id}", null);
+        var lines = (await jsonl.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(["key_issued", "usage_recorded", "key_disabled"], lines.Select(l => l.GetProperty("type").GetString()));
+        Assert.Equal("admin", lines[2].GetProperty("data").GetProperty("actor").GetString());
+
+        using var csv = await AdminAsync(HttpMethod.Get, $"/admin/api/events/export?stream={key.Id}&format=csv", null);
+        var rows = (await csv.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("seq,stream_id,type,timestamp,data", rows[0]);
+        Assert.Equal(4, rows.Length);
+        Assert.Contains("usage_recorded", rows[2], StringComparison.Ordinal);
+    }
+
+    /// <summary>Every view a person reads for these keys, as one string: the key list rows, usage breakdowns, /usage/me.</summary>
+    private async Task<string> ViewsAsync(IssuedKey first, IssuedKey second, int expectedRequests)
+    {
+        var parts = new List<string>();
+        foreach (var key in new[] { first, second })
+        {
+            var usage = await WaitForDailyUsageAsync(key, expectedRequests);
+            var row = await fixture.AdminGetAsync($"/admin/api/keys/{key.Id}");
+            parts.Add(JsonSerializer.Serialize(row) + JsonSerializer.Serialize(usage));
+        }
+
+        return string.Join("\n", parts);
+    }
+
+    private async Task<JsonElement> WaitForDailyUsageAsync(IssuedKey key, int requests)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var usage = await fixture.AdminGetAsync($"/admin/api/keys/{key.Id}/usage");
+            if (usage.GetProperty("byDay").EnumerateArray().Sum(d => d.GetProperty("requests").GetInt64()) == requests || attempt == 100)
+            {
+                return usage;
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    private async Task<HttpResponseMessage> PostAsync(IssuedKey key)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/messages")
+        {
+            Content = JsonContent.Create(new { model = "claude-sonnet-4-5", max_tokens = 20, messages = new[] { new { role = "user", content = "hi" } } }),
+        };
+        request.Headers.Add("x-api-key", key.Key);
+        return await fixture.Http.SendAsync(request);
+    }
+
+    private async Task<HttpResponseMessage> AdminAsync(HttpMethod method, string path, object? body)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", GatewayFixture.AdminToken);
+        return await fixture.Http.SendAsync(request);
+    }
+}
