@@ -19,10 +19,10 @@ internal static class KeyEndpoints
         keys.MapPost("/", IssueAsync);
         keys.MapGet("/", ListAsync);
         keys.MapGet("/{id}", GetAsync);
-        keys.MapPost("/{id}/disable", (string id, IDocumentSession s, TimeProvider c, CancellationToken ct) =>
-            ChangeAsync(id, s, _ => new KeyDisabled(id, AdminTokenFilter.Actor, c.GetUtcNow()), ct));
-        keys.MapPost("/{id}/enable", (string id, IDocumentSession s, TimeProvider c, CancellationToken ct) =>
-            ChangeAsync(id, s, _ => new KeyEnabled(id, AdminTokenFilter.Actor, c.GetUtcNow()), ct));
+        keys.MapPost("/{id}/disable", (string id, IDocumentSession s, KeyLedgerCache l, TimeProvider c, CancellationToken ct) =>
+            ChangeAsync(id, s, l, _ => new KeyDisabled(id, AdminTokenFilter.Actor, c.GetUtcNow()), ct));
+        keys.MapPost("/{id}/enable", (string id, IDocumentSession s, KeyLedgerCache l, TimeProvider c, CancellationToken ct) =>
+            ChangeAsync(id, s, l, _ => new KeyEnabled(id, AdminTokenFilter.Actor, c.GetUtcNow()), ct));
         keys.MapPut("/{id}/budget", ChangeBudgetAsync);
         return admin;
     }
@@ -63,14 +63,14 @@ internal static class KeyEndpoints
             : TypedResults.NotFound(AdminError.NotFound($"No key {id}."));
 
     private static async Task<Results<Ok<KeyResponse>, NotFound<AdminError>, BadRequest<AdminError>>> ChangeBudgetAsync(
-        string id, ChangeBudgetRequest request, IDocumentSession session, TimeProvider clock, CancellationToken ct)
+        string id, ChangeBudgetRequest request, IDocumentSession session, KeyLedgerCache ledgers, TimeProvider clock, CancellationToken ct)
     {
         if (request.BudgetUsd is not { } budget || budget < 0)
         {
             return TypedResults.BadRequest(AdminError.Invalid("budgetUsd: a budget of 0 or more USD is required"));
         }
 
-        var result = await ChangeAsync(id, session, k => new BudgetChanged(id, k.BudgetUsd, budget, AdminTokenFilter.Actor, clock.GetUtcNow()), ct);
+        var result = await ChangeAsync(id, session, ledgers, k => new BudgetChanged(id, k.BudgetUsd, budget, AdminTokenFilter.Actor, clock.GetUtcNow()), ct);
         return result.Result switch
         {
             Ok<KeyResponse> ok => ok,
@@ -81,10 +81,11 @@ internal static class KeyEndpoints
 
     /// <summary>
     /// Appends one admin event to a key stream under the stream's row lock: usage from workers is appended to the
-    /// same stream concurrently, and a blind append could collide with it.
+    /// same stream concurrently, and a blind append could collide with it. Admission on this instance sees the change
+    /// at once; on other instances within <see cref="KeyLedgerCache.Freshness"/>.
     /// </summary>
     private static async Task<Results<Ok<KeyResponse>, NotFound<AdminError>>> ChangeAsync(string id, IDocumentSession session,
-        Func<KeyLedger, object> change, CancellationToken ct)
+        KeyLedgerCache ledgers, Func<KeyLedger, object> change, CancellationToken ct)
     {
         var stream = await session.Events.FetchForExclusiveWriting<KeyLedger>(id, ct);
         if (stream.Aggregate is not { } key)
@@ -94,6 +95,7 @@ internal static class KeyEndpoints
 
         stream.AppendOne(change(key));
         await session.SaveChangesAsync(ct);
+        ledgers.Forget(id);
         var updated = await session.LoadAsync<KeyLedger>(id, ct);
         return TypedResults.Ok(KeyResponse.From(updated!));
     }
