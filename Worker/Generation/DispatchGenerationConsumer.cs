@@ -45,7 +45,7 @@ internal sealed class DispatchGenerationConsumer(
             return; // every account stayed saturated until the edge gave up: it answers 529 itself
         }
 
-        await replies.SendAsync(seq => new GenerationStarted(request.RequestId, seq, options.Value.Id));
+        replies.Start(seq => new GenerationStarted(request.RequestId, seq, options.Value.Id));
         using var cancellation = running.Register(request.RequestId, context.CancellationToken);
         try
         {

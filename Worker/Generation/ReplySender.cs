@@ -16,6 +16,7 @@ internal sealed class ReplySender
     private readonly CancellationToken _cancellationToken;
     private readonly Channel<SseEvent> _events = Channel.CreateUnbounded<SseEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly Task _pump;
+    private Task _first = Task.CompletedTask;
     private int _seq;
 
     public ReplySender(ISendEndpoint endpoint, string requestId, CancellationToken cancellationToken)
@@ -41,8 +42,17 @@ internal sealed class ReplySender
     {
         _events.Writer.TryComplete();
         await _pump;
+        await _first;
         await _endpoint.Send(final(NextSeq()), _cancellationToken);
     }
+
+    /// <summary>
+    /// Sends the first reply (<see cref="GenerationStarted"/>) without waiting for the broker to confirm it: the
+    /// upstream call and the first events go meanwhile (the edge orders replies by <c>Seq</c> whatever order they
+    /// arrive in); the final message waits for it.
+    /// </summary>
+    public void Start<T>(Func<int, T> reply)
+        where T : class, IGenerationReply => _first = _endpoint.Send(reply(NextSeq()), _cancellationToken);
 
     /// <summary>Sends a reply before any event (<see cref="GenerationStarted"/> or an early failure).</summary>
     public Task SendAsync<T>(Func<int, T> reply)
