@@ -22,6 +22,7 @@ internal sealed class ProcessMonitor : IAsyncDisposable
     private readonly IReadOnlyDictionary<string, int> _pids;
     private readonly string[] _memoryWatched;
     private readonly Dictionary<string, long> _peakKb = [];
+    private long _peakPssSumKb;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private long _peakSumKb;
@@ -44,15 +45,32 @@ internal sealed class ProcessMonitor : IAsyncDisposable
         }
     }
 
-    public static long RssKb(int pid)
+    /// <summary>
+    /// Peak proportional set size of the Api and Workers together, in MB: pages shared with other processes (the
+    /// runtime's and the framework's files, mapped by both) counted in shares rather than in full in each.
+    /// </summary>
+    public double PeakPssSumMb
+    {
+        get
+        {
+            lock (_peakKb)
+            {
+                return _peakPssSumKb / 1024.0;
+            }
+        }
+    }
+
+    public static long RssKb(int pid) => ReadKb($"/proc/{pid}/status", "VmRSS:");
+
+    private static long ReadKb(string file, string field)
     {
         try
         {
-            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+            foreach (var line in File.ReadLines(file))
             {
-                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                if (line.StartsWith(field, StringComparison.Ordinal))
                 {
-                    return long.Parse(line.AsSpan(6).Trim().ToString().Split(' ')[0], CultureInfo.InvariantCulture);
+                    return long.Parse(line.AsSpan(field.Length).Trim().ToString().Split(' ')[0], CultureInfo.InvariantCulture);
                 }
             }
         }
@@ -107,19 +125,27 @@ internal sealed class ProcessMonitor : IAsyncDisposable
     private async Task SampleAsync()
     {
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+        var tick = 0;
         do
         {
             long sum = 0;
-            lock (_peakKb)
+            long pss = 0;
+            var withPss = tick++ % 5 == 0; // smaps_rollup walks the page tables: every half second is enough
+            foreach (var name in _memoryWatched)
             {
-                foreach (var name in _memoryWatched)
+                var kb = RssKb(_pids[name]);
+                sum += kb;
+                pss += withPss ? ReadKb($"/proc/{_pids[name]}/smaps_rollup", "Pss:") : 0;
+                lock (_peakKb)
                 {
-                    var kb = RssKb(_pids[name]);
-                    sum += kb;
                     _peakKb[name] = Math.Max(_peakKb.GetValueOrDefault(name), kb);
                 }
+            }
 
+            lock (_peakKb)
+            {
                 _peakSumKb = Math.Max(_peakSumKb, sum);
+                _peakPssSumKb = Math.Max(_peakPssSumKb, pss);
             }
         }
         while (await WaitAsync(timer));

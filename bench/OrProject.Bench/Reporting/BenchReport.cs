@@ -38,6 +38,8 @@ internal sealed class BenchReport
 
     public IReadOnlyDictionary<string, double> IdleRssMb { get; set; } = new Dictionary<string, double>();
 
+    public double PeakPssSumMb { get; set; }
+
     public long GatewayAnswered { get; set; }
 
     /// <summary>The key's request counter after the run; -1 when it was not checked.</summary>
@@ -114,6 +116,7 @@ internal sealed class BenchReport
         if (PeakRssMb.TryGetValue("sum", out var sum))
         {
             rows.Add(new Row("peak RSS Api + Worker(s) together (MB)", "", $"{sum:0}", "", $"≤ {RssTargetMb:0} MB", sum <= RssTargetMb));
+            rows.Add(new Row("peak PSS Api + Worker(s) together (MB)", "", $"{PeakPssSumMb:0}", "shared pages in shares", "", null));
         }
 
         return rows;
@@ -231,7 +234,11 @@ internal sealed class BenchReport
         md.AppendLine("- Fidelity: every streamed body is compared byte for byte with what the simulator sent for that request (its");
         md.AppendLine("  text carries the request's seed, multi-byte UTF-8 and JSON escapes); plain answers must carry the same text.");
         md.AppendLine("- Usage: the gateway key's request counter must equal the number of gateway requests answered with 200.");
-        md.AppendLine("- RSS: VmRSS of the Api and Worker processes sampled every 100 ms over the whole run, including warm-up.");
+        md.AppendLine("- Warm-up: 3,000 streams and 300 plain requests to each target before anything is measured, so that the");
+        md.AppendLine("  gateway's tiered JIT has settled (a gateway runs for days; its first seconds are not its performance).");
+        md.AppendLine("- RSS: VmRSS of the Api and Worker processes sampled every 100 ms over the whole run, including warm-up; their");
+        md.AppendLine("  sum counts the runtime's and framework's file pages, mapped by both, twice. PSS (`smaps_rollup`, every 0.5 s)");
+        md.AppendLine("  counts shared pages in shares.");
         md.AppendLine("- The load tool, the simulator, the gateway's processes, RabbitMQ and PostgreSQL share the same cores, so the");
         md.AppendLine("  gateway's own work competes with the load it is measured under; on a busy machine absolute figures are noisy");
         md.AppendLine("  and the ratios measured within one run are the figures to compare.");
