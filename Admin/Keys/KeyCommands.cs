@@ -6,7 +6,7 @@ using OrProject.Projections.Keys;
 namespace OrProject.Admin.Keys;
 
 /// <summary>Key lifecycle, shared by the admin API and the admin pages; every change is an event naming its actor.</summary>
-internal sealed class KeyCommands(IDocumentSession session, IConfiguration configuration, TimeProvider clock)
+internal sealed class KeyCommands(IDocumentSession session, IConfiguration configuration, TimeProvider clock, KeyLedgerCache ledgers)
 {
     public async Task<AdminResult<IssuedKeyResponse>> IssueAsync(string? name, decimal? budgetUsd, string actor, CancellationToken ct)
     {
@@ -40,7 +40,8 @@ internal sealed class KeyCommands(IDocumentSession session, IConfiguration confi
 
     /// <summary>
     /// Appends one admin event to a key stream under the stream's row lock: usage from workers is appended to the
-    /// same stream concurrently, and a blind append could collide with it.
+    /// same stream concurrently, and a blind append could collide with it. Admission on this instance sees the change
+    /// at once; on other instances within <see cref="KeyLedgerCache.Freshness"/>.
     /// </summary>
     private async Task<AdminResult<KeyLedger>> ChangeAsync(string id, Func<KeyLedger, object> change, CancellationToken ct)
     {
@@ -52,6 +53,7 @@ internal sealed class KeyCommands(IDocumentSession session, IConfiguration confi
 
         stream.AppendOne(change(key));
         await session.SaveChangesAsync(ct);
+        ledgers.Forget(id);
         return AdminResult<KeyLedger>.Ok((await session.LoadAsync<KeyLedger>(id, ct))!);
     }
 }

@@ -1,4 +1,3 @@
-using Marten;
 using OrProject.Contracts.Anthropic;
 using OrProject.Projections.Keys;
 
@@ -14,10 +13,10 @@ internal sealed record Admission(KeyLedger? Key, int Status, string ErrorType, s
 
 /// <summary>
 /// Edge admission: the key from <c>x-api-key</c> or <c>Authorization: Bearer</c>, looked up by its SHA-256 hash in the
-/// inline <see cref="KeyLedger"/> projection. Unknown → 401, disabled → 403, budget spent → 429. Refused requests
-/// never reach a worker.
+/// inline <see cref="KeyLedger"/> projection (through <see cref="KeyLedgerCache"/>). Unknown → 401, disabled → 403,
+/// budget spent → 429. Refused requests never reach a worker.
 /// </summary>
-internal sealed class KeyAdmission(IQuerySession session)
+internal sealed class KeyAdmission(KeyLedgerCache ledgers)
 {
     public static string? ReadKey(HttpRequest request)
     {
@@ -32,33 +31,30 @@ internal sealed class KeyAdmission(IQuerySession session)
 
     public async Task<Admission> AdmitAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        var key = await FindAsync(request, cancellationToken);
-        if (key is null)
+        if (await ViewAsync(request, cancellationToken) is not { } view)
         {
             return new Admission(null, 401, AnthropicErrors.Authentication, "invalid x-api-key");
         }
 
+        var key = view.Ledger;
         if (key.Disabled)
         {
             return new Admission(null, 403, AnthropicErrors.Permission, "This API key is disabled.");
         }
 
-        return key.BudgetSpent
+        return view.BudgetSpent
             ? new Admission(null, 429, AnthropicErrors.RateLimit,
-                $"Budget exceeded for this API key: {key.SpentUsd} of {key.BudgetUsd} USD spent.")
+                $"Budget exceeded for this API key: {view.SpentUsd} of {key.BudgetUsd} USD spent.")
             : Admission.Admit(key);
     }
 
     /// <summary>The key's ledger whatever its state (the usage page shows disabled and spent keys too).</summary>
-    public async Task<KeyLedger?> FindAsync(HttpRequest request, CancellationToken cancellationToken)
+    public async Task<KeyLedger?> FindAsync(HttpRequest request, CancellationToken cancellationToken) =>
+        (await ViewAsync(request, cancellationToken))?.Ledger;
+
+    private async ValueTask<AdmissionView?> ViewAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         var key = ReadKey(request);
-        if (string.IsNullOrEmpty(key))
-        {
-            return null;
-        }
-
-        var hash = ApiKeys.Hash(key);
-        return await session.Query<KeyLedger>().FirstOrDefaultAsync(x => x.KeyHash == hash, cancellationToken);
+        return string.IsNullOrEmpty(key) ? null : await ledgers.FindAsync(ApiKeys.Hash(key), cancellationToken);
     }
 }

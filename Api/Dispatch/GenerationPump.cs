@@ -2,15 +2,19 @@ using MassTransit;
 using Microsoft.Extensions.Options;
 using OrProject.Contracts.Anthropic;
 using OrProject.Contracts.Messaging;
+using OrProject.Contracts.Pricing;
 using OrProject.Projections.Hosting;
 using OrProject.Projections.Usage;
+using OrProject.Projections.Keys;
+using OrProject.Projections.Settings;
 
 namespace OrProject.Api.Dispatch;
 
 /// <summary>
 /// Runs one request through the workers: sends the dispatch, waits for a worker to take it (queue timeout → 529),
 /// then moves the worker's replies to the responder in order until the generation completes or fails. A client
-/// that disconnects cancels the generation on whichever worker holds it.
+/// that disconnects cancels the generation on whichever worker holds it. Admission's cached view of the key learns
+/// what the generation cost (<see cref="KeyLedgerCache"/>).
 /// </summary>
 internal sealed class GenerationPump(
     ISendEndpointProvider sendEndpoints,
@@ -19,6 +23,8 @@ internal sealed class GenerationPump(
     UsagePricer pricer,
     GatewayMetrics metrics,
     RabbitMqOptions rabbit,
+    KeyLedgerCache ledgers,
+    SettingsReader settings,
     IOptions<EdgeOptions> options,
     TimeProvider clock,
     ILogger<GenerationPump> logger)
@@ -48,6 +54,7 @@ internal sealed class GenerationPump(
         var started = false;
         var observed = new StreamObserver();
         string? accountId = null;
+        var charged = false;
         try
         {
             var first = await replies.ReadAsync(edge.QueueTimeout, aborted);
@@ -88,6 +95,9 @@ internal sealed class GenerationPump(
                         await responder.WriteEventsAsync(context, chunk.Events);
                         break;
                     case GenerationCompleted completed:
+                        // Before the answer ends: the client's next request must be admitted knowing this charge.
+                        await NoteChargeAsync(request, completed.Usage);
+                        charged = true;
                         await responder.CompleteAsync(context, completed);
                         return;
                     case GenerationFailed failed:
@@ -112,6 +122,22 @@ internal sealed class GenerationPump(
         {
             await CancelAsync(request.RequestId);
         }
+        finally
+        {
+            if (!charged)
+            {
+                ledgers.Forget(request.KeyId); // failed, cut short or cancelled: whatever was charged, read it again
+            }
+        }
+    }
+
+    private async Task NoteChargeAsync(DispatchGeneration request, TokenUsage usage)
+    {
+        // The worker prices the model the upstream names, falling back to this one; the difference only matters until
+        // the cached view is next read.
+        var price = PriceCatalog.Find((await settings.GetAsync(CancellationToken.None)).Prices, request.Model);
+        ledgers.Charged(request.KeyId, price is null ? 0m
+            : PriceCatalog.Cost(price, usage.InputTokens, usage.OutputTokens, usage.CacheCreationInputTokens, usage.CacheReadInputTokens));
     }
 
     /// <summary>What the client received is charged, never zero, never twice.</summary>

@@ -68,6 +68,8 @@ public static class StoreConfiguration
             o.XmlRepository = new PostgresXmlRepository(sp.GetRequiredService<NpgsqlDataSource>(), options.Schema)));
         services.AddSingleton<SecretProtector>();
         services.AddSingleton<SettingsReader>();
+        var admissionCache = TimeSpan.FromMilliseconds(Math.Max(0, configuration.GetValue("Keys:AdmissionCacheMilliseconds", 500)));
+        services.AddSingleton(sp => new KeyLedgerCache(sp.GetRequiredService<IDocumentStore>(), sp.GetRequiredService<TimeProvider>(), admissionCache));
         services.AddSingleton(TimeProvider.System);
         return services;
     }

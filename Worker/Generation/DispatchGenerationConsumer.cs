@@ -49,8 +49,7 @@ internal sealed class DispatchGenerationConsumer(
 
         System.Diagnostics.Activity.Current?.SetTag("orp.request_id", request.RequestId);
         metrics.QueueWait(clock.GetUtcNow() - request.RequestedAt);
-        await replies.SendAsync(seq => new GenerationStarted(request.RequestId, seq, options.Value.Id));
-        replies.Start();
+        replies.Start(seq => new GenerationStarted(request.RequestId, seq, options.Value.Id));
         using var cancellation = running.Register(request.RequestId, context.CancellationToken);
         try
         {

@@ -17,6 +17,7 @@ internal sealed class ReplySender
     private readonly Channel<SseEvent> _events = Channel.CreateUnbounded<SseEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly TimeSpan _heartbeat;
     private Task? _pump;
+    private Task _first = Task.CompletedTask;
     private int _seq;
 
     public ReplySender(ISendEndpoint endpoint, string requestId, TimeSpan heartbeat, CancellationToken cancellationToken)
@@ -30,8 +31,8 @@ internal sealed class ReplySender
     /// <summary>The account serving the request, named in every chunk so the edge can charge if this worker dies.</summary>
     public string? AccountId { get; set; }
 
-    /// <summary>Starts sending chunks and heartbeats; called once <see cref="GenerationStarted"/> (sequence 0) is out.</summary>
-    public void Start() => _pump ??= Task.Run(PumpAsync, CancellationToken.None);
+    /// <summary>Starts sending chunks and heartbeats, after the first reply took sequence number 0.</summary>
+    private void Start() => _pump ??= Task.Run(PumpAsync, CancellationToken.None);
 
     /// <summary>Events sent so far (or queued to be), so the caller knows whether the client saw a first byte.</summary>
     public int EventCount { get; private set; }
@@ -49,7 +50,20 @@ internal sealed class ReplySender
         _events.Writer.TryComplete();
         Start();
         await _pump!;
+        await _first;
         await _endpoint.Send(final(NextSeq()), _cancellationToken);
+    }
+
+    /// <summary>
+    /// Sends the first reply (<see cref="GenerationStarted"/>) without waiting for the broker to confirm it: the
+    /// upstream call and the first events go meanwhile (the edge orders replies by <c>Seq</c> whatever order they
+    /// arrive in); the final message waits for it.
+    /// </summary>
+    public void Start<T>(Func<int, T> reply)
+        where T : class, IGenerationReply
+    {
+        _first = _endpoint.Send(reply(NextSeq()), _cancellationToken);
+        Start();
     }
 
     /// <summary>Sends a reply before any event (<see cref="GenerationStarted"/> or an early failure).</summary>

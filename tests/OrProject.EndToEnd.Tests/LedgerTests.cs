@@ -5,7 +5,10 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Anthropic;
 using Anthropic.Models.Messages;
+using Marten;
+using OrProject.Contracts.Events;
 using OrProject.Contracts.Pricing;
+using OrProject.Projections.Keys;
 using OrProject.Testing;
 
 namespace OrProject.EndToEnd.Tests;
@@ -90,6 +93,37 @@ public sealed class LedgerTests(GatewayFixture fixture) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, raise.StatusCode);
         using var reopened = await PostAsync(key, 3);
         Assert.Equal(HttpStatusCode.OK, reopened.StatusCode);
+    }
+
+    [Fact]
+    public async Task Admission_SpendRecordedElsewhere_RefusedWithinASecond()
+    {
+        ScriptUsageFromPrompt();
+        var key = await fixture.IssueKeyAsync(budgetUsd: 1m);
+        using (var first = await PostAsync(key, 1))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode); // admission has read the key (and may keep it briefly)
+        }
+
+        // Spend this edge never saw, as through another edge instance: the key is now past its budget.
+        await using (var session = fixture.Store.LightweightSession())
+        {
+            var stream = await session.Events.FetchForExclusiveWriting<KeyLedger>(key.Id);
+            stream.AppendOne(new UsageRecorded("req_elsewhere", key.Id, "claude-sonnet-4-5", "claude-sonnet-4-5", "acct_elsewhere",
+                0, 0, 0, 0, 5m, "completed", DateTimeOffset.UtcNow));
+            await session.SaveChangesAsync();
+        }
+
+        var refusedBy = DateTime.UtcNow + TimeSpan.FromSeconds(1.5);
+        var status = HttpStatusCode.OK;
+        for (var n = 2; status != HttpStatusCode.TooManyRequests && DateTime.UtcNow < refusedBy; n++)
+        {
+            using var response = await PostAsync(key, n);
+            status = response.StatusCode;
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, status);
     }
 
     [Fact]

@@ -1,0 +1,119 @@
+using System.Collections.Concurrent;
+using Marten;
+
+namespace OrProject.Projections.Keys;
+
+/// <summary>A key's ledger as admission sees it: the row last read, plus what this instance saw charged since.</summary>
+public sealed record AdmissionView(KeyLedger Ledger, decimal SpentUsd)
+{
+    public bool BudgetSpent => SpentUsd >= Ledger.BudgetUsd;
+}
+
+/// <summary>
+/// Admission's reads of <see cref="KeyLedger"/> by key hash, kept for <see cref="Freshness"/> (half a second by default,
+/// <c>Keys:AdmissionCacheMilliseconds</c>; 0 reads every time) so that a hot key costs one database read per interval
+/// instead of one per request; concurrent misses share one read. Staleness is bounded and never lets a key run past its
+/// budget on this instance's own traffic: the edge adds the price of each generation it sees complete, and the first
+/// one that reaches the budget drops the entry, so the next request reads the committed spend (the worker commits the
+/// charge before it reports completion). Admin changes made here drop the entry at once; spend through other edges,
+/// and admin changes made on another instance, are seen within <see cref="Freshness"/>. Unknown keys are not kept.
+/// </summary>
+public sealed class KeyLedgerCache(IDocumentStore store, TimeProvider clock, TimeSpan freshness)
+{
+    private readonly ConcurrentDictionary<string, Entry> _byHash = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _hashById = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Task<Entry?>>> _loading = new(StringComparer.Ordinal);
+
+    public TimeSpan Freshness { get; } = freshness;
+
+    public async ValueTask<AdmissionView?> FindAsync(string keyHash, CancellationToken cancellationToken)
+    {
+        if (_byHash.TryGetValue(keyHash, out var cached) && clock.GetElapsedTime(cached.LoadedAt) < Freshness)
+        {
+            return cached.View;
+        }
+
+        var load = _loading.GetOrAdd(keyHash, hash => new Lazy<Task<Entry?>>(() => LoadAsync(hash)));
+        try
+        {
+            return (await load.Value.WaitAsync(cancellationToken))?.View;
+        }
+        finally
+        {
+            _loading.TryRemove(KeyValuePair.Create(keyHash, load));
+        }
+    }
+
+    /// <summary>A generation on the key completed and was charged <paramref name="costUsd"/> (as this instance prices it).</summary>
+    public void Charged(string keyId, decimal costUsd)
+    {
+        if (!_hashById.TryGetValue(keyId, out var hash) || !_byHash.TryGetValue(hash, out var entry))
+        {
+            return;
+        }
+
+        if (!entry.Add(costUsd))
+        {
+            Forget(keyId); // at or past the budget by this estimate: the next admission reads the committed spend
+        }
+    }
+
+    /// <summary>The key changed in a way this instance cannot price (an admin change, a cut-short charge): read it again.</summary>
+    public void Forget(string keyId)
+    {
+        if (_hashById.TryGetValue(keyId, out var hash))
+        {
+            _byHash.TryRemove(hash, out _);
+        }
+    }
+
+    private async Task<Entry?> LoadAsync(string keyHash)
+    {
+        // Shared by every request waiting on this key, so no single request's cancellation may stop it.
+        await using var session = store.QuerySession();
+        var ledger = await session.Query<KeyLedger>().FirstOrDefaultAsync(x => x.KeyHash == keyHash, CancellationToken.None);
+        if (ledger is null)
+        {
+            _byHash.TryRemove(keyHash, out _);
+            return null;
+        }
+
+        var entry = new Entry(ledger, clock.GetTimestamp());
+        if (Freshness > TimeSpan.Zero)
+        {
+            _hashById[ledger.Id] = keyHash;
+            _byHash[keyHash] = entry;
+        }
+
+        return entry;
+    }
+
+    private sealed class Entry(KeyLedger ledger, long loadedAt)
+    {
+        private readonly Lock _gate = new();
+        private decimal _spent = ledger.SpentUsd;
+
+        public long LoadedAt { get; } = loadedAt;
+
+        public AdmissionView View
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return new AdmissionView(ledger, _spent);
+                }
+            }
+        }
+
+        /// <summary>Adds a charge; false when it brings the key to its budget.</summary>
+        public bool Add(decimal costUsd)
+        {
+            lock (_gate)
+            {
+                _spent += costUsd;
+                return _spent < ledger.BudgetUsd;
+            }
+        }
+    }
+}

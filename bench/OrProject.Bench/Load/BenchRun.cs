@@ -1,0 +1,179 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using OrProject.Bench.Reporting;
+
+namespace OrProject.Bench.Load;
+
+/// <summary>
+/// One benchmark run: sanity check, warm-up, then the same scenarios against the simulator directly and through
+/// the gateway, the usage check, and the report. Request counts are bounded and every scenario has a time cap.
+/// </summary>
+internal static class BenchRun
+{
+    public static async Task<int> RunAsync(BenchArgs args)
+    {
+        var direct = new Target("direct", Base(args.Require("direct")), null);
+        var gateway = new Target("gateway", Base(args.Require("gateway")), args.Require("key"));
+        var deltas = args.Int("deltas", 50);
+        var scale = args.Double("scale", 1.0);
+        var model = args.Get("model") ?? "claude-sonnet-4-5";
+        var cap = TimeSpan.FromSeconds(args.Double("cap-seconds", 60));
+        var pids = args.All("pid").Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => int.Parse(p[1], CultureInfo.InvariantCulture));
+        int Count(int n) => Math.Max(1, (int)Math.Round(n * scale));
+
+        using var handler = new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = 1024,
+            UseProxy = false,
+            UseCookies = false,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+        };
+        using var http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+        var requests = new Requests(http, model, deltas, TimeSpan.FromSeconds(30));
+        var report = new BenchReport
+        {
+            StartedAt = DateTimeOffset.UtcNow,
+            LoadAtStart = LoadAverage(),
+            Deltas = deltas,
+            Model = model,
+            Commit = args.Get("commit") ?? "unknown",
+            Workers = pids.Keys.Count(k => k.StartsWith("worker", StringComparison.Ordinal)),
+            Note = args.Get("note"),
+        };
+
+        Say($"sanity check: one stream and one plain request to each of {direct.BaseAddress} and {gateway.BaseAddress}");
+        foreach (var target in new[] { direct, gateway })
+        {
+            foreach (var stream in new[] { true, false })
+            {
+                var sample = await requests.SendAsync(target, stream, CancellationToken.None);
+                if (!sample.Ok)
+                {
+                    Console.Error.WriteLine($"bench: the {target.Name} target failed a {(stream ? "stream" : "plain")} request: {sample.Error}");
+                    return 1;
+                }
+            }
+        }
+
+        await using var monitor = new ProcessMonitor(pids);
+        var runner = new ScenarioRunner(requests, monitor, cap);
+
+        // Long enough for tiered compilation to settle: with 500 requests the gateway was still spending a third of
+        // its CPU in the JIT; after a few thousand, under 1 %.
+        Say($"warm-up, not measured ({Count(3000)} streams and {Count(300)} plain requests to each target)");
+        foreach (var target in new[] { direct, gateway })
+        {
+            await runner.RunAsync("warm-up", target, stream: true, 32, Count(3000));
+            await runner.RunAsync("warm-up", target, stream: false, 4, Count(300));
+        }
+
+        Say($"streams, one at a time, alternating direct and gateway ({Count(300)} each)");
+        var (d1, g1) = await runner.RunInterleavedAsync("stream c=1", direct, gateway, stream: true, Count(300));
+        Say($"plain requests, one at a time, alternating ({Count(300)} each)");
+        var (p1d, p1g) = await runner.RunInterleavedAsync("plain c=1", direct, gateway, stream: false, Count(300));
+        var results = new List<ScenarioResult> { d1, g1, p1d, p1g };
+        foreach (var (concurrency, count) in new[] { (32, Count(3000)), (128, Count(4000)) })
+        {
+            foreach (var target in new[] { direct, gateway })
+            {
+                Say($"streams at concurrency {concurrency}: {count} requests {target.Name}");
+                results.Add(await runner.RunAsync($"stream c={concurrency}", target, stream: true, concurrency, count));
+            }
+        }
+
+        report.Results = results;
+        report.PeakRssMb = monitor.MemoryWatched.Append("sum").ToDictionary(n => n, monitor.PeakMb);
+        report.PeakPssSumMb = monitor.PeakPssSumMb;
+        report.IdleRssMb = monitor.MemoryWatched.ToDictionary(n => n, n => ProcessMonitor.RssKb(pids[n]) / 1024.0);
+        report.GatewayAnswered = requests.Answered(gateway.Name);
+
+        if (args.Get("key-id") is { } keyId && args.Get("admin-token") is { } adminToken)
+        {
+            Say("waiting for every gateway request to be recorded in the key's ledger");
+            report.UsageRecorded = await RecordedRequestsAsync(http, gateway.BaseAddress, keyId, adminToken, report.GatewayAnswered);
+        }
+
+        report.FinishedAt = DateTimeOffset.UtcNow;
+        report.LoadAtEnd = LoadAverage();
+        Console.WriteLine();
+        Console.WriteLine(report.ToText());
+        var outDir = args.Get("out") ?? "bench/results";
+        Directory.CreateDirectory(outDir);
+        var markdown = report.ToMarkdown();
+        var file = Path.Combine(outDir, report.StartedAt.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture) + ".md");
+        await File.WriteAllTextAsync(file, markdown);
+        await File.WriteAllTextAsync(Path.Combine(outDir, "latest.md"), markdown);
+        Say($"report written to {file} and {Path.Combine(outDir, "latest.md")}");
+        return 0;
+    }
+
+    /// <summary>One scenario against one target, for profiling: prints throughput, latency and fidelity.</summary>
+    public static async Task<int> LoadAsync(BenchArgs args)
+    {
+        var target = new Target("target", Base(args.Require("target")), args.Get("key"));
+        var stream = !args.Flag("plain");
+        var concurrency = args.Int("concurrency", 32);
+        var count = args.Int("count", 5000);
+        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 1024, UseProxy = false, UseCookies = false };
+        using var http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+        var requests = new Requests(http, args.Get("model") ?? "claude-sonnet-4-5", args.Int("deltas", 50), TimeSpan.FromSeconds(30));
+        await using var monitor = new ProcessMonitor(new Dictionary<string, int>());
+        var runner = new ScenarioRunner(requests, monitor, TimeSpan.FromSeconds(args.Double("cap-seconds", 120)));
+        var r = await runner.RunAsync("load", target, stream, concurrency, count);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{r.Ok} ok, {r.Errors} errors, {r.Broken} broken, {r.SameContent} re-encoded in {r.Elapsed.TotalSeconds:0.00} s: {r.RequestsPerSecond:0} req/s; " +
+            $"first token p50 {r.FirstToken(0.5):0.00} p99 {r.FirstToken(0.99):0.00} ms; whole p50 {r.Total(0.5):0.00} p99 {r.Total(0.99):0.00} ms"));
+        foreach (var error in r.ErrorSamples)
+        {
+            Console.WriteLine($"  {error}");
+        }
+
+        return r.Errors == 0 ? 0 : 1;
+    }
+
+    private static Uri Base(string url) => new(url.EndsWith('/') ? url : url + "/");
+
+    private static void Say(string text) => Console.WriteLine($"bench: {text}");
+
+    private static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "?";
+        }
+    }
+
+    /// <summary>The key's request counter once it reaches <paramref name="expected"/>, or where it stood after 30 s.</summary>
+    private static async Task<long> RecordedRequestsAsync(HttpClient http, Uri gateway, string keyId, string adminToken, long expected)
+    {
+        long recorded = -1;
+        for (var attempt = 0; attempt < 60; attempt++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(gateway, $"admin/api/keys/{keyId}"));
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", adminToken);
+            using var response = await http.SendAsync(request);
+            if (response.IsSuccessStatusCode)
+            {
+                using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+                recorded = doc.RootElement.GetProperty("requests").GetInt64();
+                if (recorded >= expected)
+                {
+                    return recorded;
+                }
+            }
+
+            await Task.Delay(500);
+        }
+
+        return recorded;
+    }
+}

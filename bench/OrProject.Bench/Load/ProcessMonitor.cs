@@ -1,0 +1,195 @@
+using System.Globalization;
+
+namespace OrProject.Bench.Load;
+
+/// <summary>CPU seconds used by each watched component over an interval (a process and all its descendants).</summary>
+internal sealed class CpuUsage(Dictionary<string, double> seconds)
+{
+    public IReadOnlyDictionary<string, double> Seconds { get; } = seconds;
+
+    public static CpuUsage operator -(CpuUsage after, CpuUsage before) =>
+        new(after.Seconds.ToDictionary(kv => kv.Key, kv => kv.Value - before.Seconds.GetValueOrDefault(kv.Key)));
+}
+
+/// <summary>
+/// Watches the processes of the run from <c>/proc</c>: the resident set (VmRSS) of the Api and Worker processes,
+/// sampled every 100 ms, keeping the peak of each and of their sum; and CPU time per component (the process tree
+/// under each recorded pid, so PostgreSQL's backends and RabbitMQ's Erlang VM count in full), plus this load tool.
+/// </summary>
+internal sealed class ProcessMonitor : IAsyncDisposable
+{
+    private const double TicksPerSecond = 100; // USER_HZ on Linux
+    private readonly IReadOnlyDictionary<string, int> _pids;
+    private readonly string[] _memoryWatched;
+    private readonly Dictionary<string, long> _peakKb = [];
+    private long _peakPssSumKb;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+    private long _peakSumKb;
+
+    public ProcessMonitor(IReadOnlyDictionary<string, int> pids)
+    {
+        _pids = pids;
+        _memoryWatched = [.. pids.Keys.Where(n => n == "api" || n.StartsWith("worker", StringComparison.Ordinal))];
+        _loop = Task.Run(SampleAsync);
+    }
+
+    public IReadOnlyList<string> MemoryWatched => _memoryWatched;
+
+    /// <summary>Peak VmRSS in MB of one process, or of the Api and Workers together ("sum").</summary>
+    public double PeakMb(string name)
+    {
+        lock (_peakKb)
+        {
+            return (name == "sum" ? _peakSumKb : _peakKb.GetValueOrDefault(name)) / 1024.0;
+        }
+    }
+
+    /// <summary>
+    /// Peak proportional set size of the Api and Workers together, in MB: pages shared with other processes (the
+    /// runtime's and the framework's files, mapped by both) counted in shares rather than in full in each.
+    /// </summary>
+    public double PeakPssSumMb
+    {
+        get
+        {
+            lock (_peakKb)
+            {
+                return _peakPssSumKb / 1024.0;
+            }
+        }
+    }
+
+    public static long RssKb(int pid) => ReadKb($"/proc/{pid}/status", "VmRSS:");
+
+    private static long ReadKb(string file, string field)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines(file))
+            {
+                if (line.StartsWith(field, StringComparison.Ordinal))
+                {
+                    return long.Parse(line.AsSpan(field.Length).Trim().ToString().Split(' ')[0], CultureInfo.InvariantCulture);
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+
+        return 0;
+    }
+
+    /// <summary>CPU seconds so far of each component's process tree, and of this process ("load tool").</summary>
+    public CpuUsage Cpu()
+    {
+        var stats = ReadAllStats();
+        var children = stats.Values.ToLookup(s => s.ParentPid, s => s.Pid);
+        var result = new Dictionary<string, double>();
+        foreach (var (name, pid) in _pids)
+        {
+            long ticks = 0;
+            var stack = new Stack<int>([pid]);
+            while (stack.Count > 0)
+            {
+                var p = stack.Pop();
+                if (stats.TryGetValue(p, out var stat))
+                {
+                    ticks += stat.Ticks;
+                }
+
+                foreach (var child in children[p])
+                {
+                    stack.Push(child);
+                }
+            }
+
+            result[name] = ticks / TicksPerSecond;
+        }
+
+        result["load tool"] = Environment.ProcessId is var self && stats.TryGetValue(self, out var me) ? me.Ticks / TicksPerSecond : 0;
+        return new CpuUsage(result);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _loop;
+        _stop.Dispose();
+    }
+
+    private async Task SampleAsync()
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+        var tick = 0;
+        do
+        {
+            long sum = 0;
+            long pss = 0;
+            var withPss = tick++ % 5 == 0; // smaps_rollup walks the page tables: every half second is enough
+            foreach (var name in _memoryWatched)
+            {
+                var kb = RssKb(_pids[name]);
+                sum += kb;
+                pss += withPss ? ReadKb($"/proc/{_pids[name]}/smaps_rollup", "Pss:") : 0;
+                lock (_peakKb)
+                {
+                    _peakKb[name] = Math.Max(_peakKb.GetValueOrDefault(name), kb);
+                }
+            }
+
+            lock (_peakKb)
+            {
+                _peakSumKb = Math.Max(_peakSumKb, sum);
+                _peakPssSumKb = Math.Max(_peakPssSumKb, pss);
+            }
+        }
+        while (await WaitAsync(timer));
+    }
+
+    private async Task<bool> WaitAsync(PeriodicTimer timer)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(_stop.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private readonly record struct ProcStat(int Pid, int ParentPid, long Ticks);
+
+    private static Dictionary<int, ProcStat> ReadAllStats()
+    {
+        var stats = new Dictionary<int, ProcStat>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                var text = File.ReadAllText(Path.Combine(dir, "stat"));
+                // Fields after the command name, which is in parentheses and may hold spaces: state ppid … utime stime.
+                var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
+                var parent = int.Parse(fields[1], CultureInfo.InvariantCulture);
+                var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                stats[pid] = new ProcStat(pid, parent, ticks);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+            {
+                // The process ended while we looked.
+            }
+        }
+
+        return stats;
+    }
+}

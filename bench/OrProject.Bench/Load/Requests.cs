@@ -1,0 +1,199 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using OrProject.Bench.Simulator;
+
+namespace OrProject.Bench.Load;
+
+/// <summary>Where requests go: the simulator itself (<c>direct</c>) or the gateway in front of it, with a key.</summary>
+internal sealed record Target(string Name, Uri BaseAddress, string? Key)
+{
+    public Uri Messages { get; } = new(BaseAddress, "v1/messages");
+}
+
+/// <summary>How a response compared with what the simulator sent for the same request.</summary>
+internal enum Fidelity
+{
+    /// <summary>The request failed before a body could be compared.</summary>
+    NotChecked,
+
+    /// <summary>Every byte, in order.</summary>
+    Exact,
+
+    /// <summary>Same events in the same order and the same text, but the bytes differ (re-encoded somewhere).</summary>
+    SameContent,
+
+    /// <summary>Missing, extra, reordered or altered events or text.</summary>
+    Broken,
+}
+
+/// <summary>One request's outcome. Times in milliseconds from just before the request was sent.</summary>
+internal readonly record struct Sample(bool Done, bool Ok, double FirstTokenMs, double TotalMs, Fidelity Fidelity, string? Error);
+
+/// <summary>
+/// Sends one Messages request and times it: for a stream, the first <c>content_block_delta</c> byte (time to first
+/// token) and the last byte; for a plain request, the whole answer. Every body is checked against
+/// <see cref="SimulatedMessage"/> for the same seed.
+/// </summary>
+internal sealed class Requests(HttpClient http, string model, int deltas, TimeSpan timeout)
+{
+    private static readonly byte[] FirstDeltaMarker = "event: content_block_delta\n"u8.ToArray();
+    private static readonly MediaTypeHeaderValue JsonType = new("application/json");
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _answered = new();
+    private long _seed = DateTimeOffset.UtcNow.ToUnixTimeSeconds() * 100_000;
+
+    public long NextSeed() => Interlocked.Increment(ref _seed);
+
+    /// <summary>Requests the target answered with 200 so far (each of them must be charged once).</summary>
+    public long Answered(string target) => _answered.GetValueOrDefault(target);
+
+    public async Task<Sample> SendAsync(Target target, bool stream, CancellationToken cancellationToken)
+    {
+        var seed = NextSeed();
+        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeoutSource.CancelAfter(timeout);
+        var ct = timeoutSource.Token;
+        using var request = new HttpRequestMessage(HttpMethod.Post, target.Messages) { Content = new ByteArrayContent(Body(seed, stream)) };
+        request.Content.Headers.ContentType = JsonType;
+        request.Headers.TryAddWithoutValidation("anthropic-version", "2023-06-01");
+        if (target.Key is not null)
+        {
+            request.Headers.TryAddWithoutValidation("x-api-key", target.Key);
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        var start = Stopwatch.GetTimestamp();
+        try
+        {
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+            await using var body = await response.Content.ReadAsStreamAsync(ct);
+            var length = 0;
+            long first = 0;
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, length).CopyTo(bigger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = bigger;
+                }
+
+                var read = await body.ReadAsync(buffer.AsMemory(length), ct);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                if (first == 0 && stream)
+                {
+                    var from = Math.Max(0, length - FirstDeltaMarker.Length + 1);
+                    if (buffer.AsSpan(from, length + read - from).IndexOf(FirstDeltaMarker) >= 0)
+                    {
+                        first = Stopwatch.GetTimestamp();
+                    }
+                }
+
+                length += read;
+            }
+
+            var end = Stopwatch.GetTimestamp();
+            var total = Stopwatch.GetElapsedTime(start, end).TotalMilliseconds;
+            var firstMs = first == 0 ? double.NaN : Stopwatch.GetElapsedTime(start, first).TotalMilliseconds;
+            var received = buffer.AsSpan(0, length);
+            if (!response.IsSuccessStatusCode)
+            {
+                return new Sample(true, false, firstMs, total, Fidelity.NotChecked,
+                    $"HTTP {(int)response.StatusCode}: {Truncate(Encoding.UTF8.GetString(received))}");
+            }
+
+            _answered.AddOrUpdate(target.Name, 1, (_, n) => n + 1);
+            var expected = SimulatedMessage.Create(seed, model, deltas);
+            var fidelity = stream ? CompareStream(received, expected) : ComparePlain(received, expected);
+            return new Sample(true, fidelity != Fidelity.Broken, firstMs, total, fidelity,
+                fidelity == Fidelity.Broken ? "stream fidelity: the body differs from what the simulator sent" : null);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException)
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return default; // the scenario's time cap: not counted
+            }
+
+            var total = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            var error = ex is OperationCanceledException ? $"timed out after {timeout.TotalSeconds:0} s" : $"{ex.GetType().Name}: {ex.Message}";
+            return new Sample(true, false, double.NaN, total, Fidelity.NotChecked, error);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private byte[] Body(long seed, bool stream) => Encoding.UTF8.GetBytes(
+        $$"""{"model":"{{model}}","max_tokens":1024,"stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":"bench {{seed}}"}]}""");
+
+    private static Fidelity CompareStream(ReadOnlySpan<byte> received, SimulatedMessage expected)
+    {
+        if (received.SequenceEqual(expected.Sse))
+        {
+            return Fidelity.Exact;
+        }
+
+        // Not byte-identical: say whether at least the events and the text survived (for the report's diagnosis).
+        try
+        {
+            var names = new List<string>();
+            var text = new StringBuilder();
+            foreach (var block in Encoding.UTF8.GetString(received).Split("\n\n", StringSplitOptions.RemoveEmptyEntries))
+            {
+                string? name = null;
+                string? data = null;
+                foreach (var line in block.Split('\n'))
+                {
+                    if (line.StartsWith("event: ", StringComparison.Ordinal))
+                    {
+                        name = line[7..];
+                    }
+                    else if (line.StartsWith("data: ", StringComparison.Ordinal))
+                    {
+                        data = line[6..];
+                    }
+                }
+
+                names.Add(name ?? "");
+                if (name == "content_block_delta" && data is not null)
+                {
+                    using var doc = JsonDocument.Parse(data);
+                    text.Append(doc.RootElement.GetProperty("delta").GetProperty("text").GetString());
+                }
+            }
+
+            return names.SequenceEqual(expected.EventNames) && text.ToString() == expected.Text ? Fidelity.SameContent : Fidelity.Broken;
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return Fidelity.Broken;
+        }
+    }
+
+    private static Fidelity ComparePlain(ReadOnlySpan<byte> received, SimulatedMessage expected)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(received);
+            using var doc = JsonDocument.ParseValue(ref reader);
+            var content = doc.RootElement.GetProperty("content");
+            var text = string.Concat(content.EnumerateArray().Select(b => b.TryGetProperty("text", out var t) ? t.GetString() : ""));
+            return text == expected.Text ? Fidelity.Exact : Fidelity.Broken;
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return Fidelity.Broken;
+        }
+    }
+
+    private static string Truncate(string text) => text.Length <= 200 ? text : text[..200] + "…";
+}

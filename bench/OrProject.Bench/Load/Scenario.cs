@@ -1,0 +1,117 @@
+using System.Diagnostics;
+
+namespace OrProject.Bench.Load;
+
+/// <summary>What one scenario measured against one target.</summary>
+internal sealed class ScenarioResult(string scenario, string target, bool stream, int concurrency, int requested, Sample[] samples,
+    TimeSpan elapsed, bool capped, CpuUsage cpu)
+{
+    public string Scenario { get; } = scenario;
+
+    public string Target { get; } = target;
+
+    public bool Stream { get; } = stream;
+
+    public int Concurrency { get; } = concurrency;
+
+    public int Requested { get; } = requested;
+
+    public TimeSpan Elapsed { get; } = elapsed;
+
+    /// <summary>The scenario's time cap ended it before every request was sent.</summary>
+    public bool Capped { get; } = capped;
+
+    public CpuUsage Cpu { get; } = cpu;
+
+    public IReadOnlyList<Sample> Samples { get; } = [.. samples.Where(s => s.Done)];
+
+    public int Completed => Samples.Count;
+
+    public int Ok => Samples.Count(s => s.Ok);
+
+    public int Errors => Samples.Count(s => !s.Ok);
+
+    public int Exact => Samples.Count(s => s.Fidelity == Fidelity.Exact);
+
+    public int SameContent => Samples.Count(s => s.Fidelity == Fidelity.SameContent);
+
+    public int Broken => Samples.Count(s => s.Fidelity == Fidelity.Broken);
+
+    public double RequestsPerSecond => Ok / Elapsed.TotalSeconds;
+
+    public IEnumerable<string> ErrorSamples => Samples.Where(s => !s.Ok && s.Error is not null).Select(s => s.Error!).Distinct().Take(5);
+
+    public double FirstToken(double quantile) => Percentile(Samples.Where(s => s.Ok).Select(s => s.FirstTokenMs), quantile);
+
+    public double Total(double quantile) => Percentile(Samples.Where(s => s.Ok).Select(s => s.TotalMs), quantile);
+
+    /// <summary>Nearest-rank percentile; NaN when there is nothing to rank.</summary>
+    public static double Percentile(IEnumerable<double> values, double quantile)
+    {
+        var sorted = values.Where(v => !double.IsNaN(v)).Order().ToArray();
+        if (sorted.Length == 0)
+        {
+            return double.NaN;
+        }
+
+        var rank = (int)Math.Ceiling(quantile * sorted.Length);
+        return sorted[Math.Clamp(rank - 1, 0, sorted.Length - 1)];
+    }
+}
+
+/// <summary>
+/// Runs a bounded number of requests with a fixed number in flight, stopping early at the time cap. Every
+/// request is timed on its own; the throughput is the successful requests over the wall time of the whole batch.
+/// </summary>
+internal sealed class ScenarioRunner(Requests requests, ProcessMonitor monitor, TimeSpan cap)
+{
+    public async Task<ScenarioResult> RunAsync(string scenario, Target target, bool stream, int concurrency, int count)
+    {
+        var samples = new Sample[count];
+        var next = -1;
+        using var capSource = new CancellationTokenSource(cap);
+        var before = monitor.Cpu();
+        var clock = Stopwatch.StartNew();
+        var loops = Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < count && !capSource.IsCancellationRequested)
+            {
+                samples[i] = await requests.SendAsync(target, stream, capSource.Token);
+            }
+        }));
+        await Task.WhenAll(loops);
+        clock.Stop();
+        var cpu = monitor.Cpu() - before;
+        return new ScenarioResult(scenario, target.Name, stream, concurrency, count, samples, clock.Elapsed, capSource.IsCancellationRequested, cpu);
+    }
+
+    /// <summary>
+    /// One request at a time, alternating between the two targets (direct, gateway, direct, …), so that whatever else
+    /// the machine is doing weighs on both alike.
+    /// </summary>
+    public async Task<(ScenarioResult Direct, ScenarioResult Gateway)> RunInterleavedAsync(string scenario, Target direct, Target gateway,
+        bool stream, int count)
+    {
+        var a = new Sample[count];
+        var b = new Sample[count];
+        using var capSource = new CancellationTokenSource(cap);
+        var timeA = TimeSpan.Zero;
+        var timeB = TimeSpan.Zero;
+        var before = monitor.Cpu();
+        for (var i = 0; i < count && !capSource.IsCancellationRequested; i++)
+        {
+            var t = Stopwatch.GetTimestamp();
+            a[i] = await requests.SendAsync(direct, stream, capSource.Token);
+            timeA += Stopwatch.GetElapsedTime(t);
+            t = Stopwatch.GetTimestamp();
+            b[i] = await requests.SendAsync(gateway, stream, capSource.Token);
+            timeB += Stopwatch.GetElapsedTime(t);
+        }
+
+        var cpu = monitor.Cpu() - before;
+        var capped = capSource.IsCancellationRequested;
+        return (new ScenarioResult(scenario, direct.Name, stream, 1, count, a, timeA, capped, cpu),
+            new ScenarioResult(scenario, gateway.Name, stream, 1, count, b, timeB, capped, cpu));
+    }
+}
