@@ -40,6 +40,9 @@ internal sealed class BenchReport
 
     public double PeakPssSumMb { get; set; }
 
+    /// <summary>Api + Worker CPU ms per request in each warm-up round through the gateway.</summary>
+    public IReadOnlyList<double> WarmUp { get; set; } = [];
+
     public long GatewayAnswered { get; set; }
 
     /// <summary>The key's request counter after the run; -1 when it was not checked.</summary>
@@ -146,6 +149,12 @@ internal sealed class BenchReport
         }
 
         text.AppendLine();
+        if (WarmUp.Count > 0)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"warm-up through the gateway: {WarmUp.Count} rounds, Api + Worker CPU {WarmUp[0]:0.00} -> {WarmUp[^1]:0.00} ms a request");
+        }
+
         text.AppendLine("CPU ms per request (all processes of each component; 'wall' is the machine's core-ms per request):");
         foreach (var (scenario, cpu, wall) in CpuPerRequest())
         {
@@ -234,8 +243,10 @@ internal sealed class BenchReport
         md.AppendLine("- Fidelity: every streamed body is compared byte for byte with what the simulator sent for that request (its");
         md.AppendLine("  text carries the request's seed, multi-byte UTF-8 and JSON escapes); plain answers must carry the same text.");
         md.AppendLine("- Usage: the gateway key's request counter must equal the number of gateway requests answered with 200.");
-        md.AppendLine("- Warm-up: 3,000 streams and 300 plain requests to each target before anything is measured, so that the");
-        md.AppendLine("  gateway's tiered JIT has settled (a gateway runs for days; its first seconds are not its performance).");
+        md.AppendLine("- Warm-up, not measured: 3,000 streams and 300 plain requests direct; through the gateway, rounds of 1,000 streams");
+        md.AppendLine("  until the Api and Worker CPU per request settles (a fresh Api spends 2-4× its steady CPU per request for its first");
+        md.AppendLine(string.Create(CultureInfo.InvariantCulture,
+            $"  ~8,000 requests while tiered JIT and PGO settle). This run: {WarmUp.Count} rounds, {string.Join(" → ", WarmUp.Select(w => w.ToString("0.00", CultureInfo.InvariantCulture)))} ms a request."));
         md.AppendLine("- RSS: VmRSS of the Api and Worker processes sampled every 100 ms over the whole run, including warm-up; their");
         md.AppendLine("  sum counts the runtime's and framework's file pages, mapped by both, twice. PSS (`smaps_rollup`, every 0.5 s)");
         md.AppendLine("  counts shared pages in shares.");
