@@ -15,6 +15,7 @@
 #   ORP_BENCH_PG_PORT=55434, ORP_BENCH_RABBIT_PORT=55674 (read by orp)
 #   ORP_BENCH_KEEP_SERVERS=1  leave PostgreSQL and RabbitMQ running for the next run (`./orp down --bench` stops them)
 #   ORP_BENCH_NO_BUILD=1      use the release build that is there
+#   ORP_BENCH_HOLD=1          after the report, keep the gateway and the simulator up for profiling until Ctrl-C
 #   ORP_BENCH_NOTE=text       a line for the report
 set -Eeuo pipefail
 
@@ -74,6 +75,20 @@ json_field() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" <<<"$2"; }
 bench_main() {
   bench_up
   bench_load
+  [[ ${ORP_BENCH_HOLD:-0} == 1 ]] && bench_hold
+  return 0
+}
+
+bench_hold() {
+  printf '\n  The bench gateway stays up until Ctrl-C (ORP_BENCH_HOLD=1):\n'
+  printf '    gateway   %s  key %s\n    simulator http://127.0.0.1:%s\n    pids      %s\n' \
+    "$BENCH_BASE" "$BENCH_KEY" "$ORP_BENCH_SIM_PORT" "${BENCH_PIDS[*]}"
+  printf '  One scenario against one target, e.g. while dotnet-counters or dotnet-trace watches a pid:\n'
+  printf '    dotnet %s load --target %s --key %s --concurrency 32 --count 10000\n\n' "$BENCH_DLL" "$BENCH_BASE" "$BENCH_KEY"
+  while :; do
+    sleep 2 &
+    wait $! || true
+  done
 }
 
 # Everything but the load: servers, simulator, gateway, key (BENCH_BASE, BENCH_KEY, BENCH_KEY_ID, BENCH_PIDS).
