@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using OrProject.Admin.Keys;
 using OrProject.Admin.Security;
+using OrProject.Projections.Keys;
 
 namespace OrProject.Admin.Usage;
 
@@ -18,9 +19,7 @@ internal static class UsageMeEndpoints
 
     private static async Task<IResult> GetAsync(HttpRequest request, IQuerySession session, CancellationToken ct)
     {
-        var key = request.Headers["x-api-key"].ToString() is { Length: > 0 } k ? k
-            : request.Headers.Authorization.ToString() is { } a && a.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? a[7..].Trim() : "";
-        if (key.Length == 0)
+        if (ApiKeys.FromRequest(request) is not { Length: > 0 } key)
         {
             return Unauthorized();
         }

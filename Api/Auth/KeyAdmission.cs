@@ -18,17 +18,6 @@ internal sealed record Admission(KeyLedger? Key, int Status, string ErrorType, s
 /// </summary>
 internal sealed class KeyAdmission(KeyLedgerCache ledgers)
 {
-    public static string? ReadKey(HttpRequest request)
-    {
-        if (request.Headers["x-api-key"].ToString() is { Length: > 0 } key)
-        {
-            return key.Trim();
-        }
-
-        var authorization = request.Headers.Authorization.ToString();
-        return authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization[7..].Trim() : null;
-    }
-
     public async Task<Admission> AdmitAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         if (await ViewAsync(request, cancellationToken) is not { } view)
@@ -54,7 +43,7 @@ internal sealed class KeyAdmission(KeyLedgerCache ledgers)
 
     private async ValueTask<AdmissionView?> ViewAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        var key = ReadKey(request);
+        var key = ApiKeys.FromRequest(request);
         return string.IsNullOrEmpty(key) ? null : await ledgers.FindAsync(ApiKeys.Hash(key), cancellationToken);
     }
 }

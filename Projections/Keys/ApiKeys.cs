@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.AspNetCore.Http;
 
 namespace OrProject.Projections.Keys;
 
@@ -15,6 +16,21 @@ public static class ApiKeys
 
     /// <summary>What the admin may see of a key: its prefix and a few characters, never enough to use it.</summary>
     public static string Display(string key, string prefix) => key[..Math.Min(key.Length, prefix.Length + 4)] + "…";
+
+    /// <summary>
+    /// The client key a request presents: <c>x-api-key</c>, else <c>Authorization: Bearer</c> (Claude Code's
+    /// apiKeyHelper sends both; the SDKs send one or the other). Null when neither is there.
+    /// </summary>
+    public static string? FromRequest(HttpRequest request)
+    {
+        if (request.Headers["x-api-key"].ToString() is { Length: > 0 } key)
+        {
+            return key.Trim();
+        }
+
+        var authorization = request.Headers.Authorization.ToString();
+        return authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization[7..].Trim() : null;
+    }
 
     public static string NewKeyId() => "key_" + Guid.CreateVersion7().ToString("N");
 }

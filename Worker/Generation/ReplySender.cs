@@ -34,14 +34,7 @@ internal sealed class ReplySender
     /// <summary>Starts sending chunks and heartbeats, after the first reply took sequence number 0.</summary>
     private void Start() => _pump ??= Task.Run(PumpAsync, CancellationToken.None);
 
-    /// <summary>Events sent so far (or queued to be), so the caller knows whether the client saw a first byte.</summary>
-    public int EventCount { get; private set; }
-
-    public void Enqueue(SseEvent item)
-    {
-        EventCount++;
-        _events.Writer.TryWrite(item);
-    }
+    public void Enqueue(SseEvent item) => _events.Writer.TryWrite(item);
 
     /// <summary>Sends the queued events, then the final message built from the next sequence number.</summary>
     public async Task FinishAsync<T>(Func<int, T> final)
@@ -66,7 +59,7 @@ internal sealed class ReplySender
         Start();
     }
 
-    /// <summary>Sends a reply before any event (<see cref="GenerationStarted"/> or an early failure).</summary>
+    /// <summary>Sends a reply in place of any generation (a redelivered dispatch's failure).</summary>
     public Task SendAsync<T>(Func<int, T> reply)
         where T : class, IGenerationReply => _endpoint.Send(reply(NextSeq()), _cancellationToken);
 
