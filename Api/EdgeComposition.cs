@@ -51,7 +51,9 @@ public static class EdgeComposition
         app.UseEdgeRequests();
         app.UseRouting(); // after the /v1/v1 rewrite, so the folded path is the one routed
         app.UseOrProjectAdmin(); // the admin pages' sign-in session, after routing so page policies apply
-        app.UseSerilogRequestLogging();
+        // Through this host's logger (its template, request id, sinks), not the static bootstrap one, which the
+        // middleware falls back to and which AddOrProjectLogging deliberately leaves in place.
+        app.UseSerilogRequestLogging(o => o.Logger = app.Services.GetRequiredService<Serilog.ILogger>());
         app.MapOrProjectHealth();
         app.MapOrProjectMetrics();
         app.MapMessages();

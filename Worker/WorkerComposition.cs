@@ -39,7 +39,10 @@ public static class WorkerComposition
                 UseCookies = false,
                 ConnectTimeout = TimeSpan.FromSeconds(15),
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            });
+            })
+            // The factory's per-request log scope and lines (filtered out at Warning anyway) cost on every upstream
+            // call; failures are logged by the adapters with the account and request named.
+            .RemoveAllLoggers();
         services.AddSingleton<IUpstreamAdapter, AnthropicUpstream>();
         services.AddSingleton<IUpstreamAdapter, SimulatorUpstream>();
         services.AddSingleton<IUpstreamAdapter, OpenAiUpstream>();

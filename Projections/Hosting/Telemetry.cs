@@ -14,6 +14,12 @@ namespace OrProject.Projections.Hosting;
 /// <c>traceparent</c>); metrics in Prometheus' format at <c>/metrics</c>, and both to OTLP when
 /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set.
 /// </summary>
+/// <remarks>
+/// With no exporter nobody reads spans, so none is recorded unless the caller's own <c>traceparent</c> asks for it
+/// (parent-based sampling, root off): the trace context still flows through the queue to the upstream, and the
+/// per-request cost of recording spans nobody exports (~15 % of the edge's and worker's CPU under load, measured
+/// with the benchmark) is not paid.
+/// </remarks>
 public static class Telemetry
 {
     public static IHostApplicationBuilder AddOrProjectTelemetry(this IHostApplicationBuilder builder, string service)
@@ -30,6 +36,10 @@ public static class Telemetry
                 if (otlp)
                 {
                     t.AddOtlpExporter();
+                }
+                else
+                {
+                    t.SetSampler(new ParentBasedSampler(new AlwaysOffSampler()));
                 }
             })
             .WithMetrics(m =>
