@@ -55,6 +55,23 @@ internal sealed class GenerationPump(
         var observed = new StreamObserver();
         string? accountId = null;
         var charged = false;
+
+        async Task WriteEventsAsync(IReadOnlyList<SseEvent> events)
+        {
+            if (!started)
+            {
+                metrics.FirstToken(clock.GetElapsedTime(admittedAt));
+                started = true;
+            }
+
+            foreach (var item in events)
+            {
+                observed.Observe(item);
+            }
+
+            await responder.WriteEventsAsync(context, events);
+        }
+
         try
         {
             var first = await replies.ReadAsync(edge.QueueTimeout, aborted);
@@ -80,21 +97,15 @@ internal sealed class GenerationPump(
                     case GenerationChunk { Events.Count: 0 }:
                         break; // a heartbeat: the worker is alive
                     case GenerationChunk chunk:
-                        if (!started)
-                        {
-                            metrics.FirstToken(clock.GetElapsedTime(admittedAt));
-                        }
-
-                        started = true;
                         accountId ??= chunk.AccountId;
-                        foreach (var item in chunk.Events)
-                        {
-                            observed.Observe(item);
-                        }
-
-                        await responder.WriteEventsAsync(context, chunk.Events);
+                        await WriteEventsAsync(chunk.Events);
                         break;
                     case GenerationCompleted completed:
+                        if (completed.Events is { Count: > 0 } tail)
+                        {
+                            await WriteEventsAsync(tail);
+                        }
+
                         // Before the answer ends: the client's next request must be admitted knowing this charge.
                         await NoteChargeAsync(request, completed.Usage);
                         charged = true;

@@ -8,7 +8,10 @@ public interface IGenerationReply
     int Seq { get; }
 }
 
-/// <summary>A worker took the request (always <c>Seq = 0</c>); the queue timeout no longer applies.</summary>
+/// <summary>
+/// A worker took the request and its upstream has not answered yet (sent only when the first event is slow: the
+/// first chunk says the same). <c>Seq = 0</c>; the queue timeout no longer applies.
+/// </summary>
 public sealed record GenerationStarted(string RequestId, int Seq, string WorkerId) : IGenerationReply;
 
 /// <summary>
@@ -17,8 +20,13 @@ public sealed record GenerationStarted(string RequestId, int Seq, string WorkerI
 /// </summary>
 public sealed record GenerationChunk(string RequestId, int Seq, IReadOnlyList<SseEvent> Events, string? AccountId = null) : IGenerationReply;
 
-/// <summary>The generation ended normally; the stream events already carried <c>message_stop</c>.</summary>
-public sealed record GenerationCompleted(string RequestId, int Seq, TokenUsage Usage, string? StopReason) : IGenerationReply;
+/// <summary>
+/// The generation ended normally, charged as <see cref="Usage"/>. <see cref="Events"/> are the stream's last events,
+/// those no chunk carried yet (they end with <c>message_stop</c>; none when every event went in a chunk): a short
+/// generation then costs one broker message fewer.
+/// </summary>
+public sealed record GenerationCompleted(string RequestId, int Seq, TokenUsage Usage, string? StopReason,
+    IReadOnlyList<SseEvent>? Events = null) : IGenerationReply;
 
 /// <summary>
 /// The generation failed. Before any chunk, the edge answers with <see cref="Status"/> and, when the upstream sent

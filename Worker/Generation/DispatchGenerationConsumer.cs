@@ -23,7 +23,8 @@ internal sealed class DispatchGenerationConsumer(
         var request = context.Message;
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["RequestId"] = request.RequestId, ["KeyId"] = request.KeyId });
         var endpoint = await context.GetSendEndpoint(request.ReplyAddress);
-        var replies = new ReplySender(endpoint, request.RequestId, TimeSpan.FromSeconds(options.Value.HeartbeatSeconds), context.CancellationToken);
+        var replies = new ReplySender(endpoint, request.RequestId, TimeSpan.FromSeconds(options.Value.HeartbeatSeconds),
+            TimeSpan.FromMilliseconds(options.Value.StartNoticeMilliseconds), context.CancellationToken);
 
         if (context.ReceiveContext.Redelivered)
         {
@@ -49,7 +50,7 @@ internal sealed class DispatchGenerationConsumer(
 
         System.Diagnostics.Activity.Current?.SetTag("orp.request_id", request.RequestId);
         metrics.QueueWait(clock.GetUtcNow() - request.RequestedAt);
-        replies.Start(seq => new GenerationStarted(request.RequestId, seq, options.Value.Id));
+        replies.Start(options.Value.Id);
         using var cancellation = running.Register(request.RequestId, context.CancellationToken);
         try
         {

@@ -86,7 +86,7 @@ internal sealed class Generator(
         }
 
         var (status, type, message, body, retryAfter) = Outcome(request, failures);
-        await replies.FinishAsync(seq => new GenerationFailed(request.RequestId, seq, status, type, message, body, retryAfter));
+        await replies.FailAsync(seq => new GenerationFailed(request.RequestId, seq, status, type, message, body, retryAfter));
     }
 
     /// <summary>
@@ -166,11 +166,11 @@ internal sealed class Generator(
 
         if (complete)
         {
-            await replies.FinishAsync(seq => new GenerationCompleted(request.RequestId, seq, usage, observer.StopReason));
+            await replies.CompleteAsync((seq, tail) => new GenerationCompleted(request.RequestId, seq, usage, observer.StopReason, tail));
             return;
         }
 
-        await replies.FinishAsync(seq => new GenerationFailed(request.RequestId, seq, 529, AnthropicErrors.Overloaded,
+        await replies.FailAsync(seq => new GenerationFailed(request.RequestId, seq, 529, AnthropicErrors.Overloaded,
             $"The upstream stream ended early: {failure ?? "it closed without message_stop"}.", upstreamError));
     }
 }

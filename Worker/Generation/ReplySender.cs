@@ -5,9 +5,17 @@ using OrProject.Contracts.Messaging;
 namespace OrProject.Worker.Generation;
 
 /// <summary>
-/// Sends one request's replies to the edge in <c>Seq</c> order, batching adaptively: the first event leaves at
-/// once; while a send is in flight, later events accumulate and leave together in the next chunk.
+/// Sends one request's replies to the edge in <c>Seq</c> order, batching adaptively: the first token leaves at once;
+/// while a send is in flight, later events accumulate and leave together in the next chunk. Every message is sent
+/// from one loop, so the sequence numbers go out in order.
 /// </summary>
+/// <remarks>
+/// Broker messages are most of what a request costs the worker, the broker and the edge (a send, a hop, a receive
+/// each), so none goes that says nothing new: the events before the first token (<c>message_start</c>,
+/// <c>content_block_start</c>) wait for it, up to <c>startNotice</c>, and go in its chunk; only an upstream slower
+/// than that gets a <see cref="GenerationStarted"/> of its own; and events still queued when the generation completes
+/// ride in <see cref="GenerationCompleted"/> rather than a chunk before it.
+/// </remarks>
 internal sealed class ReplySender
 {
     private const int MaxEventsPerChunk = 512;
@@ -15,68 +23,143 @@ internal sealed class ReplySender
     private readonly string _requestId;
     private readonly CancellationToken _cancellationToken;
     private readonly Channel<SseEvent> _events = Channel.CreateUnbounded<SseEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private readonly List<SseEvent> _batch = [];
     private readonly TimeSpan _heartbeat;
+    private readonly TimeSpan _startNotice;
+    private string _workerId = "";
+    private volatile bool _folding;
     private Task? _pump;
-    private Task _first = Task.CompletedTask;
     private int _seq;
 
-    public ReplySender(ISendEndpoint endpoint, string requestId, TimeSpan heartbeat, CancellationToken cancellationToken)
+    /// <param name="endpoint">The edge instance's reply endpoint.</param>
+    /// <param name="requestId">The request every reply names.</param>
+    /// <param name="heartbeat">Silence after which an empty chunk tells the edge the generation is alive.</param>
+    /// <param name="startNotice">
+    /// How long the events before the first token wait for it, and how long the edge may go without hearing that a
+    /// worker took the request; far below the edge's queue timeout, which only the first reply ends.
+    /// </param>
+    /// <param name="cancellationToken">Stops sending (the worker is shutting down).</param>
+    public ReplySender(ISendEndpoint endpoint, string requestId, TimeSpan heartbeat, TimeSpan startNotice, CancellationToken cancellationToken)
     {
         _endpoint = endpoint;
         _requestId = requestId;
         _heartbeat = heartbeat;
+        _startNotice = startNotice;
         _cancellationToken = cancellationToken;
     }
 
     /// <summary>The account serving the request, named in every chunk so the edge can charge if this worker dies.</summary>
     public string? AccountId { get; set; }
 
-    /// <summary>Starts sending chunks and heartbeats, after the first reply took sequence number 0.</summary>
-    private void Start() => _pump ??= Task.Run(PumpAsync, CancellationToken.None);
+    /// <summary>
+    /// The worker took the request: from now on the edge hears from it within <c>startNotice</c> (the first chunk,
+    /// or <see cref="GenerationStarted"/> naming <paramref name="workerId"/>), then at least every heartbeat.
+    /// </summary>
+    public void Start(string workerId)
+    {
+        _workerId = workerId;
+        _pump ??= Task.Run(PumpAsync, CancellationToken.None);
+    }
 
     public void Enqueue(SseEvent item) => _events.Writer.TryWrite(item);
 
-    /// <summary>Sends the queued events, then the final message built from the next sequence number.</summary>
-    public async Task FinishAsync<T>(Func<int, T> final)
-        where T : class, IGenerationReply
+    /// <summary>
+    /// Ends a generation that completed (after its usage was charged): events not sent yet go in the completion.
+    /// </summary>
+    public Task CompleteAsync(Func<int, IReadOnlyList<SseEvent>, GenerationCompleted> completed)
     {
-        _events.Writer.TryComplete();
-        Start();
-        await _pump!;
-        await _first;
-        await _endpoint.Send(final(NextSeq()), _cancellationToken);
+        _folding = true;
+        return FinishAsync(completed);
     }
 
-    /// <summary>
-    /// Sends the first reply (<see cref="GenerationStarted"/>) without waiting for the broker to confirm it: the
-    /// upstream call and the first events go meanwhile (the edge orders replies by <c>Seq</c> whatever order they
-    /// arrive in); the final message waits for it.
-    /// </summary>
-    public void Start<T>(Func<int, T> reply)
-        where T : class, IGenerationReply
-    {
-        _first = _endpoint.Send(reply(NextSeq()), _cancellationToken);
-        Start();
-    }
+    /// <summary>Ends a generation that failed: every event produced goes first, then the failure.</summary>
+    public Task FailAsync(Func<int, GenerationFailed> failed) => FinishAsync((seq, _) => failed(seq));
 
     /// <summary>Sends a reply in place of any generation (a redelivered dispatch's failure).</summary>
     public Task SendAsync<T>(Func<int, T> reply)
         where T : class, IGenerationReply => _endpoint.Send(reply(NextSeq()), _cancellationToken);
 
-    private int NextSeq() => Interlocked.Increment(ref _seq) - 1;
+    private async Task FinishAsync<T>(Func<int, IReadOnlyList<SseEvent>, T> final)
+        where T : class, IGenerationReply
+    {
+        _events.Writer.TryComplete();
+        _pump ??= Task.Run(PumpAsync, CancellationToken.None);
+        await _pump;
+
+        // Left by the pump only when folding: what a chunk would have carried, had the generation not just ended.
+        while (_events.Reader.TryRead(out var item))
+        {
+            _batch.Add(item);
+        }
+
+        while (_batch.Count > MaxEventsPerChunk)
+        {
+            await SendChunkAsync(_batch[..MaxEventsPerChunk]);
+            _batch.RemoveRange(0, MaxEventsPerChunk);
+        }
+
+        await _endpoint.Send(final(NextSeq(), _batch.ToArray()), _cancellationToken);
+    }
+
+    private int NextSeq() => _seq++;
 
     private async Task PumpAsync()
     {
-        var batch = new List<SseEvent>();
-        while (await WaitOrHeartbeatAsync())
+        var more = await WaitForFirstTokenAsync();
+        while (more && !_folding)
         {
-            while (batch.Count < MaxEventsPerChunk && _events.Reader.TryRead(out var item))
+            while (_batch.Count < MaxEventsPerChunk && _events.Reader.TryRead(out var item))
             {
-                batch.Add(item);
+                _batch.Add(item);
             }
 
-            await _endpoint.Send(new GenerationChunk(_requestId, NextSeq(), batch.ToArray(), AccountId), _cancellationToken);
-            batch.Clear();
+            if (_batch.Count > 0)
+            {
+                await SendChunkAsync(_batch);
+                _batch.Clear();
+            }
+
+            more = await WaitOrHeartbeatAsync();
+        }
+    }
+
+    private Task SendChunkAsync(List<SseEvent> events)
+    {
+        return _endpoint.Send(new GenerationChunk(_requestId, NextSeq(), events.ToArray(), AccountId), _cancellationToken);
+    }
+
+    /// <summary>
+    /// Gathers the events up to the first token (a <c>content_block_delta</c>), or up to the end of the stream, for
+    /// at most <c>_startNotice</c>; if none has come by then, tells the edge the request is taken. False when the
+    /// stream ended with nothing more to wait for.
+    /// </summary>
+    private async Task<bool> WaitForFirstTokenAsync()
+    {
+        using var notice = new CancellationTokenSource(_startNotice);
+        try
+        {
+            while (await _events.Reader.WaitToReadAsync(notice.Token))
+            {
+                while (_events.Reader.TryRead(out var item))
+                {
+                    _batch.Add(item);
+                    if (item.Event == "content_block_delta")
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return _batch.Count > 0; // the stream ended before any token: send what there is, unless folding
+        }
+        catch (OperationCanceledException) when (notice.IsCancellationRequested)
+        {
+            if (_batch.Count == 0)
+            {
+                await _endpoint.Send(new GenerationStarted(_requestId, NextSeq(), _workerId), _cancellationToken);
+            }
+
+            return true;
         }
     }
 
@@ -95,7 +178,7 @@ internal sealed class ReplySender
             }
             catch (OperationCanceledException) when (quiet.IsCancellationRequested)
             {
-                await _endpoint.Send(new GenerationChunk(_requestId, NextSeq(), [], AccountId), _cancellationToken);
+                await SendChunkAsync([]);
             }
         }
     }

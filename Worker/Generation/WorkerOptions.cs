@@ -20,4 +20,11 @@ public sealed class WorkerOptions
     /// <summary>Silence on a running generation after which the worker tells the edge it is still alive.</summary>
     [Range(0.1, 60)]
     public double HeartbeatSeconds { get; set; } = 5;
+
+    /// <summary>
+    /// How long a taken request's first upstream event may take before the edge is told separately that a worker
+    /// has it (quicker answers say so in their first chunk, saving a message). Far below the edge's queue timeout.
+    /// </summary>
+    [Range(0, 5000)]
+    public int StartNoticeMilliseconds { get; set; } = 50;
 }
