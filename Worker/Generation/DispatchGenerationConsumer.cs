@@ -58,6 +58,7 @@ internal sealed class DispatchGenerationConsumer(
         }
         finally
         {
+            replies.Abandon(); // no more heartbeats if the generation failed before its final message
             running.Unregister(request.RequestId);
         }
     }

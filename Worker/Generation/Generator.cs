@@ -161,6 +161,11 @@ internal sealed class Generator(
         }
 
         var complete = failure is null && observer.Stopped;
+        if (complete)
+        {
+            replies.EndOfEvents(); // what is not sent yet goes with the completion, after the charge
+        }
+
         var usage = complete ? observer.Usage : observer.ObservedUsage();
         await charger.ChargeAsync(request, account, observer, usage, complete ? "completed" : failure ?? "incomplete");
 

@@ -13,8 +13,10 @@ namespace OrProject.Worker.Generation;
 /// Broker messages are most of what a request costs the worker, the broker and the edge (a send, a hop, a receive
 /// each), so none goes that says nothing new: the events before the first token (<c>message_start</c>,
 /// <c>content_block_start</c>) wait for it, up to <c>startNotice</c>, and go in its chunk; only an upstream slower
-/// than that gets a <see cref="GenerationStarted"/> of its own; and events still queued when the generation completes
-/// ride in <see cref="GenerationCompleted"/> rather than a chunk before it.
+/// than that gets a <see cref="GenerationStarted"/> of its own; and the events after the first chunk that are not sent
+/// yet when the upstream's stream ends (its last ones, or all after the first token when the upstream is quick) ride in
+/// <see cref="GenerationCompleted"/>, which follows the charge, rather than in a chunk before it. The whole answer
+/// reaches the client no later: its response ends with the completion either way.
 /// </remarks>
 internal sealed class ReplySender
 {
@@ -27,6 +29,7 @@ internal sealed class ReplySender
     private readonly TimeSpan _heartbeat;
     private readonly TimeSpan _startNotice;
     private string _workerId = "";
+    private readonly TaskCompletionSource _finishing = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _folding;
     private Task? _pump;
     private int _seq;
@@ -64,24 +67,43 @@ internal sealed class ReplySender
     public void Enqueue(SseEvent item) => _events.Writer.TryWrite(item);
 
     /// <summary>
-    /// Ends a generation that completed (after its usage was charged): events not sent yet go in the completion.
+    /// The upstream's stream ended normally: events not sent yet wait for <see cref="CompleteAsync"/>, which goes once
+    /// the usage is charged. Heartbeats go on meanwhile (a slow ledger write).
     /// </summary>
+    public void EndOfEvents()
+    {
+        _folding = true;
+        _events.Writer.TryComplete();
+    }
+
+    /// <summary>Ends a generation that completed (after its usage was charged): events not sent yet go in the completion.</summary>
     public Task CompleteAsync(Func<int, IReadOnlyList<SseEvent>, GenerationCompleted> completed)
     {
         _folding = true;
-        return FinishAsync(completed);
+        return FinishAsync(completed, carriesEvents: true);
     }
 
     /// <summary>Ends a generation that failed: every event produced goes first, then the failure.</summary>
-    public Task FailAsync(Func<int, GenerationFailed> failed) => FinishAsync((seq, _) => failed(seq));
+    public Task FailAsync(Func<int, GenerationFailed> failed) => FinishAsync((seq, _) => failed(seq), carriesEvents: false);
+
+    /// <summary>
+    /// Stops the heartbeats of a generation that ended without a final message (the worker failed while running it),
+    /// so that the edge notices within its idle timeout and ends the client's answer itself. No-op once finished.
+    /// </summary>
+    public void Abandon()
+    {
+        _finishing.TrySetResult();
+        _events.Writer.TryComplete();
+    }
 
     /// <summary>Sends a reply in place of any generation (a redelivered dispatch's failure).</summary>
     public Task SendAsync<T>(Func<int, T> reply)
         where T : class, IGenerationReply => _endpoint.Send(reply(NextSeq()), _cancellationToken);
 
-    private async Task FinishAsync<T>(Func<int, IReadOnlyList<SseEvent>, T> final)
+    private async Task FinishAsync<T>(Func<int, IReadOnlyList<SseEvent>, T> final, bool carriesEvents)
         where T : class, IGenerationReply
     {
+        _finishing.TrySetResult();
         _events.Writer.TryComplete();
         _pump ??= Task.Run(PumpAsync, CancellationToken.None);
         await _pump;
@@ -92,10 +114,11 @@ internal sealed class ReplySender
             _batch.Add(item);
         }
 
-        while (_batch.Count > MaxEventsPerChunk)
+        while (_batch.Count > (carriesEvents ? MaxEventsPerChunk : 0))
         {
-            await SendChunkAsync(_batch[..MaxEventsPerChunk]);
-            _batch.RemoveRange(0, MaxEventsPerChunk);
+            var count = Math.Min(_batch.Count, MaxEventsPerChunk);
+            await SendChunkAsync(_batch[..count]);
+            _batch.RemoveRange(0, count);
         }
 
         await _endpoint.Send(final(NextSeq(), _batch.ToArray()), _cancellationToken);
@@ -106,8 +129,10 @@ internal sealed class ReplySender
     private async Task PumpAsync()
     {
         var more = await WaitForFirstTokenAsync();
-        while (more && !_folding)
+        var first = _batch.Count > 0; // the first token is never held back, not even behind the charge of an ended stream
+        while (first || (more && !_folding))
         {
+            first = false;
             while (_batch.Count < MaxEventsPerChunk && _events.Reader.TryRead(out var item))
             {
                 _batch.Add(item);
@@ -120,6 +145,18 @@ internal sealed class ReplySender
             }
 
             more = await WaitOrHeartbeatAsync();
+        }
+
+        while (_folding && !_finishing.Task.IsCompleted)
+        {
+            try
+            {
+                await _finishing.Task.WaitAsync(_heartbeat, _cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                await SendChunkAsync([]);
+            }
         }
     }
 

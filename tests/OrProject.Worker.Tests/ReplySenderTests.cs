@@ -44,11 +44,10 @@ public sealed class ReplySenderTests
         var started = Assert.IsType<GenerationStarted>(await endpoint.NextAsync());
         Assert.Equal((0, "worker-1", "req_1"), (started.Seq, started.WorkerId, started.RequestId));
 
-        sender.Enqueue(MessageStart);
         sender.Enqueue(Delta("Hi"));
         var chunk = Assert.IsType<GenerationChunk>(await endpoint.NextAsync());
         Assert.Equal(1, chunk.Seq);
-        Assert.Equal(2, chunk.Events.Count);
+        Assert.Equal([Delta("Hi")], chunk.Events);
     }
 
     [Fact]
@@ -179,5 +178,68 @@ public sealed class ReplySenderTests
         var carried = replies.Skip(1).SelectMany(r => r is GenerationChunk c ? c.Events : ((GenerationCompleted)r).Events!).ToList();
         Assert.Equal(tail, carried);
         Assert.All(replies.OfType<GenerationChunk>(), c => Assert.True(c.Events.Count <= 512));
+    }
+
+    [Fact]
+    public async Task AfterTheUpstreamEnds_UnsentEventsWaitForTheCompletion_WithHeartbeatsWhileTheChargeIsSlow()
+    {
+        var endpoint = new RecordingEndpoint { Immediate = false };
+        var sender = Sender(endpoint, heartbeatMs: 50);
+        sender.Start("worker-1");
+        sender.Enqueue(Delta("a"));
+        await endpoint.NextAsync(); // chunk 0, unconfirmed
+        sender.Enqueue(Delta("b"));
+        sender.Enqueue(MessageStop);
+        sender.EndOfEvents();
+        endpoint.Confirm();
+
+        var heartbeat = Assert.IsType<GenerationChunk>(await endpoint.NextAsync()); // the charge is taking a while
+        Assert.Empty(heartbeat.Events);
+        endpoint.Immediate = true;
+        endpoint.Confirm();
+        await sender.CompleteAsync((seq, tail) => new GenerationCompleted("req_1", seq, TokenUsage.Zero, "end_turn", tail));
+
+        var completed = Assert.IsType<GenerationCompleted>(endpoint.Messages[^1]);
+        Assert.Equal([Delta("b"), MessageStop], completed.Events);
+        Assert.All(endpoint.Messages.Skip(1).SkipLast(1), m => Assert.Empty(Assert.IsType<GenerationChunk>(m).Events));
+        Assert.Equal(Enumerable.Range(0, endpoint.Messages.Count), endpoint.Messages.Cast<IGenerationReply>().Select(r => r.Seq));
+    }
+
+    [Fact]
+    public async Task AnswerThatEndsAtOnce_ItsFirstTokenIsNotHeldBehindTheCharge()
+    {
+        var endpoint = new RecordingEndpoint();
+        var sender = Sender(endpoint);
+        sender.Start("worker-1");
+        sender.Enqueue(MessageStart);
+        sender.Enqueue(Delta("Hi"));
+        sender.Enqueue(MessageStop);
+        sender.EndOfEvents();
+
+        var chunk = Assert.IsType<GenerationChunk>(await endpoint.NextAsync()); // before CompleteAsync is called
+        await sender.CompleteAsync((seq, tail) => new GenerationCompleted("req_1", seq, TokenUsage.Zero, "end_turn", tail));
+
+        Assert.Equal(MessageStart, chunk.Events[0]);
+        Assert.Contains(Delta("Hi"), chunk.Events);
+        var completed = Assert.IsType<GenerationCompleted>(endpoint.Messages[^1]);
+        Assert.Equal([MessageStart, Delta("Hi"), MessageStop], chunk.Events.Concat(completed.Events!));
+        Assert.Equal(2, endpoint.Messages.Count);
+    }
+
+    [Fact]
+    public async Task AbandonedGeneration_StopsItsHeartbeats()
+    {
+        var endpoint = new RecordingEndpoint();
+        var sender = Sender(endpoint, heartbeatMs: 30);
+        sender.Start("worker-1");
+        sender.Enqueue(Delta("a"));
+        await endpoint.NextAsync();
+        sender.EndOfEvents(); // then the charge throws: no final message
+        sender.Abandon();
+        await Task.Delay(50);
+        var count = endpoint.Messages.Count;
+
+        await Task.Delay(200);
+        Assert.Equal(count, endpoint.Messages.Count);
     }
 }
