@@ -41,7 +41,13 @@ internal sealed class GenerationPump(
             using var sending = CancellationTokenSource.CreateLinkedTokenSource(aborted);
             sending.CancelAfter(edge.QueueTimeout);
             var endpoint = await sendEndpoints.GetSendEndpoint(BusConfiguration.DispatchAddress(rabbit));
-            await endpoint.Send(request, send => send.TimeToLive = edge.QueueTimeout, sending.Token);
+            await endpoint.Send(request, send =>
+            {
+                send.TimeToLive = edge.QueueTimeout;
+                // Not written to the broker's disk: a dispatch outliving a broker restart would have no edge to
+                // answer (this edge's reply queue is temporary and goes with the restart), and expires in seconds.
+                send.Durable = false;
+            }, sending.Token);
         }
         catch (Exception ex) when (!aborted.IsCancellationRequested)
         {
