@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using OrProject.Contracts.Messaging;
 
@@ -88,23 +90,46 @@ public sealed class StreamObserver
         return Usage with { OutputTokens = Math.Max(_output, estimated) };
     }
 
+    /// <summary>
+    /// Characters of a delta's text, argument JSON or thinking. Every delta of every stream passes here, on the worker
+    /// and on the edge, so it reads forward without building a document (and still rejects malformed JSON).
+    /// </summary>
     private static int DeltaLength(string data)
     {
-        using var doc = JsonDocument.Parse(data);
-        if (!doc.RootElement.TryGetProperty("delta", out var delta))
+        var max = Encoding.UTF8.GetMaxByteCount(data.Length);
+        byte[]? rented = null;
+        var buffer = max <= 1024 ? stackalloc byte[1024] : (rented = ArrayPool<byte>.Shared.Rent(max));
+        try
         {
-            return 0;
-        }
-
-        foreach (var field in (ReadOnlySpan<string>)["text", "partial_json", "thinking"])
-        {
-            if (delta.TryGetProperty(field, out var value) && value.ValueKind == JsonValueKind.String)
+            var reader = new Utf8JsonReader(buffer[..Encoding.UTF8.GetBytes(data, buffer)]);
+            var length = 0;
+            var inDelta = false;
+            while (reader.Read())
             {
-                return value.GetString()!.Length;
+                if (reader is { TokenType: JsonTokenType.PropertyName, CurrentDepth: 1 })
+                {
+                    inDelta = reader.ValueTextEquals("delta"u8);
+                }
+                else if (inDelta && reader is { TokenType: JsonTokenType.PropertyName, CurrentDepth: 2 } &&
+                    (reader.ValueTextEquals("text"u8) || reader.ValueTextEquals("partial_json"u8) || reader.ValueTextEquals("thinking"u8)))
+                {
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.String && length == 0)
+                    {
+                        length = reader.ValueIsEscaped ? reader.GetString()!.Length : Encoding.UTF8.GetCharCount(reader.ValueSpan);
+                    }
+                }
+            }
+
+            return length;
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
             }
         }
-
-        return 0;
     }
 
     private void ReadUsage(JsonElement usage)

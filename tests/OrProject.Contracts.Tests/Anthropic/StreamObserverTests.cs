@@ -87,6 +87,40 @@ public sealed class StreamObserverTests
     }
 
     [Theory]
+    [InlineData("say \"hi\"\n", 9)] // escapes count as the characters they stand for
+    [InlineData("héllo wörld", 11)]
+    [InlineData("😀 ok", 5)] // UTF-16 code units, as string.Length counts
+    public void Observe_TextDelta_CountsTheUnescapedCharacters(string text, int expected)
+    {
+        Assert.Equal(expected, text.Length);
+        Assert.Equal(expected, Observe(TextDelta(text)).OutputCharacters);
+    }
+
+    [Fact]
+    public void Observe_LongDelta_CountsAllOfIt()
+    {
+        var text = string.Concat(Enumerable.Repeat("añ\\", 2000));
+
+        Assert.Equal(text.Length, Observe(TextDelta(text)).OutputCharacters);
+    }
+
+    [Fact]
+    public void Observe_TextOutsideTheDelta_IsNotCounted()
+    {
+        var observer = Observe(("content_block_delta",
+            """{"type":"content_block_delta","index":0,"extra":{"text":"not this"},"delta":{"type":"text_delta","text":"ab"}}"""));
+
+        Assert.Equal(2, observer.OutputCharacters);
+    }
+
+    [Fact]
+    public void Observe_MalformedDeltaAfterItsText_IsRejected()
+    {
+        Assert.ThrowsAny<JsonException>(() =>
+            Observe(("content_block_delta", """{"type":"content_block_delta","delta":{"type":"text_delta","text":"ab"}} trailing""")));
+    }
+
+    [Theory]
     [InlineData("abcdefghijkl", 3)]
     [InlineData("abcdefghijklm", 4)]
     [InlineData("a", 1)]
