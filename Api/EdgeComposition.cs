@@ -29,7 +29,6 @@ public static class EdgeComposition
         var rabbit = builder.Configuration.GetRabbitMqOptions();
         services.AddOrProjectBus(builder.Configuration, x =>
         {
-            x.AddConsumer<ReplyConsumer>().ExcludeFromConfigureEndpoints();
             x.AddRequestClient<CountTokens>(BusConfiguration.CountTokensAddress(rabbit));
         });
         services.AddSingleton<ReplyRouter>();

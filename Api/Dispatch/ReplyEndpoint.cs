@@ -6,15 +6,16 @@ namespace OrProject.Api.Dispatch;
 
 /// <summary>
 /// This edge instance's own reply queue: temporary (gone when the instance stops), consumed one message at a time
-/// so chunks stay in order, and excluded from <c>ConfigureEndpoints</c> — a shared durable queue would let edge
-/// instances steal each other's chunks.
+/// so chunks stay in order, and connected here rather than through <c>ConfigureEndpoints</c> — a shared durable queue
+/// would let edge instances steal each other's chunks. Replies go to plain handlers: a consumer would cost a
+/// dependency-injection scope for every chunk.
 /// </summary>
 internal sealed class ReplyEndpoint(IReceiveEndpointConnector connector, ReplyRouter router) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var handle = connector.ConnectReceiveEndpoint(new TemporaryEndpointDefinition("edge-replies"),
-            KebabCaseEndpointNameFormatter.Instance, (context, cfg) =>
+            KebabCaseEndpointNameFormatter.Instance, (_, cfg) =>
             {
                 cfg.ConcurrentMessageLimit = 1;
                 cfg.ConfigureConsumeTopology = false;
@@ -23,7 +24,10 @@ internal sealed class ReplyEndpoint(IReceiveEndpointConnector connector, ReplyRo
                     rabbit.PrefetchCount = 512;
                 }
 
-                cfg.ConfigureConsumer<ReplyConsumer>(context);
+                cfg.Handler<GenerationStarted>(Deliver);
+                cfg.Handler<GenerationChunk>(Deliver);
+                cfg.Handler<GenerationCompleted>(Deliver);
+                cfg.Handler<GenerationFailed>(Deliver);
             });
         try
         {
@@ -35,22 +39,11 @@ internal sealed class ReplyEndpoint(IReceiveEndpointConnector connector, ReplyRo
             // stopped before the broker answered
         }
     }
-}
 
-internal sealed class ReplyConsumer(ReplyRouter router) :
-    IConsumer<GenerationStarted>, IConsumer<GenerationChunk>, IConsumer<GenerationCompleted>, IConsumer<GenerationFailed>
-{
-    public Task Consume(ConsumeContext<GenerationStarted> context) => Deliver(context.Message);
-
-    public Task Consume(ConsumeContext<GenerationChunk> context) => Deliver(context.Message);
-
-    public Task Consume(ConsumeContext<GenerationCompleted> context) => Deliver(context.Message);
-
-    public Task Consume(ConsumeContext<GenerationFailed> context) => Deliver(context.Message);
-
-    private Task Deliver(IGenerationReply reply)
+    private Task Deliver<T>(ConsumeContext<T> context)
+        where T : class, IGenerationReply
     {
-        router.Deliver(reply);
+        router.Deliver(context.Message);
         return Task.CompletedTask;
     }
 }
