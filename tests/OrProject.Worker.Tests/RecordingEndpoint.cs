@@ -52,16 +52,18 @@ internal sealed class RecordingEndpoint : ISendEndpoint
     {
         lock (_lock)
         {
-            Messages.Add(message);
-            _sent.Writer.TryWrite(message);
-            if (Immediate)
+            // Whether this send waits is settled before the test can see the message (and change Immediate).
+            var sent = Task.CompletedTask;
+            if (!Immediate)
             {
-                return Task.CompletedTask;
+                var confirm = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _confirms.Enqueue(confirm);
+                sent = confirm.Task;
             }
 
-            var confirm = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _confirms.Enqueue(confirm);
-            return confirm.Task;
+            Messages.Add(message);
+            _sent.Writer.TryWrite(message);
+            return sent;
         }
     }
 
