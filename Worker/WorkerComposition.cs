@@ -23,11 +23,12 @@ public static class WorkerComposition
         services.AddOrProjectHealth();
         services.AddOrProjectBus(builder.Configuration, x =>
         {
-            x.AddConsumer<DispatchGenerationConsumer, DispatchGenerationConsumerDefinition>();
             x.AddConsumer<CountTokensConsumer, CountTokensConsumerDefinition>();
             x.AddConsumer<CancelGenerationConsumer>().ExcludeFromConfigureEndpoints();
         });
         services.AddHostedService<CancellationEndpoint>();
+        services.AddSingleton<DispatchGenerationConsumer>();
+        services.AddHostedService<DispatchEndpoint>();
 
         services.AddHttpClient(AnthropicUpstream.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler

@@ -8,7 +8,8 @@ namespace OrProject.Worker.Generation;
 
 /// <summary>
 /// Runs one generation: tells the edge it started, streams the upstream's events back, then charges the usage.
-/// Never retried by the bus: a generation that already streamed tokens must not run twice.
+/// Never retried by the bus: a generation that already streamed tokens must not run twice. One instance serves every
+/// dispatch (see <see cref="DispatchEndpoint"/>).
 /// </summary>
 internal sealed class DispatchGenerationConsumer(
     Generator generator,
@@ -16,7 +17,7 @@ internal sealed class DispatchGenerationConsumer(
     IOptions<WorkerOptions> options,
     TimeProvider clock,
     GatewayMetrics metrics,
-    ILogger<DispatchGenerationConsumer> logger) : IConsumer<DispatchGeneration>
+    ILogger<DispatchGenerationConsumer> logger)
 {
     public async Task Consume(ConsumeContext<DispatchGeneration> context)
     {
@@ -64,21 +65,38 @@ internal sealed class DispatchGenerationConsumer(
     }
 }
 
-internal sealed class DispatchGenerationConsumerDefinition : ConsumerDefinition<DispatchGenerationConsumer>
+/// <summary>
+/// The shared <c>dispatch</c> queue every worker consumes, with no more prefetched than this process runs at once
+/// (queued work stays available to other workers). Connected here with a plain handler on the one
+/// <see cref="DispatchGenerationConsumer"/>: a consumer registered with the bus would cost a dependency-injection scope
+/// for every request.
+/// </summary>
+internal sealed class DispatchEndpoint(
+    IReceiveEndpointConnector connector,
+    DispatchGenerationConsumer consumer,
+    IOptions<WorkerOptions> options,
+    RabbitMqOptions rabbit) : BackgroundService
 {
-    public DispatchGenerationConsumerDefinition(IOptions<WorkerOptions> options, Projections.Hosting.RabbitMqOptions rabbit)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        EndpointName = rabbit.QueuePrefix + Projections.Hosting.BusConfiguration.DispatchQueue;
-        ConcurrentMessageLimit = options.Value.Concurrency;
-    }
-
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
-        IConsumerConfigurator<DispatchGenerationConsumer> consumerConfigurator, IRegistrationContext context)
-    {
-        // Prefetch no more than we run, so queued work stays available to other workers.
-        if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)
+        var concurrency = options.Value.Concurrency;
+        var handle = connector.ConnectReceiveEndpoint(rabbit.QueuePrefix + BusConfiguration.DispatchQueue, (_, cfg) =>
         {
-            rabbit.PrefetchCount = ConcurrentMessageLimit ?? 16;
+            cfg.ConcurrentMessageLimit = concurrency;
+            if (cfg is IRabbitMqReceiveEndpointConfigurator queue)
+            {
+                queue.PrefetchCount = concurrency;
+            }
+
+            cfg.Handler<DispatchGeneration>(consumer.Consume);
+        });
+        try
+        {
+            await handle.Ready.WaitAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // stopped before the broker answered
         }
     }
 }
