@@ -28,8 +28,8 @@ internal sealed class ReplySender
     private readonly List<SseEvent> _batch = [];
     private readonly TimeSpan _heartbeat;
     private readonly TimeSpan _startNotice;
-    private string _workerId = "";
     private readonly TaskCompletionSource _finishing = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private string _workerId = "";
     private volatile bool _folding;
     private Task? _pump;
     private int _seq;
@@ -160,10 +160,8 @@ internal sealed class ReplySender
         }
     }
 
-    private Task SendChunkAsync(List<SseEvent> events)
-    {
-        return _endpoint.Send(new GenerationChunk(_requestId, NextSeq(), events.ToArray(), AccountId), _cancellationToken);
-    }
+    private Task SendChunkAsync(List<SseEvent> events) =>
+        _endpoint.Send(new GenerationChunk(_requestId, NextSeq(), events.ToArray(), AccountId), _cancellationToken);
 
     /// <summary>
     /// Gathers the events up to the first token (a <c>content_block_delta</c>), or up to the end of the stream, for
@@ -187,7 +185,7 @@ internal sealed class ReplySender
                 }
             }
 
-            return _batch.Count > 0; // the stream ended before any token: send what there is, unless folding
+            return _batch.Count > 0; // the stream ended before any token: what there is goes as the first chunk
         }
         catch (OperationCanceledException) when (notice.IsCancellationRequested)
         {
