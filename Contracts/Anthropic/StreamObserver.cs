@@ -86,7 +86,7 @@ public sealed class StreamObserver
     /// </summary>
     public TokenUsage ObservedUsage()
     {
-        var estimated = (OutputCharacters + 3) / 4;
+        var estimated = TokenEstimator.FromCharacters(OutputCharacters);
         return Usage with { OutputTokens = Math.Max(_output, estimated) };
     }
 

@@ -34,8 +34,11 @@ public static class TokenEstimator
             }
         }
 
-        return Math.Max(1, tokens + ((characters + CharsPerToken - 1) / CharsPerToken));
+        return Math.Max(1, tokens + FromCharacters(characters));
     }
+
+    /// <summary>Tokens for so many characters of text, about four a token, rounded up.</summary>
+    public static long FromCharacters(long characters) => (characters + CharsPerToken - 1) / CharsPerToken;
 
     /// <summary>Characters the model reads in a content value: strings, and every string inside blocks except image data.</summary>
     private static long Text(JsonNode? node) => node switch

@@ -43,7 +43,7 @@ public static class OpenAiUpstreamResponse
             tools++;
         }
 
-        var stop = StopReasons.ToStopReason(JsonHelp.Str(choice?["finish_reason"]));
+        var stop = StopReasons.ToStopReason(JsonHelp.Str(choice?["finish_reason"]), calledTools: tools > 0);
         var usage = UsageMapping.FromChat(chatCompletion["usage"]) ?? new TokenUsage(estimatedInputTokens, 0, 0, 0);
         return new JsonObject
         {
@@ -52,7 +52,7 @@ public static class OpenAiUpstreamResponse
             ["role"] = "assistant",
             ["model"] = model ?? JsonHelp.Str(chatCompletion["model"]),
             ["content"] = content,
-            ["stop_reason"] = stop == "end_turn" && tools > 0 ? "tool_use" : stop,
+            ["stop_reason"] = stop,
             ["stop_sequence"] = null,
             ["usage"] = UsageMapping.ToAnthropic(usage),
         };

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using OrProject.Contracts.Messaging;
+using OrProject.Contracts.Anthropic;
 
 namespace OrProject.Contracts.OpenAI;
 
@@ -110,15 +111,9 @@ public sealed class OpenAiUpstreamStreamTranslator(
 
         Start(output);
         Close(output);
-        var stop = StopReasons.ToStopReason(_finishReason);
-        // Some servers (Gemini's compat layer, older vLLM) say "stop" after tool calls; the client must still run them.
-        if (stop == "end_turn" && _byId.Count > 0)
-        {
-            stop = "tool_use";
-        }
-
-        // No usage from the upstream: charge what was seen rather than nothing (about four characters a token).
-        var usage = _usage ?? new TokenUsage(estimatedInputTokens, (_outputCharacters + 3) / 4, 0, 0);
+        var stop = StopReasons.ToStopReason(_finishReason, calledTools: _byId.Count > 0);
+        // No usage from the upstream: charge what was seen rather than nothing.
+        var usage = _usage ?? new TokenUsage(estimatedInputTokens, TokenEstimator.FromCharacters(_outputCharacters), 0, 0);
         output.Add(CanonicalEvents.MessageDelta(stop, usage));
         output.Add(CanonicalEvents.MessageStop());
         Completed = true;

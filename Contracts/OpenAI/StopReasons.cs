@@ -18,4 +18,11 @@ internal static class StopReasons
         "content_filter" => "refusal",
         _ => "end_turn",
     };
+
+    /// <summary>
+    /// An OpenAI-compatible upstream's finish reason for an answer that did or did not call tools: some servers
+    /// (Gemini's compat layer, older vLLM) say "stop" after tool calls, and the client must still run them.
+    /// </summary>
+    public static string ToStopReason(string? finishReason, bool calledTools) =>
+        ToStopReason(finishReason) is var stop && stop == "end_turn" && calledTools ? "tool_use" : stop;
 }
