@@ -17,7 +17,8 @@ internal sealed class AccountPool(IDocumentStore store, SecretProtector secrets,
 {
     private readonly ConcurrentDictionary<string, int> _inFlight = new();
     private readonly ConcurrentDictionary<string, (DateTimeOffset Until, long Version)> _coolingUntil = new();
-    private readonly ConcurrentDictionary<(string Id, long Version), string> _keys = new();
+    // Decrypted keys by their ciphertext: an account's version moves with every cooldown and restore, its key does not.
+    private readonly ConcurrentDictionary<string, string> _keys = new();
     private readonly SemaphoreSlim _refresh = new(1, 1);
     private IReadOnlyList<UpstreamAccount> _accounts = [];
     private DateTimeOffset _loadedAt = DateTimeOffset.MinValue;
@@ -68,7 +69,7 @@ internal sealed class AccountPool(IDocumentStore store, SecretProtector secrets,
     {
         var key = account.Kind == AccountKinds.Simulator
             ? ""
-            : _keys.GetOrAdd((account.Id, account.Version), _ => secrets.Unprotect(account.ProtectedApiKey));
+            : _keys.GetOrAdd(account.ProtectedApiKey, secrets.Unprotect);
         return new UpstreamTarget(account.Id, account.BaseUrl, key);
     }
 

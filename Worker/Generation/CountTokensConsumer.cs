@@ -32,12 +32,7 @@ internal sealed class CountTokensConsumer(AccountPool accounts, IHttpClientFacto
         {
             Content = new StringContent(request.Request, Encoding.UTF8, "application/json"),
         };
-        message.Headers.TryAddWithoutValidation("x-api-key", target.ApiKey);
-        message.Headers.TryAddWithoutValidation("anthropic-version", request.Headers.GetValueOrDefault("anthropic-version", "2023-06-01"));
-        if (request.Headers.TryGetValue("anthropic-beta", out var beta))
-        {
-            message.Headers.TryAddWithoutValidation("anthropic-beta", beta);
-        }
+        AnthropicUpstream.AddHeaders(message, target, request.Headers);
 
         var (response, failure) = await UpstreamFailures.SendAsync(httpClientFactory.CreateClient(AnthropicUpstream.HttpClientName), message, ct);
         using (response)

@@ -43,7 +43,7 @@ internal sealed class DispatchGenerationConsumer(
             return; // the edge already answered 529: nobody is waiting
         }
 
-        if (!await generator.WaitForCapacityAsync(request, context.CancellationToken))
+        if (await generator.WaitForCapacityAsync(request, context.CancellationToken) is not { } candidates)
         {
             WorkerLog.Expired(logger, request.RequestId);
             return; // every account stayed saturated until the edge gave up: it answers 529 itself
@@ -55,7 +55,7 @@ internal sealed class DispatchGenerationConsumer(
         using var cancellation = running.Register(request.RequestId, context.CancellationToken);
         try
         {
-            await generator.RunAsync(request, replies, cancellation.Token);
+            await generator.RunAsync(request, candidates, replies, cancellation.Token);
         }
         finally
         {

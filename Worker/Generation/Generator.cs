@@ -27,28 +27,31 @@ internal sealed class Generator(
 
     /// <summary>
     /// Waits while every account that could serve the request is at its concurrency limit, up to the request's
-    /// deadline: the request then still counts as queued, and the edge answers 529 when the time is up.
+    /// deadline: the request then still counts as queued, and the edge answers 529 when the time is up (null).
+    /// Returns the accounts to try, in order (none when no account serves the model).
     /// </summary>
-    public async Task<bool> WaitForCapacityAsync(DispatchGeneration request, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<UpstreamAccount>?> WaitForCapacityAsync(DispatchGeneration request, CancellationToken cancellationToken)
     {
         while (true)
         {
             var candidates = await accounts.CandidatesAsync(request.Model, request.Affinity, cancellationToken);
             if (candidates.Count == 0 || candidates.Any(accounts.HasCapacity))
             {
-                return true;
+                return candidates;
             }
 
             if (clock.GetUtcNow() >= request.Deadline)
             {
-                return false;
+                return null;
             }
 
             await Task.Delay(CapacityPoll, cancellationToken);
         }
     }
 
-    public async Task RunAsync(DispatchGeneration request, ReplySender replies, CancellationToken cancellationToken)
+    /// <summary>Tries <paramref name="candidates"/> (from <see cref="WaitForCapacityAsync"/>) in order.</summary>
+    public async Task RunAsync(DispatchGeneration request, IReadOnlyList<UpstreamAccount> candidates, ReplySender replies,
+        CancellationToken cancellationToken)
     {
         if ((await settings.GetAsync(cancellationToken)).ToolMode == "flatten")
         {
@@ -56,7 +59,7 @@ internal sealed class Generator(
         }
 
         var failures = new List<UpstreamFailure>();
-        foreach (var account in await accounts.CandidatesAsync(request.Model, request.Affinity, cancellationToken))
+        foreach (var account in candidates)
         {
             if (!_adapters.TryGetValue(account.Kind, out var adapter) || !accounts.HasCapacity(account))
             {

@@ -24,20 +24,24 @@ internal sealed class AnthropicUpstream(IHttpClientFactory httpClientFactory) : 
         {
             Content = new StringContent(WithoutSyntheticThinking(request.Request), Encoding.UTF8, "application/json"),
         };
-        message.Headers.TryAddWithoutValidation("x-api-key", target.ApiKey);
-        message.Headers.TryAddWithoutValidation("anthropic-version",
-            request.Headers.TryGetValue("anthropic-version", out var version) ? version : DefaultVersion);
-        if (request.Headers.TryGetValue("anthropic-beta", out var beta))
-        {
-            message.Headers.TryAddWithoutValidation("anthropic-beta", beta);
-        }
-
+        AddHeaders(message, target, request.Headers);
         message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
 
         var (response, failure) = await UpstreamFailures.SendAsync(httpClientFactory.CreateClient(HttpClientName), message, cancellationToken);
         return failure is not null
             ? UpstreamResponse.Failed(failure)
             : UpstreamResponse.Streaming(ReadEventsAsync(response!, cancellationToken), response);
+    }
+
+    /// <summary>The account's key and the client's <c>anthropic-version</c> (or the default) and <c>anthropic-beta</c>.</summary>
+    internal static void AddHeaders(HttpRequestMessage message, UpstreamTarget target, IReadOnlyDictionary<string, string> clientHeaders)
+    {
+        message.Headers.TryAddWithoutValidation("x-api-key", target.ApiKey);
+        message.Headers.TryAddWithoutValidation("anthropic-version", clientHeaders.GetValueOrDefault("anthropic-version", DefaultVersion));
+        if (clientHeaders.TryGetValue("anthropic-beta", out var beta))
+        {
+            message.Headers.TryAddWithoutValidation("anthropic-beta", beta);
+        }
     }
 
     /// <summary>
