@@ -1,6 +1,6 @@
 using System.Globalization;
 using OrProject.Contracts.Events;
-using OrProject.Contracts.Pricing;
+using OrProject.Projections.Settings;
 
 namespace OrProject.Admin.Audit;
 
@@ -22,7 +22,7 @@ internal static class AuditFold
     /// <summary>Event types folded for "before" values: the listed ones, and cooldowns, which a restore undoes.</summary>
     public static readonly Type[] Folded = [.. Listed, typeof(AccountCooledDown)];
 
-    public const string SettingsStream = "settings";
+    public const string SettingsStream = GatewaySettings.StreamId;
 
     private const string PricePrefix = "price ";
 
@@ -32,8 +32,9 @@ internal static class AuditFold
         var state = new Dictionary<string, string?>(StringComparer.Ordinal);
         if (streamId == SettingsStream)
         {
-            Set(state, Fields(new SettingsChanged(null, null, new Dictionary<string, string>(), "native", "", default)));
-            Set(state, Fields(new PriceTableChanged(PriceCatalog.Default, "", default)));
+            var defaults = new GatewaySettings();
+            Set(state, Fields(new SettingsChanged(defaults.SystemPrompt, defaults.DefaultModel, defaults.ModelAliases, defaults.ToolMode, "", default)));
+            Set(state, Fields(new PriceTableChanged(defaults.Prices, "", default)));
         }
 
         return state;

@@ -67,7 +67,8 @@ internal sealed class EdgePipeline(KeyAdmission admission, SettingsReader settin
         await pump.RunAsync(context, dispatch, protocol.CreateResponder(request, model));
     }
 
-    private static Dictionary<string, string> Headers(HttpRequest request)
+    /// <summary>The client headers a worker forwards to the upstream.</summary>
+    internal static Dictionary<string, string> Headers(HttpRequest request)
     {
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var name in ForwardedHeaders)

@@ -2,11 +2,9 @@ using MassTransit;
 using Microsoft.Extensions.Options;
 using OrProject.Contracts.Anthropic;
 using OrProject.Contracts.Messaging;
-using OrProject.Contracts.Pricing;
 using OrProject.Projections.Hosting;
 using OrProject.Projections.Usage;
 using OrProject.Projections.Keys;
-using OrProject.Projections.Settings;
 
 namespace OrProject.Api.Dispatch;
 
@@ -24,7 +22,6 @@ internal sealed class GenerationPump(
     GatewayMetrics metrics,
     RabbitMqOptions rabbit,
     KeyLedgerCache ledgers,
-    SettingsReader settings,
     IOptions<EdgeOptions> options,
     TimeProvider clock,
     ILogger<GenerationPump> logger)
@@ -152,9 +149,7 @@ internal sealed class GenerationPump(
     {
         // The worker prices the model the upstream names, falling back to this one; the difference only matters until
         // the cached view is next read.
-        var price = PriceCatalog.Find((await settings.GetAsync(CancellationToken.None)).Prices, request.Model);
-        ledgers.Charged(request.KeyId, price is null ? 0m
-            : PriceCatalog.Cost(price, usage.InputTokens, usage.OutputTokens, usage.CacheCreationInputTokens, usage.CacheReadInputTokens));
+        ledgers.Charged(request.KeyId, await pricer.CostAsync(request.Model, request.Model, usage) ?? 0m);
     }
 
     /// <summary>What the client received is charged, never zero, never twice.</summary>

@@ -64,15 +64,7 @@ internal static class CountTokensEndpoint
 
     private static async Task<TokensCounted?> AskUpstreamAsync(HttpContext context, IRequestClient<CountTokens> upstream, JsonObject json, string model)
     {
-        var headers = new Dictionary<string, string>();
-        foreach (var name in (ReadOnlySpan<string>)["anthropic-version", "anthropic-beta"])
-        {
-            if (context.Request.Headers[name].ToString() is { Length: > 0 } value)
-            {
-                headers[name] = value;
-            }
-        }
-
+        var headers = EdgePipeline.Headers(context.Request);
         try
         {
             var response = await upstream.GetResponse<TokensCounted>(
