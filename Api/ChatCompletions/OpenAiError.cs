@@ -13,6 +13,7 @@ internal static class OpenAiError
     {
         SseResponse.SetRetryAfter(context, retryAfterSeconds);
         context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
         return context.Response.WriteAsync(Envelope(type, UpstreamMessage(upstreamBody) ?? message), context.RequestAborted);
     }
 

@@ -189,6 +189,7 @@ public sealed class OpenAiTests(GatewayFixture fixture) : IAsyncLifetime
         using var response = await fixture.Http.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("invalid_request_error", body.GetProperty("error").GetProperty("type").GetString());
         Assert.True(response.Headers.Contains("x-request-id"));
