@@ -7,12 +7,8 @@ using OrProject.Testing;
 namespace OrProject.EndToEnd.Tests;
 
 [Collection(nameof(GatewayCollection))]
-public sealed class CountTokensTests(GatewayFixture fixture) : IAsyncLifetime
+public sealed class CountTokensTests(GatewayFixture fixture) : GatewayTest(fixture)
 {
-    public Task InitializeAsync() => fixture.ResetAsync();
-
-    public Task DisposeAsync() => Task.CompletedTask;
-
     private static MessageCountTokensParams Request() => new()
     {
         Model = "claude-sonnet-4-5",
@@ -23,13 +19,13 @@ public sealed class CountTokensTests(GatewayFixture fixture) : IAsyncLifetime
     [Fact]
     public async Task CountTokens_AnthropicAccount_ForwardsToTheUpstreamAndReturnsItsCount()
     {
-        fixture.Upstream.Respond = (ctx, _) => ctx.Response.WriteAsync("""{"input_tokens":4321}""");
+        Fixture.Upstream.Respond = (ctx, _) => ctx.Response.WriteAsync("""{"input_tokens":4321}""");
         var client = await ClientAsync();
 
         var count = await client.Messages.CountTokens(Request());
 
         Assert.Equal(4321, count.InputTokens);
-        var sent = fixture.Upstream.Requests.Single();
+        var sent = Fixture.Upstream.Requests.Single();
         Assert.Equal("/v1/messages/count_tokens", sent.Path);
         Assert.Equal("upstream-secret", sent.Headers["x-api-key"]);
         var body = JsonNode.Parse(sent.Body)!.AsObject();
@@ -40,7 +36,7 @@ public sealed class CountTokensTests(GatewayFixture fixture) : IAsyncLifetime
     [Fact]
     public async Task CountTokens_UpstreamRefusesTheRequest_RefusalRelayedAsIs()
     {
-        fixture.Upstream.Respond = (ctx, _) => FakeAnthropic.WriteErrorAsync(ctx, 400, "invalid_request_error", "prompt is too long: 300000 tokens > 200000 maximum");
+        Fixture.Upstream.Respond = (ctx, _) => FakeAnthropic.WriteErrorAsync(ctx, 400, "invalid_request_error", "prompt is too long: 300000 tokens > 200000 maximum");
         var client = await ClientAsync();
 
         var error = await Assert.ThrowsAnyAsync<Exception>(() => client.Messages.CountTokens(Request()));
@@ -51,17 +47,11 @@ public sealed class CountTokensTests(GatewayFixture fixture) : IAsyncLifetime
     [Fact]
     public async Task CountTokens_UpstreamFailing_FallsBackToTheLocalEstimate()
     {
-        fixture.Upstream.Respond = (ctx, _) => FakeAnthropic.WriteErrorAsync(ctx, 500, "api_error", "boom");
+        Fixture.Upstream.Respond = (ctx, _) => FakeAnthropic.WriteErrorAsync(ctx, 500, "api_error", "boom");
         var client = await ClientAsync();
 
         var count = await client.Messages.CountTokens(Request());
 
         Assert.InRange(count.InputTokens, 5, 50); // ~4 characters a token over system and message, plus framing
-    }
-
-    private async Task<AnthropicClient> ClientAsync()
-    {
-        var key = await fixture.IssueKeyAsync();
-        return new AnthropicClient { ApiKey = key.Key, BaseUrl = fixture.BaseAddress, MaxRetries = 0 };
     }
 }

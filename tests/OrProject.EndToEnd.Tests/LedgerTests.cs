@@ -89,7 +89,7 @@ public sealed class LedgerTests(GatewayFixture fixture) : IAsyncLifetime
         Assert.Contains("budget exceeded", error.GetProperty("error").GetProperty("message").GetString(), StringComparison.OrdinalIgnoreCase);
         Assert.Single(fixture.Upstream.Requests); // the refused request never reached the upstream
 
-        using var raise = await AdminSendAsync(HttpMethod.Put, $"/admin/api/keys/{key.Id}/budget", new { budgetUsd = 1m });
+        using var raise = await fixture.AdminSendAsync(HttpMethod.Put, $"/admin/api/keys/{key.Id}/budget", new { budgetUsd = 1m });
         Assert.Equal(HttpStatusCode.OK, raise.StatusCode);
         using var reopened = await PostAsync(key, 3);
         Assert.Equal(HttpStatusCode.OK, reopened.StatusCode);
@@ -130,7 +130,7 @@ public sealed class LedgerTests(GatewayFixture fixture) : IAsyncLifetime
     public async Task Admission_DisabledKey_Answers403AndEnableReopens()
     {
         var key = await fixture.IssueKeyAsync();
-        using var disable = await AdminSendAsync(HttpMethod.Post, $"/admin/api/keys/{key.Id}/disable", null);
+        using var disable = await fixture.AdminSendAsync(HttpMethod.Post, $"/admin/api/keys/{key.Id}/disable", null);
         Assert.True((await disable.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("disabled").GetBoolean());
 
         using var refused = await PostAsync(key, 1);
@@ -138,7 +138,7 @@ public sealed class LedgerTests(GatewayFixture fixture) : IAsyncLifetime
         Assert.Equal("permission_error", (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetProperty("type").GetString());
         Assert.Empty(fixture.Upstream.Requests);
 
-        using var enable = await AdminSendAsync(HttpMethod.Post, $"/admin/api/keys/{key.Id}/enable", null);
+        using var enable = await fixture.AdminSendAsync(HttpMethod.Post, $"/admin/api/keys/{key.Id}/enable", null);
         using var admitted = await PostAsync(key, 1);
         Assert.Equal(HttpStatusCode.OK, admitted.StatusCode);
     }
@@ -181,7 +181,7 @@ public sealed class LedgerTests(GatewayFixture fixture) : IAsyncLifetime
     {
         ScriptUsageFromPrompt();
         var table = PriceCatalog.Default.Select(p => p.Id == "claude-sonnet-4-5" ? PriceCatalog.Price(p.Id, 1m, 2m) : p).ToArray();
-        using var put = await AdminSendAsync(HttpMethod.Put, "/admin/api/models", table);
+        using var put = await fixture.AdminSendAsync(HttpMethod.Put, "/admin/api/models", table);
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
         try
         {
@@ -195,7 +195,7 @@ public sealed class LedgerTests(GatewayFixture fixture) : IAsyncLifetime
         }
         finally
         {
-            using var restore = await AdminSendAsync(HttpMethod.Put, "/admin/api/models", PriceCatalog.Default);
+            using var restore = await fixture.AdminSendAsync(HttpMethod.Put, "/admin/api/models", PriceCatalog.Default);
             await Task.Delay(1100);
         }
     }
@@ -228,12 +228,5 @@ public sealed class LedgerTests(GatewayFixture fixture) : IAsyncLifetime
         using var response = await fixture.Http.SendAsync(request);
         response.EnsureSuccessStatusCode();
         return await response.Content.ReadFromJsonAsync<JsonElement>();
-    }
-
-    private async Task<HttpResponseMessage> AdminSendAsync(HttpMethod method, string path, object? body)
-    {
-        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", GatewayFixture.AdminToken);
-        return await fixture.Http.SendAsync(request);
     }
 }

@@ -5,21 +5,8 @@ using OrProject.Testing;
 namespace OrProject.EndToEnd.Tests;
 
 [Collection(nameof(GatewayCollection))]
-public sealed class MessagesTests(GatewayFixture fixture) : IAsyncLifetime
+public sealed class MessagesTests(GatewayFixture fixture) : GatewayTest(fixture)
 {
-    public Task InitializeAsync()
-    {
-        return fixture.ResetAsync();
-    }
-
-    public Task DisposeAsync() => Task.CompletedTask;
-
-    private async Task<AnthropicClient> ClientAsync()
-    {
-        var key = await fixture.IssueKeyAsync();
-        return new AnthropicClient { ApiKey = key.Key, BaseUrl = fixture.BaseAddress, MaxRetries = 0 };
-    }
-
     [Fact]
     public async Task Create_PlainRequest_ReturnsUpstreamTextAndUsage()
     {
@@ -41,7 +28,7 @@ public sealed class MessagesTests(GatewayFixture fixture) : IAsyncLifetime
     [Fact]
     public async Task CreateStreaming_PlainRequest_StreamsEveryDeltaInOrder()
     {
-        fixture.Upstream.Respond = (ctx, _) => FakeAnthropic.WriteTextAsync(ctx, ["a", "b", "c", "d"], delayMs: 5);
+        Fixture.Upstream.Respond = (ctx, _) => FakeAnthropic.WriteTextAsync(ctx, ["a", "b", "c", "d"], delayMs: 5);
         var client = await ClientAsync();
         var texts = new List<string>();
 

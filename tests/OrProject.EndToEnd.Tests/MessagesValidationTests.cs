@@ -165,10 +165,8 @@ public sealed class MessagesValidationTests(GatewayFixture fixture) : GatewayTes
     public async Task Post_KeyDisabled_Returns403PermissionError()
     {
         var key = await Fixture.IssueKeyAsync();
-        using (var disable = new HttpRequestMessage(HttpMethod.Post, $"/admin/api/keys/{key.Id}/disable"))
+        using (var disabled = await Fixture.AdminSendAsync(HttpMethod.Post, $"/admin/api/keys/{key.Id}/disable"))
         {
-            disable.Headers.Authorization = new AuthenticationHeaderValue("Bearer", GatewayFixture.AdminToken);
-            using var disabled = await Fixture.Http.SendAsync(disable);
             disabled.EnsureSuccessStatusCode();
         }
 

@@ -128,7 +128,7 @@ public sealed class PoolTests(PoolFixture fixture) : IAsyncLifetime
     public async Task Settings_Changed_RunningEdgeAndWorkerApplyThemWithoutRestart()
     {
         await AddAccountAsync("healthy");
-        using (var put = await AdminSendAsync(HttpMethod.Put, "/admin/api/settings", new
+        using (var put = await fixture.AdminSendAsync(HttpMethod.Put, "/admin/api/settings", new
         {
             systemPrompt = "Company policy first.",
             modelAliases = new Dictionary<string, string> { ["fast"] = "claude-haiku-4-5" },
@@ -164,7 +164,7 @@ public sealed class PoolTests(PoolFixture fixture) : IAsyncLifetime
         }
         finally
         {
-            using var reset = await AdminSendAsync(HttpMethod.Put, "/admin/api/settings", new { toolMode = "native" });
+            using var reset = await fixture.AdminSendAsync(HttpMethod.Put, "/admin/api/settings", new { toolMode = "native" });
             await Task.Delay(1100);
         }
     }
@@ -195,12 +195,5 @@ public sealed class PoolTests(PoolFixture fixture) : IAsyncLifetime
         return await fixture.Http.SendAsync(request);
     }
 
-    private Task<HttpResponseMessage> AdminPostAsync(string path, object? body) => AdminSendAsync(HttpMethod.Post, path, body);
-
-    private async Task<HttpResponseMessage> AdminSendAsync(HttpMethod method, string path, object? body)
-    {
-        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", GatewayFixture.AdminToken);
-        return await fixture.Http.SendAsync(request);
-    }
+    private Task<HttpResponseMessage> AdminPostAsync(string path, object? body) => fixture.AdminSendAsync(HttpMethod.Post, path, body);
 }

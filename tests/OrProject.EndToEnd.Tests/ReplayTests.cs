@@ -31,8 +31,8 @@ public sealed class ReplayTests(GatewayFixture fixture) : IAsyncLifetime
             (await PostAsync(second)).EnsureSuccessStatusCode();
         }
 
-        (await AdminAsync(HttpMethod.Put, $"/admin/api/keys/{second.Id}/budget", new { budgetUsd = 9.5m })).EnsureSuccessStatusCode();
-        (await AdminAsync(HttpMethod.Post, $"/admin/api/keys/{first.Id}/disable", null)).EnsureSuccessStatusCode();
+        (await fixture.AdminSendAsync(HttpMethod.Put, $"/admin/api/keys/{second.Id}/budget", new { budgetUsd = 9.5m })).EnsureSuccessStatusCode();
+        (await fixture.AdminSendAsync(HttpMethod.Post, $"/admin/api/keys/{first.Id}/disable", null)).EnsureSuccessStatusCode();
         var before = await ViewsAsync(first, second, expectedRequests: 3);
 
         await using (var session = fixture.Store.LightweightSession())
@@ -42,7 +42,7 @@ public sealed class ReplayTests(GatewayFixture fixture) : IAsyncLifetime
             await session.SaveChangesAsync();
         }
 
-        using var rebuild = await AdminAsync(HttpMethod.Post, "/admin/api/projections/rebuild", null);
+        using var rebuild = await fixture.AdminSendAsync(HttpMethod.Post, "/admin/api/projections/rebuild", null);
         Assert.Equal(HttpStatusCode.OK, rebuild.StatusCode);
         var rebuilt = (await rebuild.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("projections").EnumerateArray().Select(p => p.GetString()).ToList();
         Assert.Contains(rebuilt, name => name!.Contains("KeyLedger", StringComparison.Ordinal));
@@ -68,7 +68,7 @@ public sealed class ReplayTests(GatewayFixture fixture) : IAsyncLifetime
         var instant = DateTimeOffset.UtcNow;
         await Task.Delay(50);
         (await PostAsync(key)).EnsureSuccessStatusCode();
-        (await AdminAsync(HttpMethod.Put, $"/admin/api/keys/{key.Id}/budget", new { budgetUsd = 4m })).EnsureSuccessStatusCode();
+        (await fixture.AdminSendAsync(HttpMethod.Put, $"/admin/api/keys/{key.Id}/budget", new { budgetUsd = 4m })).EnsureSuccessStatusCode();
 
         var asOf = await fixture.AdminGetAsync($"/admin/api/keys/{key.Id}/as-of?at={Uri.EscapeDataString(instant.ToString("O"))}");
         var now = await fixture.AdminGetAsync($"/admin/api/keys/{key.Id}");
@@ -85,15 +85,15 @@ public sealed class ReplayTests(GatewayFixture fixture) : IAsyncLifetime
     {
         var key = await fixture.IssueKeyAsync();
         (await PostAsync(key)).EnsureSuccessStatusCode();
-        (await AdminAsync(HttpMethod.Post, $"/admin/api/keys/{key.Id}/disable", null)).EnsureSuccessStatusCode();
+        (await fixture.AdminSendAsync(HttpMethod.Post, $"/admin/api/keys/{key.Id}/disable", null)).EnsureSuccessStatusCode();
 
-        using var jsonl = await AdminAsync(HttpMethod.Get, $"/admin/api/events/export?stream={key.Id}", null);
+        using var jsonl = await fixture.AdminSendAsync(HttpMethod.Get, $"/admin/api/events/export?stream={key.Id}", null);
         var lines = (await jsonl.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => JsonDocument.Parse(l).RootElement).ToList();
         Assert.Equal(["key_issued", "usage_recorded", "key_disabled"], lines.Select(l => l.GetProperty("type").GetString()));
         Assert.Equal("admin", lines[2].GetProperty("data").GetProperty("actor").GetString());
 
-        using var csv = await AdminAsync(HttpMethod.Get, $"/admin/api/events/export?stream={key.Id}&format=csv", null);
+        using var csv = await fixture.AdminSendAsync(HttpMethod.Get, $"/admin/api/events/export?stream={key.Id}&format=csv", null);
         var rows = (await csv.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal("seq,stream_id,type,timestamp,data", rows[0]);
         Assert.Equal(4, rows.Length);
@@ -135,13 +135,6 @@ public sealed class ReplayTests(GatewayFixture fixture) : IAsyncLifetime
             Content = JsonContent.Create(new { model = "claude-sonnet-4-5", max_tokens = 20, messages = new[] { new { role = "user", content = "hi" } } }),
         };
         request.Headers.Add("x-api-key", key.Key);
-        return await fixture.Http.SendAsync(request);
-    }
-
-    private async Task<HttpResponseMessage> AdminAsync(HttpMethod method, string path, object? body)
-    {
-        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", GatewayFixture.AdminToken);
         return await fixture.Http.SendAsync(request);
     }
 }

@@ -24,7 +24,7 @@ public sealed class ScaleOutTests(ScaleOutFixture fixture) : IAsyncLifetime
         await using var secondWorker = await fixture.StartWorkerAsync("worker-2");
         await using var thirdWorker = await fixture.StartWorkerAsync("worker-3");
         using var secondHttp = new HttpClient { BaseAddress = new Uri(secondEdge.Urls.Single()) };
-        await WaitReadyAsync(secondHttp);
+        await GatewayFixture.WaitReadyAsync(secondHttp, TimeSpan.FromSeconds(10));
 
         // The upstream echoes each request's number back in pieces, so a chunk delivered to the wrong edge shows.
         fixture.Upstream.Respond = (ctx, request) =>
@@ -60,21 +60,5 @@ public sealed class ScaleOutTests(ScaleOutFixture fixture) : IAsyncLifetime
         usage.Headers.Add("x-api-key", key.Key);
         using var me = await secondHttp.SendAsync(usage);
         Assert.Equal(count, (long)(await me.Content.ReadFromJsonAsync<JsonObject>())!["requests"]!);
-    }
-
-    private static async Task WaitReadyAsync(HttpClient http)
-    {
-        for (var attempt = 0; attempt < 100; attempt++)
-        {
-            using var response = await http.GetAsync("/health/ready");
-            if (response.IsSuccessStatusCode)
-            {
-                return;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException("The second edge did not become ready.");
     }
 }

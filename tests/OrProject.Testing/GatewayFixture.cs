@@ -49,17 +49,16 @@ public class GatewayFixture : IAsyncLifetime
     {
         await Upstream.StartAsync();
         var (postgres, rabbit) = await ServersAsync();
-        var settings = Settings(postgres, rabbit);
-        HostSettings = settings;
-        Api = await StartAsync(WebApplication.CreateSlimBuilder(), settings, b => b.AddOrProjectEdge(), a => a.MapOrProjectEdge());
+        HostSettings = Settings(postgres, rabbit);
+        Api = await StartEdgeAsync();
         BaseAddress = Api.Urls.Single();
         if (StartWorker)
         {
-            Worker = await StartAsync(WebApplication.CreateSlimBuilder(), settings, b => b.AddOrProjectWorker(), w => w.MapOrProjectWorker());
+            Worker = await StartWorkerAsync("test-worker");
         }
 
         Http = new HttpClient { BaseAddress = new Uri(BaseAddress) };
-        await WaitReadyAsync();
+        await WaitReadyAsync(Http, TimeSpan.FromSeconds(60));
     }
 
     public async Task DisposeAsync()
@@ -96,9 +95,7 @@ public class GatewayFixture : IAsyncLifetime
         {
             if (account.GetProperty("status").GetString() != "active")
             {
-                using var request = new HttpRequestMessage(HttpMethod.Post, $"/admin/api/accounts/{account.GetProperty("id").GetString()}/enable");
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
-                using var response = await Http.SendAsync(request);
+                using var response = await AdminSendAsync(HttpMethod.Post, $"/admin/api/accounts/{account.GetProperty("id").GetString()}/enable");
                 response.EnsureSuccessStatusCode();
                 restored = true;
             }
@@ -118,9 +115,7 @@ public class GatewayFixture : IAsyncLifetime
     /// <summary>Issues a key through the admin API, as an operator would.</summary>
     public async Task<IssuedKey> IssueKeyAsync(decimal budgetUsd = 10m, string name = "test")
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/admin/api/keys") { Content = JsonContent.Create(new { name, budgetUsd }) };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
-        using var response = await Http.SendAsync(request);
+        using var response = await AdminSendAsync(HttpMethod.Post, "/admin/api/keys", new { name, budgetUsd });
         response.EnsureSuccessStatusCode();
         var json = await response.Content.ReadFromJsonAsync<JsonElement>();
         return new IssuedKey(json.GetProperty("id").GetString()!, json.GetProperty("key").GetString()!);
@@ -128,11 +123,17 @@ public class GatewayFixture : IAsyncLifetime
 
     public async Task<JsonElement> AdminGetAsync(string path)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, path);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
-        using var response = await Http.SendAsync(request);
+        using var response = await AdminSendAsync(HttpMethod.Get, path);
         response.EnsureSuccessStatusCode();
         return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    /// <summary>A request to the admin API with the admin token, <paramref name="body"/> (if any) as JSON.</summary>
+    public async Task<HttpResponseMessage> AdminSendAsync(HttpMethod method, string path, object? body = null)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+        return await Http.SendAsync(request);
     }
 
     private Dictionary<string, string?> Settings(string postgres, Uri rabbit)
@@ -169,18 +170,19 @@ public class GatewayFixture : IAsyncLifetime
 
     /// <summary>Another edge instance on the same database and broker (scale-out), with its own reply queue.</summary>
     public Task<WebApplication> StartEdgeAsync() =>
-        StartAsync(WebApplication.CreateSlimBuilder(), new Dictionary<string, string?>(HostSettings), b => b.AddOrProjectEdge(), a => a.MapOrProjectEdge());
+        StartAsync(new Dictionary<string, string?>(HostSettings), b => b.AddOrProjectEdge(), a => a.MapOrProjectEdge());
 
     /// <summary>Another in-process worker on the same database and broker.</summary>
     public Task<WebApplication> StartWorkerAsync(string id)
     {
         var settings = new Dictionary<string, string?>(HostSettings) { ["Worker:Id"] = id };
-        return StartAsync(WebApplication.CreateSlimBuilder(), settings, b => b.AddOrProjectWorker(), w => w.MapOrProjectWorker());
+        return StartAsync(settings, b => b.AddOrProjectWorker(), w => w.MapOrProjectWorker());
     }
 
-    private static async Task<WebApplication> StartAsync(WebApplicationBuilder builder, Dictionary<string, string?> settings,
+    private static async Task<WebApplication> StartAsync(Dictionary<string, string?> settings,
         Action<WebApplicationBuilder> compose, Action<WebApplication> map)
     {
+        var builder = WebApplication.CreateSlimBuilder();
         builder.Configuration.AddInMemoryCollection(settings);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         compose(builder);
@@ -190,12 +192,13 @@ public class GatewayFixture : IAsyncLifetime
         return app;
     }
 
-    private async Task WaitReadyAsync()
+    /// <summary>Polls an edge's <c>/health/ready</c> until it answers 200, for at most <paramref name="within"/>.</summary>
+    public static async Task WaitReadyAsync(HttpClient http, TimeSpan within)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var deadline = DateTime.UtcNow + within;
         while (true)
         {
-            using var response = await Http.GetAsync("/health/ready");
+            using var response = await http.GetAsync("/health/ready");
             if (response.IsSuccessStatusCode)
             {
                 return;
