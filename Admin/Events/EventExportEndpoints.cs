@@ -43,12 +43,7 @@ internal static class EventExportEndpoints
         long after = 0;
         while (true)
         {
-            var query = session.Events.QueryAllRawEvents().Where(e => e.Sequence > after);
-            if (!string.IsNullOrEmpty(stream))
-            {
-                query = query.Where(e => e.StreamKey == stream);
-            }
-
+            var query = EventQueries.After(session, stream, after);
             if (from is { } start)
             {
                 query = query.Where(e => e.Timestamp >= start);
@@ -63,12 +58,10 @@ internal static class EventExportEndpoints
             var text = new StringBuilder();
             foreach (var e in page)
             {
-                var data = JsonSerializer.Serialize(e.Data, e.EventType, EventJson.Options);
-                var row = new EventResponse(e.Sequence, e.StreamKey ?? e.StreamId.ToString(), e.EventTypeName, e.Timestamp,
-                    JsonSerializer.Deserialize<JsonElement>(data));
+                var row = EventQueries.ToResponse(e);
                 text.Append(csv
                     ? string.Join(',', row.Seq.ToString(CultureInfo.InvariantCulture), Csv(row.StreamId), Csv(row.Type),
-                        row.Timestamp.ToString("O", CultureInfo.InvariantCulture), Csv(data)) + "\n"
+                        row.Timestamp.ToString("O", CultureInfo.InvariantCulture), Csv(row.Data.GetRawText())) + "\n"
                     : JsonSerializer.Serialize(row, EventJson.Options) + "\n");
             }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using JasperFx.Events;
 using Marten;
 
 namespace OrProject.Admin.Events;
@@ -8,14 +9,17 @@ internal static class EventQueries
 {
     public static async Task<EventResponse[]> ListAsync(IQuerySession session, string? stream, long after, int limit, CancellationToken ct)
     {
-        var query = session.Events.QueryAllRawEvents().Where(e => e.Sequence > after);
-        if (!string.IsNullOrEmpty(stream))
-        {
-            query = query.Where(e => e.StreamKey == stream);
-        }
-
-        var events = await query.OrderBy(e => e.Sequence).Take(limit).ToListAsync(ct);
-        return events.Select(e => new EventResponse(e.Sequence, e.StreamKey ?? e.StreamId.ToString(),
-            e.EventTypeName, e.Timestamp, JsonSerializer.SerializeToElement(e.Data, e.EventType, EventJson.Options))).ToArray();
+        var events = await After(session, stream, after).OrderBy(e => e.Sequence).Take(limit).ToListAsync(ct);
+        return events.Select(ToResponse).ToArray();
     }
+
+    /// <summary>Events after sequence <paramref name="after"/>, of one stream when <paramref name="stream"/> is given.</summary>
+    public static IQueryable<IEvent> After(IQuerySession session, string? stream, long after)
+    {
+        var query = session.Events.QueryAllRawEvents().Where(e => e.Sequence > after);
+        return string.IsNullOrEmpty(stream) ? query : query.Where(e => e.StreamKey == stream);
+    }
+
+    public static EventResponse ToResponse(IEvent e) => new(e.Sequence, e.StreamKey ?? e.StreamId.ToString(),
+        e.EventTypeName, e.Timestamp, JsonSerializer.SerializeToElement(e.Data, e.EventType, EventJson.Options));
 }

@@ -17,4 +17,8 @@ public sealed record KeyResponse(string Id, string Name, string Prefix, decimal 
 }
 
 public sealed record UsageMeResponse(string KeyId, string Name, decimal BudgetUsd, decimal SpentUsd, decimal RemainingUsd,
-    long Requests, long InputTokens, long OutputTokens, bool Disabled);
+    long Requests, long InputTokens, long OutputTokens, bool Disabled)
+{
+    public static UsageMeResponse From(KeyLedger k) =>
+        new(k.Id, k.Name, k.BudgetUsd, k.SpentUsd, k.RemainingUsd, k.Requests, k.InputTokens, k.OutputTokens, k.Disabled);
+}

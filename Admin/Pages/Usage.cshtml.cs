@@ -31,8 +31,7 @@ internal sealed class UsageModel(IQuerySession session, TimeProvider clock) : Pa
             return;
         }
 
-        Me = new UsageMeResponse(ledger.Id, ledger.Name, ledger.BudgetUsd, ledger.SpentUsd, ledger.RemainingUsd, ledger.Requests,
-            ledger.InputTokens, ledger.OutputTokens, ledger.Disabled);
+        Me = UsageMeResponse.From(ledger);
         Usage = await KeyUsageQuery.ForKeyAsync(session, ledger, ct);
         var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
         Days = DaySeries.Fill(Usage.ByDay.Select(d => (d.Day, d.CostUsd)), DaySeries.KeyHolderStart(Usage.ByDay.Select(d => d.Day), today), today);

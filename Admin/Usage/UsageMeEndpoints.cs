@@ -27,8 +27,7 @@ internal static class UsageMeEndpoints
         var ledger = await KeyUsageQuery.FindByKeyAsync(session, key, ct);
         return ledger is null
             ? Unauthorized()
-            : Results.Ok(new UsageMeResponse(ledger.Id, ledger.Name, ledger.BudgetUsd, ledger.SpentUsd, ledger.RemainingUsd,
-                ledger.Requests, ledger.InputTokens, ledger.OutputTokens, ledger.Disabled));
+            : Results.Ok(UsageMeResponse.From(ledger));
     }
 
     private static IResult Unauthorized() => Results.Json(

@@ -20,26 +20,31 @@ internal sealed class KeyAdmission(KeyLedgerCache ledgers)
 {
     public async Task<Admission> AdmitAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        if (await ViewAsync(request, cancellationToken) is not { } view)
+        var view = await ViewAsync(request, cancellationToken);
+        if (Refusal(view) is { } refused)
         {
-            return new Admission(null, 401, AnthropicErrors.Authentication, "invalid x-api-key");
+            return refused;
         }
 
-        var key = view.Ledger;
-        if (key.Disabled)
-        {
-            return new Admission(null, 403, AnthropicErrors.Permission, "This API key is disabled.");
-        }
-
-        return view.BudgetSpent
+        return view!.BudgetSpent
             ? new Admission(null, 429, AnthropicErrors.RateLimit,
-                $"Budget exceeded for this API key: {view.SpentUsd} of {key.BudgetUsd} USD spent.")
-            : Admission.Admit(key);
+                $"Budget exceeded for this API key: {view.SpentUsd} of {view.Ledger.BudgetUsd} USD spent.")
+            : Admission.Admit(view.Ledger);
     }
 
-    /// <summary>The key's ledger whatever its state (the usage page shows disabled and spent keys too).</summary>
-    public async Task<KeyLedger?> FindAsync(HttpRequest request, CancellationToken cancellationToken) =>
-        (await ViewAsync(request, cancellationToken))?.Ledger;
+    /// <summary>Unknown → 401, disabled → 403, but a spent budget is no refusal: for routes that spend nothing (models, count_tokens).</summary>
+    public async Task<Admission> AuthenticateAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var view = await ViewAsync(request, cancellationToken);
+        return Refusal(view) ?? Admission.Admit(view!.Ledger);
+    }
+
+    private static Admission? Refusal(AdmissionView? view) => view switch
+    {
+        null => new Admission(null, 401, AnthropicErrors.Authentication, "invalid x-api-key"),
+        { Ledger.Disabled: true } => new Admission(null, 403, AnthropicErrors.Permission, "This API key is disabled."),
+        _ => null,
+    };
 
     private async ValueTask<AdmissionView?> ViewAsync(HttpRequest request, CancellationToken cancellationToken)
     {

@@ -22,11 +22,10 @@ internal static class CountTokensEndpoint
     public static async Task HandleAsync(HttpContext context, KeyAdmission admission, SettingsReader settings,
         IRequestClient<CountTokens> upstream, IOptions<EdgeOptions> options)
     {
-        var key = await admission.FindAsync(context.Request, context.RequestAborted);
-        if (key is null || key.Disabled)
+        var admitted = await admission.AuthenticateAsync(context.Request, context.RequestAborted);
+        if (!admitted.Admitted)
         {
-            await AnthropicError.WriteAsync(context, key is null ? 401 : 403, key is null ? AnthropicErrors.Authentication : AnthropicErrors.Permission,
-                key is null ? "invalid x-api-key" : "This API key is disabled.");
+            await AnthropicError.WriteAsync(context, admitted.Status, admitted.ErrorType, admitted.Message);
             return;
         }
 

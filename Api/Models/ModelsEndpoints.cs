@@ -120,15 +120,13 @@ internal static class ModelsEndpoints
 
     private static async Task<bool> AuthorizeAsync(HttpContext context, KeyAdmission admission)
     {
-        var key = await admission.FindAsync(context.Request, context.RequestAborted);
-        if (key is { Disabled: false })
+        var admitted = await admission.AuthenticateAsync(context.Request, context.RequestAborted);
+        if (!admitted.Admitted)
         {
-            return true;
+            await WriteErrorAsync(context, admitted.Status, admitted.ErrorType, admitted.Message);
         }
 
-        await WriteErrorAsync(context, key is null ? 401 : 403, key is null ? AnthropicErrors.Authentication : AnthropicErrors.Permission,
-            key is null ? "invalid x-api-key" : "This API key is disabled.");
-        return false;
+        return admitted.Admitted;
     }
 
     private static Task WriteErrorAsync(HttpContext context, int status, string type, string message) =>
