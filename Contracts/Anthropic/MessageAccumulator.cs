@@ -12,7 +12,8 @@ namespace OrProject.Contracts.Anthropic;
 public sealed class MessageAccumulator
 {
     private readonly List<JsonObject?> _blocks = [];
-    private readonly Dictionary<int, StringBuilder> _text = [];
+    // The text being accumulated for each open block, and the block field it goes to (text, thinking, …).
+    private readonly Dictionary<int, (string Field, StringBuilder Text)> _text = [];
     private readonly Dictionary<int, StringBuilder> _json = [];
     private JsonObject? _message;
 
@@ -129,16 +130,13 @@ public sealed class MessageAccumulator
 
     private StringBuilder Text(int index, string field)
     {
-        if (!_text.TryGetValue(index, out var text))
+        if (!_text.TryGetValue(index, out var open))
         {
-            _text[index] = text = new StringBuilder((string?)_blocks[index]![field] ?? "");
-            _textField[index] = field;
+            _text[index] = open = (field, new StringBuilder((string?)_blocks[index]![field] ?? ""));
         }
 
-        return text;
+        return open.Text;
     }
-
-    private readonly Dictionary<int, string> _textField = [];
 
     private void Stop(int index)
     {
@@ -147,9 +145,9 @@ public sealed class MessageAccumulator
             return;
         }
 
-        if (_text.Remove(index, out var text) && _textField.Remove(index, out var field))
+        if (_text.Remove(index, out var open))
         {
-            block[field] = text.ToString();
+            block[open.Field] = open.Text.ToString();
         }
 
         if (_json.Remove(index, out var json))
