@@ -1,4 +1,5 @@
 using Marten;
+using OrProject.Projections.Hosting;
 
 namespace OrProject.Projections.Settings;
 
@@ -6,39 +7,19 @@ namespace OrProject.Projections.Settings;
 /// Reads <see cref="GatewaySettings"/> at most once a second per process: settings changes take effect on every
 /// instance within a second, without a restart, and the hot path pays one database read per second, not per request.
 /// </summary>
-public sealed class SettingsReader(IDocumentStore store, TimeProvider clock)
+public sealed class SettingsReader
 {
-    private static readonly TimeSpan Freshness = TimeSpan.FromSeconds(1);
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private GatewaySettings _current = new();
-    private DateTimeOffset _loadedAt = DateTimeOffset.MinValue;
+    private readonly PeriodicReload<GatewaySettings> _settings;
 
-    public async ValueTask<GatewaySettings> GetAsync(CancellationToken cancellationToken)
-    {
-        if (clock.GetUtcNow() - _loadedAt < Freshness)
+    public SettingsReader(IDocumentStore store, TimeProvider clock) =>
+        _settings = new PeriodicReload<GatewaySettings>(async ct =>
         {
-            return _current;
-        }
+            await using var session = store.QuerySession();
+            return await session.LoadAsync<GatewaySettings>(GatewaySettings.StreamId, ct) ?? new GatewaySettings();
+        }, TimeSpan.FromSeconds(1), clock, new GatewaySettings());
 
-        await _gate.WaitAsync(cancellationToken);
-        try
-        {
-            var now = clock.GetUtcNow();
-            if (now - _loadedAt >= Freshness)
-            {
-                await using var session = store.QuerySession();
-                _current = await session.LoadAsync<GatewaySettings>(GatewaySettings.StreamId, cancellationToken) ?? new GatewaySettings();
-                _loadedAt = now;
-            }
-
-            return _current;
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+    public ValueTask<GatewaySettings> GetAsync(CancellationToken cancellationToken) => _settings.GetAsync(cancellationToken);
 
     /// <summary>Forgets the cached copy, so the next read sees a change this instance just made.</summary>
-    public void Invalidate() => _loadedAt = DateTimeOffset.MinValue;
+    public void Invalidate() => _settings.Invalidate();
 }

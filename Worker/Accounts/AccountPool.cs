@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Marten;
 using OrProject.Projections.Accounts;
+using OrProject.Projections.Hosting;
 using OrProject.Worker.Upstreams;
 
 namespace OrProject.Worker.Accounts;
@@ -19,9 +20,11 @@ internal sealed class AccountPool(IDocumentStore store, SecretProtector secrets,
     private readonly ConcurrentDictionary<string, (DateTimeOffset Until, long Version)> _coolingUntil = new();
     // Decrypted keys by their ciphertext: an account's version moves with every cooldown and restore, its key does not.
     private readonly ConcurrentDictionary<string, string> _keys = new();
-    private readonly SemaphoreSlim _refresh = new(1, 1);
-    private IReadOnlyList<UpstreamAccount> _accounts = [];
-    private DateTimeOffset _loadedAt = DateTimeOffset.MinValue;
+    private readonly PeriodicReload<IReadOnlyList<UpstreamAccount>> _accounts = new(async ct =>
+    {
+        await using var session = store.QuerySession();
+        return await session.Query<UpstreamAccount>().ToListAsync(ct);
+    }, TimeSpan.FromMilliseconds(options.Value.RefreshMilliseconds), clock, []);
 
     public async Task<IReadOnlyList<UpstreamAccount>> CandidatesAsync(string model, string? affinity, CancellationToken cancellationToken)
     {
@@ -34,33 +37,8 @@ internal sealed class AccountPool(IDocumentStore store, SecretProtector secrets,
             : [.. healthy.OrderByDescending(a => RendezvousScore(affinity, a))];
     }
 
-    private TimeSpan RefreshInterval => TimeSpan.FromMilliseconds(options.Value.RefreshMilliseconds);
-
-    public async Task<IReadOnlyList<UpstreamAccount>> AllAsync(CancellationToken cancellationToken)
-    {
-        var now = clock.GetUtcNow();
-        if (now - _loadedAt < RefreshInterval)
-        {
-            return _accounts;
-        }
-
-        await _refresh.WaitAsync(cancellationToken);
-        try
-        {
-            if (now - _loadedAt >= RefreshInterval)
-            {
-                await using var session = store.QuerySession();
-                _accounts = await session.Query<UpstreamAccount>().ToListAsync(cancellationToken);
-                _loadedAt = now;
-            }
-
-            return _accounts;
-        }
-        finally
-        {
-            _refresh.Release();
-        }
-    }
+    public async Task<IReadOnlyList<UpstreamAccount>> AllAsync(CancellationToken cancellationToken) =>
+        await _accounts.GetAsync(cancellationToken);
 
     public bool HasCapacity(UpstreamAccount account) =>
         account.MaxConcurrency <= 0 || _inFlight.GetValueOrDefault(account.Id) < account.MaxConcurrency;
@@ -80,7 +58,7 @@ internal sealed class AccountPool(IDocumentStore store, SecretProtector secrets,
     public void MarkCooling(UpstreamAccount account, DateTimeOffset until) => _coolingUntil[account.Id] = (until, account.Version);
 
     /// <summary>Forces the next read to go to the database (after this worker changed an account).</summary>
-    public void Invalidate() => _loadedAt = DateTimeOffset.MinValue;
+    public void Invalidate() => _accounts.Invalidate();
 
     /// <summary>Counts a call in flight on the account until the returned handle is disposed.</summary>
     public IDisposable Enter(UpstreamAccount account)
