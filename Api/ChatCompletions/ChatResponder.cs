@@ -42,7 +42,7 @@ internal sealed class ChatResponder(bool stream, bool includeUsage, string model
         await WriteAsync(context, output);
     }
 
-    public async Task CompleteAsync(HttpContext context, GenerationCompleted completed)
+    public async Task CompleteAsync(HttpContext context)
     {
         if (_message is not null)
         {

@@ -112,7 +112,7 @@ internal sealed class GenerationPump(
                         // Before the answer ends: the client's next request must be admitted knowing this charge.
                         await NoteChargeAsync(request, completed.Usage);
                         charged = true;
-                        await responder.CompleteAsync(context, completed);
+                        await responder.CompleteAsync(context);
                         return;
                     case GenerationFailed failed:
                         if (started)

@@ -14,8 +14,8 @@ internal interface IGenerationResponder
     /// <summary>Canonical events; the responder starts the response on the first call.</summary>
     Task WriteEventsAsync(HttpContext context, IReadOnlyList<SseEvent> events);
 
-    /// <summary>The generation ended normally.</summary>
-    Task CompleteAsync(HttpContext context, GenerationCompleted completed);
+    /// <summary>The generation ended normally (its usage came in the events, with <c>message_delta</c>).</summary>
+    Task CompleteAsync(HttpContext context);
 
     /// <summary>The generation failed after events were written: end the stream with the protocol's error form.</summary>
     Task FailAfterStartAsync(HttpContext context, int status, string type, string message, string? upstreamError);

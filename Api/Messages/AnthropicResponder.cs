@@ -46,7 +46,7 @@ internal sealed class AnthropicResponder(bool stream) : IGenerationResponder
         await SseResponse.WriteAsync(context, SseFormat.Encode(events));
     }
 
-    public Task CompleteAsync(HttpContext context, GenerationCompleted completed)
+    public Task CompleteAsync(HttpContext context)
     {
         if (_message is null)
         {

@@ -33,7 +33,7 @@ internal sealed class ResponsesResponder(bool stream, ResponsesContext responseC
         return WriteAsync(context, events.SelectMany(_translator.Translate).ToList());
     }
 
-    public async Task CompleteAsync(HttpContext context, GenerationCompleted completed)
+    public async Task CompleteAsync(HttpContext context)
     {
         if (_message is null)
         {
