@@ -34,8 +34,10 @@ public static class EdgeComposition
         services.AddSingleton<ReplyRouter>();
         services.AddHostedService<ReplyEndpoint>();
         services.AddSingleton<GenerationPump>();
-        services.AddSingleton<UsageLedgerWriter>();
         services.AddSingleton<UsagePricer>();
+        services.AddSingleton<BudgetHolds>();
+        services.AddHostedService<HoldSweeper>();
+        services.AddSingleton<UnknownKeyLimiter>();
         services.AddScoped<KeyAdmission>();
         services.AddScoped<EdgePipeline>();
         services.AddExceptionHandler<EdgeExceptionHandler>();

@@ -16,4 +16,16 @@ internal static partial class EdgeLog
 
     [LoggerMessage(5, LogLevel.Error, "Charging the observed usage of {RequestId} failed")]
     public static partial void ChargeFailed(ILogger logger, Exception exception, string requestId);
+
+    [LoggerMessage(6, LogLevel.Error, "Holding the budget of {RequestId} failed")]
+    public static partial void HoldFailed(ILogger logger, Exception exception, string requestId);
+
+    [LoggerMessage(7, LogLevel.Warning, "Releasing the budget hold of {RequestId} failed; it expires instead")]
+    public static partial void ReleaseFailed(ILogger logger, Exception exception, string requestId);
+
+    [LoggerMessage(8, LogLevel.Warning, "Budget hold of {RequestId} on key {KeyId} expired unsettled ({AmountUsd} USD given back)")]
+    public static partial void HoldExpired(ILogger logger, string requestId, string keyId, decimal amountUsd);
+
+    [LoggerMessage(9, LogLevel.Warning, "Sweeping expired budget holds failed")]
+    public static partial void SweepFailed(ILogger logger, Exception exception);
 }

@@ -52,7 +52,6 @@ public static class WorkerComposition
         services.AddSingleton<AccountHealthRecorder>();
         services.AddHostedService<AccountRestorer>();
         services.AddSingleton<InFlightGenerations>();
-        services.AddSingleton<UsageLedgerWriter>();
         services.AddSingleton<UsagePricer>();
         services.AddSingleton<UsageCharger>();
         services.AddSingleton<Generator>();

@@ -17,13 +17,20 @@ internal static class KeyEndpoints
         keys.MapPost("/", IssueAsync);
         keys.MapGet("/", ListAsync);
         keys.MapGet("/{id}", GetAsync);
-        keys.MapPost("/{id}/disable", async (string id, KeyCommands commands, CancellationToken ct) =>
-            (await commands.SetDisabledAsync(id, true, AdminTokenFilter.Actor, ct)).ToHttp(KeyResponse.From));
-        keys.MapPost("/{id}/enable", async (string id, KeyCommands commands, CancellationToken ct) =>
-            (await commands.SetDisabledAsync(id, false, AdminTokenFilter.Actor, ct)).ToHttp(KeyResponse.From));
-        keys.MapPut("/{id}/budget", async (string id, ChangeBudgetRequest request, KeyCommands commands, CancellationToken ct) =>
-            (await commands.ChangeBudgetAsync(id, request.BudgetUsd, AdminTokenFilter.Actor, ct)).ToHttp(KeyResponse.From));
+        keys.MapPost("/{id}/disable", async (string id, KeyCommands commands, IQuerySession session, CancellationToken ct) =>
+            await RespondAsync(await commands.SetDisabledAsync(id, true, AdminTokenFilter.Actor, ct), session, ct));
+        keys.MapPost("/{id}/enable", async (string id, KeyCommands commands, IQuerySession session, CancellationToken ct) =>
+            await RespondAsync(await commands.SetDisabledAsync(id, false, AdminTokenFilter.Actor, ct), session, ct));
+        keys.MapPut("/{id}/budget", async (string id, ChangeBudgetRequest request, KeyCommands commands, IQuerySession session, CancellationToken ct) =>
+            await RespondAsync(await commands.ChangeBudgetAsync(id, request.BudgetUsd, AdminTokenFilter.Actor, ct), session, ct));
         return admin;
+    }
+
+    private static async Task<Results<Ok<KeyResponse>, NotFound<AdminError>, BadRequest<AdminError>>> RespondAsync(
+        AdminResult<KeyLedger> result, IQuerySession session, CancellationToken ct)
+    {
+        var reserved = result.Value is { } key ? await BudgetHoldQueries.ReservedAsync(session, key.Id, ct) : 0m;
+        return result.ToHttp(k => KeyResponse.From(k, reserved));
     }
 
     private static async Task<Results<Created<IssuedKeyResponse>, BadRequest<AdminError>>> IssueAsync(
@@ -38,11 +45,12 @@ internal static class KeyEndpoints
     private static async Task<Ok<KeyResponse[]>> ListAsync(IQuerySession session, CancellationToken ct)
     {
         var keys = await session.Query<KeyLedger>().OrderBy(k => k.CreatedAt).ToListAsync(ct);
-        return TypedResults.Ok(keys.Select(KeyResponse.From).ToArray());
+        var reserved = await BudgetHoldQueries.ReservedByKeyAsync(session, ct);
+        return TypedResults.Ok(keys.Select(k => KeyResponse.From(k, reserved.GetValueOrDefault(k.Id))).ToArray());
     }
 
     private static async Task<Results<Ok<KeyResponse>, NotFound<AdminError>>> GetAsync(string id, IQuerySession session, CancellationToken ct) =>
         await session.LoadAsync<KeyLedger>(id, ct) is { } key
-            ? TypedResults.Ok(KeyResponse.From(key))
+            ? TypedResults.Ok(KeyResponse.From(key, await BudgetHoldQueries.ReservedAsync(session, key.Id, ct)))
             : TypedResults.NotFound(AdminError.NotFound($"No key {id}."));
 }

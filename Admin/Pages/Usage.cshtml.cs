@@ -2,6 +2,7 @@ using Marten;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using OrProject.Admin.Keys;
 using OrProject.Admin.Usage;
+using OrProject.Projections.Keys;
 
 namespace OrProject.Admin.Pages;
 
@@ -31,7 +32,7 @@ internal sealed class UsageModel(IQuerySession session, TimeProvider clock) : Pa
             return;
         }
 
-        Me = UsageMeResponse.From(ledger);
+        Me = UsageMeResponse.From(ledger, await BudgetHoldQueries.ReservedAsync(session, ledger.Id, ct));
         Usage = await KeyUsageQuery.ForKeyAsync(session, ledger, ct);
         var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
         Days = DaySeries.Fill(Usage.ByDay.Select(d => (d.Day, d.CostUsd)), DaySeries.KeyHolderStart(Usage.ByDay.Select(d => d.Day), today), today);

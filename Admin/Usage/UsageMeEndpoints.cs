@@ -27,7 +27,7 @@ internal static class UsageMeEndpoints
         var ledger = await KeyUsageQuery.FindByKeyAsync(session, key, ct);
         return ledger is null
             ? Unauthorized()
-            : Results.Ok(UsageMeResponse.From(ledger));
+            : Results.Ok(UsageMeResponse.From(ledger, await BudgetHoldQueries.ReservedAsync(session, ledger.Id, ct)));
     }
 
     private static IResult Unauthorized() => Results.Json(

@@ -1,54 +1,101 @@
+using System.Threading.RateLimiting;
+using OrProject.Api.Dispatch;
 using OrProject.Contracts.Anthropic;
 using OrProject.Projections.Keys;
 
 namespace OrProject.Api.Auth;
 
-/// <summary>The outcome of admission: the key's ledger, or the refusal to send in the protocol's envelope.</summary>
-internal sealed record Admission(KeyLedger? Key, int Status, string ErrorType, string Message)
+/// <summary>The outcome of admission: the key as admission sees it, or the refusal to send in the protocol's envelope.</summary>
+internal sealed record Admission(AdmissionView? View, Refusal? Refusal)
 {
-    public static Admission Admit(KeyLedger key) => new(key, 200, "", "");
+    public static Admission Admit(AdmissionView view) => new(view, null);
 
-    public bool Admitted => Key is not null;
+    public static Admission Refuse(Refusal refusal) => new(null, refusal);
+
+    public bool Admitted => View is not null;
+
+    public KeyLedger Key => View?.Ledger ?? throw new InvalidOperationException("The request was refused.");
 }
 
 /// <summary>
 /// Edge admission: the key from <c>x-api-key</c> or <c>Authorization: Bearer</c>, looked up by its SHA-256 hash in the
 /// inline <see cref="KeyLedger"/> projection (through <see cref="KeyLedgerCache"/>). Unknown → 401, disabled → 403,
-/// budget spent → 429. Refused requests never reach a worker.
+/// budget spent → 429 that no retry can help. This is the cheap first look; the budget cap itself is the hold
+/// that <see cref="EdgePipeline"/> takes once it knows the request's worst case. A client address whose lookups keep
+/// finding no key is refused before the database is asked (<see cref="UnknownKeyLimiter"/>).
 /// </summary>
-internal sealed class KeyAdmission(KeyLedgerCache ledgers)
+internal sealed class KeyAdmission(KeyLedgerCache ledgers, UnknownKeyLimiter unknownKeys)
 {
+    /// <summary>For routes that spend or may spend: the key must be known, enabled and not spent.</summary>
     public async Task<Admission> AdmitAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        var view = await ViewAsync(request, cancellationToken);
-        if (Refusal(view) is { } refused)
-        {
-            return refused;
-        }
-
-        return view!.BudgetSpent
-            ? new Admission(null, 429, AnthropicErrors.RateLimit,
-                $"Budget exceeded for this API key: {view.SpentUsd} of {view.Ledger.BudgetUsd} USD spent.")
-            : Admission.Admit(view.Ledger);
+        var admitted = await AuthenticateAsync(request, cancellationToken);
+        return admitted.View is { BudgetSpent: true } view
+            ? Admission.Refuse(Refusal.Budget(
+                $"Budget exceeded for this API key: ${view.SpentUsd} of its ${view.Ledger.BudgetUsd} budget is spent. Ask the gateway's operator for a larger budget."))
+            : admitted;
     }
 
-    /// <summary>Unknown → 401, disabled → 403, but a spent budget is no refusal: for routes that spend nothing (models, count_tokens).</summary>
+    /// <summary>Unknown → 401, disabled → 403, but a spent budget is no refusal: for routes that spend nothing (models).</summary>
     public async Task<Admission> AuthenticateAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        var view = await ViewAsync(request, cancellationToken);
-        return Refusal(view) ?? Admission.Admit(view!.Ledger);
+        var key = ApiKeys.FromRequest(request);
+        if (string.IsNullOrEmpty(key))
+        {
+            return Admission.Refuse(Refusal.UnknownKey);
+        }
+
+        var hash = ApiKeys.Hash(key);
+        var address = request.HttpContext.Connection.RemoteIpAddress?.ToString() ?? "";
+        if (!ledgers.IsCached(hash) && !unknownKeys.MayLookUp(address))
+        {
+            return Admission.Refuse(unknownKeys.Refusal);
+        }
+
+        var view = await ledgers.FindAsync(hash, cancellationToken);
+        if (view is null)
+        {
+            unknownKeys.Missed(address);
+            return Admission.Refuse(Refusal.UnknownKey);
+        }
+
+        return view.Ledger.Disabled ? Admission.Refuse(Refusal.DisabledKey) : Admission.Admit(view);
+    }
+}
+
+/// <summary>
+/// How many lookups of keys that do not exist one client address may make a minute (<c>Keys:UnknownKeyLookupsPerMinute</c>,
+/// 60 by default) before its requests with keys not already known to this edge are refused without asking the
+/// database. Together with <see cref="KeyLedgerCache"/>'s memory of unknown hashes, a key-guessing loop costs the
+/// database next to nothing. Built on <see cref="System.Threading.RateLimiting"/>, ASP.NET Core's own limiter.
+/// </summary>
+internal sealed class UnknownKeyLimiter : IDisposable
+{
+    private readonly PartitionedRateLimiter<string> _limiter;
+
+    public UnknownKeyLimiter(IConfiguration configuration)
+    {
+        var perMinute = Math.Max(1, configuration.GetValue("Keys:UnknownKeyLookupsPerMinute", 60));
+        _limiter = PartitionedRateLimiter.Create<string, string>(address => RateLimitPartition.GetFixedWindowLimiter(address,
+            _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
     }
 
-    private static Admission? Refusal(AdmissionView? view) => view switch
+    public Refusal Refusal { get; } = new(429, AnthropicErrors.RateLimit,
+        "Too many requests with unknown API keys from this address; check the key. Requests are refused for up to a minute.")
     {
-        null => new Admission(null, 401, AnthropicErrors.Authentication, "invalid x-api-key"),
-        { Ledger.Disabled: true } => new Admission(null, 403, AnthropicErrors.Permission, "This API key is disabled."),
-        _ => null,
+        OpenAiCode = "rate_limit_exceeded",
+        ShouldRetry = false,
+        RetryAfterSeconds = 60,
     };
 
-    private async ValueTask<AdmissionView?> ViewAsync(HttpRequest request, CancellationToken cancellationToken)
+    /// <summary>Whether the address has misses left this minute (asking costs none).</summary>
+    public bool MayLookUp(string address)
     {
-        var key = ApiKeys.FromRequest(request);
-        return string.IsNullOrEmpty(key) ? null : await ledgers.FindAsync(ApiKeys.Hash(key), cancellationToken);
+        using var lease = _limiter.AttemptAcquire(address, 0);
+        return lease.IsAcquired;
     }
+
+    public void Missed(string address) => _limiter.AttemptAcquire(address, 1).Dispose();
+
+    public void Dispose() => _limiter.Dispose();
 }

@@ -16,8 +16,7 @@ internal static class ChatCompletionsEndpoints
 
     private sealed class ChatProtocol(TimeProvider clock) : IEdgeProtocol
     {
-        public Task WriteErrorAsync(HttpContext context, int status, string type, string message) =>
-            OpenAiError.WriteAsync(context, status, type, message);
+        public Task WriteRefusalAsync(HttpContext context, Refusal refusal) => OpenAiError.WriteAsync(context, refusal);
 
         public ClientRequest Translate(JsonObject body)
         {

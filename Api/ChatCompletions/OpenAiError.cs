@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using OrProject.Api.Dispatch;
 using OrProject.Api.Streaming;
 using OrProject.Contracts.Anthropic;
 
@@ -17,9 +18,22 @@ internal static class OpenAiError
         return context.Response.WriteAsync(Envelope(type, UpstreamMessage(upstreamBody) ?? message), context.RequestAborted);
     }
 
-    public static string Envelope(string type, string message) => new JsonObject
+    /// <summary>A refusal in OpenAI's words: its own type and code where they differ (<c>insufficient_quota</c>).</summary>
+    public static Task WriteAsync(HttpContext context, Refusal refusal)
     {
-        ["error"] = new JsonObject { ["message"] = message, ["type"] = type, ["param"] = null, ["code"] = Code(type) },
+        refusal.WriteHeaders(context.Response);
+        context.Response.StatusCode = refusal.Status;
+        context.Response.ContentType = "application/json";
+        var type = refusal.OpenAiType ?? refusal.Type;
+        return context.Response.WriteAsync(Envelope(type, refusal.OpenAiMessage ?? refusal.Message, refusal.OpenAiCode ?? Code(type)),
+            context.RequestAborted);
+    }
+
+    public static string Envelope(string type, string message) => Envelope(type, message, Code(type));
+
+    private static string Envelope(string type, string message, string? code) => new JsonObject
+    {
+        ["error"] = new JsonObject { ["message"] = message, ["type"] = type, ["param"] = null, ["code"] = code },
     }.ToJsonString();
 
     private static string? Code(string type) => type switch

@@ -5,16 +5,19 @@ using OrProject.Api.Messages;
 using OrProject.Api.Streaming;
 using OrProject.Contracts.Anthropic;
 using OrProject.Contracts.Messaging;
+using OrProject.Contracts.Pricing;
 using OrProject.Projections.Settings;
 
 namespace OrProject.Api.Dispatch;
 
 /// <summary>
-/// The request path every generation route shares: admission (key, disabled, budget) → body → protocol
-/// translation → model and system prompt → dispatch to a worker → the protocol's responder.
+/// The request path every generation route shares: admission (key, disabled, spent) → body → protocol
+/// translation → model (no price, no service) and system prompt → the budget hold of the request's worst case →
+/// dispatch to a worker → the protocol's responder. From the hold on, <see cref="GenerationPump"/> and the worker
+/// see to it that the hold is settled: charged, released, or (when both die) expired.
 /// </summary>
-internal sealed class EdgePipeline(KeyAdmission admission, SettingsReader settings, GenerationPump pump, ReplyRouter router,
-    IOptions<EdgeOptions> options, TimeProvider clock)
+internal sealed class EdgePipeline(KeyAdmission admission, SettingsReader settings, BudgetHolds holds, GenerationPump pump,
+    ReplyRouter router, IOptions<EdgeOptions> options, TimeProvider clock)
 {
     private static readonly string[] ForwardedHeaders = ["anthropic-version", "anthropic-beta"];
 
@@ -22,42 +25,57 @@ internal sealed class EdgePipeline(KeyAdmission admission, SettingsReader settin
     {
         var aborted = context.RequestAborted;
         var admitted = await admission.AdmitAsync(context.Request, aborted);
-        if (!admitted.Admitted)
+        if (admitted.Refusal is { } refused)
         {
-            await protocol.WriteErrorAsync(context, admitted.Status, admitted.ErrorType, admitted.Message);
+            await protocol.WriteRefusalAsync(context, refused);
             return;
         }
 
         var body = await RequestBody.ReadAsync(context, options);
         if (body.Json is not { } json)
         {
-            await protocol.WriteErrorAsync(context, body.Status, AnthropicErrors.TypeFor(body.Status), body.Error);
+            await protocol.WriteRefusalAsync(context, new Refusal(body.Status, AnthropicErrors.TypeFor(body.Status), body.Error));
             return;
         }
 
         var request = protocol.Translate(json);
         if (request.Canonical is not { } canonical)
         {
-            await protocol.WriteErrorAsync(context, 400, AnthropicErrors.InvalidRequest, request.Error ?? "Invalid request.");
+            await protocol.WriteRefusalAsync(context, Refusal.Invalid(request.Error ?? "Invalid request."));
             return;
         }
 
         if (canonical["model"] is not JsonValue modelValue || !modelValue.TryGetValue<string>(out var requested) || requested.Length == 0)
         {
-            await protocol.WriteErrorAsync(context, 400, AnthropicErrors.InvalidRequest, "model: Input should be a valid string");
+            await protocol.WriteRefusalAsync(context, Refusal.Invalid("model: Input should be a valid string"));
             return;
         }
 
         var current = await settings.GetAsync(aborted);
         var model = Canonicalizer.ResolveModel(requested, current);
+        if (PriceCatalog.Find(current.Prices, model) is not { } price)
+        {
+            await protocol.WriteRefusalAsync(context, Refusal.UnpricedModel(requested));
+            return;
+        }
+
         Canonicalizer.Apply(canonical, model, current);
+        var text = canonical.ToJsonString(Json.Relaxed);
+        var requestId = EdgeRequest.Id(context);
+        var key = admitted.Key;
+        var replyAddress = await router.Address.WaitAsync(aborted);
+        if (await holds.TryHoldAsync(requestId, key.Id, price, canonical, text) is { } unaffordable)
+        {
+            await protocol.WriteRefusalAsync(context, unaffordable);
+            return;
+        }
 
         var dispatch = new DispatchGeneration(
-            EdgeRequest.Id(context),
-            admitted.Key!.Id,
-            await router.Address.WaitAsync(aborted),
+            requestId,
+            key.Id,
+            replyAddress,
             request.Stream,
-            canonical.ToJsonString(Json.Relaxed),
+            text,
             requested,
             model,
             Headers(context.Request),

@@ -11,14 +11,16 @@ namespace OrProject.Api.Dispatch;
 /// <summary>
 /// Runs one request through the workers: sends the dispatch, waits for a worker to take it (queue timeout → 529),
 /// then moves the worker's replies to the responder in order until the generation completes or fails. A client
-/// that disconnects cancels the generation on whichever worker holds it. Admission's cached view of the key learns
-/// what the generation cost (<see cref="KeyLedgerCache"/>).
+/// that disconnects cancels the generation on whichever worker holds it. The request's budget hold is given back here
+/// when no worker took it, charged here when its worker was lost, and otherwise settled by the worker. Admission's
+/// cached view of the key learns what the generation cost (<see cref="KeyLedgerCache"/>).
 /// </summary>
 internal sealed class GenerationPump(
     ISendEndpointProvider sendEndpoints,
     IPublishEndpoint publish,
     ReplyRouter router,
     UsagePricer pricer,
+    BudgetHolds holds,
     GatewayMetrics metrics,
     RabbitMqOptions rabbit,
     KeyLedgerCache ledgers,
@@ -46,14 +48,22 @@ internal sealed class GenerationPump(
                 send.Durable = false;
             }, sending.Token);
         }
-        catch (Exception ex) when (!aborted.IsCancellationRequested)
+        catch (Exception ex)
         {
-            // The broker is unreachable (MassTransit gives up waiting with an OperationCanceledException, too).
+            // The broker is unreachable (MassTransit gives up waiting with an OperationCanceledException, too), or the
+            // client left first. Either way no worker has the request: its hold goes back.
+            await holds.ReleaseAsync(request.KeyId, request.RequestId);
+            if (aborted.IsCancellationRequested)
+            {
+                return;
+            }
+
             EdgeLog.DispatchFailed(logger, ex, request.RequestId);
             await responder.WriteErrorAsync(context, 529, AnthropicErrors.Overloaded, "The gateway could not queue the request.", null, null);
             return;
         }
 
+        var taken = false;
         var started = false;
         var observed = new StreamObserver();
         string? accountId = null;
@@ -77,21 +87,24 @@ internal sealed class GenerationPump(
 
         try
         {
-            var first = await replies.ReadAsync(edge.QueueTimeout, aborted);
+            // A worker respects the deadline; past it (and a moment for its first message) none has the request.
+            var first = await replies.ReadAsync(edge.QueueTimeout + edge.DeadlineGrace, aborted);
             if (first is null)
             {
+                await holds.ReleaseAsync(request.KeyId, request.RequestId);
                 await responder.WriteErrorAsync(context, 529, AnthropicErrors.Overloaded,
                     "No worker took the request in time; the gateway is overloaded.", null, null);
                 return;
             }
 
+            taken = true; // from here on the worker settles the hold, unless it is lost
             for (var reply = first; ; reply = await replies.ReadAsync(edge.IdleTimeout, aborted))
             {
                 switch (reply)
                 {
                     case null:
                         // No chunk and no heartbeat for the idle timeout: the worker is gone.
-                        await ChargeObservedAsync(request, observed, accountId, "the worker was lost");
+                        await ChargeLostAsync(request, observed, accountId, "the worker was lost");
                         await FailAsync(context, responder, started, 529, AnthropicErrors.Overloaded, "The generation stalled: its worker stopped answering.", null);
                         await CancelAsync(request.RequestId);
                         return;
@@ -115,11 +128,12 @@ internal sealed class GenerationPump(
                         await responder.CompleteAsync(context);
                         return;
                     case GenerationFailed failed:
-                        if (started)
+                        if (failed.WorkerLost || started)
                         {
-                            // A worker charges before it reports a failure, so this only counts when the worker that
-                            // streamed died (the receipt makes a second charge of the request a no-op).
-                            await ChargeObservedAsync(request, observed, accountId, "the stream failed: " + failed.Message);
+                            // The worker that ran it died (a redelivery says so), or it failed mid-stream: charge what
+                            // was observed. A worker charges before it reports a failure, so the receipt makes this a
+                            // no-op unless that worker is the one that died.
+                            await ChargeLostAsync(request, observed, accountId, "the stream failed: " + failed.Message);
                         }
 
                         await FailAsync(context, responder, started, failed.Status, failed.ErrorType, failed.Message,
@@ -128,12 +142,15 @@ internal sealed class GenerationPump(
                 }
             }
         }
-        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        catch (Exception ex) when (aborted.IsCancellationRequested && ex is OperationCanceledException or IOException)
         {
-            await CancelAsync(request.RequestId);
-        }
-        catch (IOException) when (aborted.IsCancellationRequested)
-        {
+            if (!taken)
+            {
+                // The client left while the request was queued: a worker that takes it later hears the cancellation
+                // and gives the hold back; if none takes it, this does, once no worker can.
+                _ = ReleaseUntakenAsync(request);
+            }
+
             await CancelAsync(request.RequestId);
         }
         finally
@@ -145,6 +162,17 @@ internal sealed class GenerationPump(
         }
     }
 
+    private async Task ReleaseUntakenAsync(DispatchGeneration request)
+    {
+        var wait = request.Deadline + options.Value.DeadlineGrace - clock.GetUtcNow();
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait, clock);
+        }
+
+        await holds.ReleaseAsync(request.KeyId, request.RequestId);
+    }
+
     private async Task NoteChargeAsync(DispatchGeneration request, TokenUsage usage)
     {
         // The worker prices the model the upstream names, falling back to this one; the difference only matters until
@@ -152,15 +180,16 @@ internal sealed class GenerationPump(
         ledgers.Charged(request.KeyId, await pricer.CostAsync(request.Model, request.Model, usage) ?? 0m);
     }
 
-    /// <summary>What the client received is charged, never zero, never twice.</summary>
-    private async Task ChargeObservedAsync(DispatchGeneration request, StreamObserver observed, string? accountId, string outcome)
+    /// <summary>
+    /// Settles a request whose worker was lost: what the client received, never twice. A worker that took the
+    /// request called its upstream at once, so one lost before any event is charged the input estimate (four
+    /// characters a token): the upstream read the input, and saying nothing would leave the hold to expire.
+    /// </summary>
+    private async Task ChargeLostAsync(DispatchGeneration request, StreamObserver observed, string? accountId, string outcome)
     {
-        if (!observed.Started)
-        {
-            return;
-        }
-
-        var usage = observed.ObservedUsage();
+        var usage = observed.Started
+            ? observed.ObservedUsage()
+            : new TokenUsage(TokenEstimator.FromCharacters(request.Request.Length), 0, 0, 0);
         var served = observed.Model ?? request.Model;
         try
         {

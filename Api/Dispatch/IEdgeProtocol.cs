@@ -6,8 +6,8 @@ namespace OrProject.Api.Dispatch;
 /// <summary>What the edge must know of a client protocol to admit, translate and answer a generation request.</summary>
 internal interface IEdgeProtocol
 {
-    /// <summary>An error before any work, in the protocol's own envelope.</summary>
-    Task WriteErrorAsync(HttpContext context, int status, string type, string message);
+    /// <summary>An answer before any work, in the protocol's own envelope and headers.</summary>
+    Task WriteRefusalAsync(HttpContext context, Refusal refusal);
 
     /// <summary>The client's body in canonical form (an Anthropic Messages request), or why it is invalid.</summary>
     ClientRequest Translate(JsonObject body);

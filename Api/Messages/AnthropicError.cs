@@ -1,10 +1,17 @@
 using System.Text;
+using OrProject.Api.Dispatch;
 using OrProject.Contracts.Anthropic;
 
 namespace OrProject.Api.Messages;
 
 internal static class AnthropicError
 {
+    public static Task WriteAsync(HttpContext context, Refusal refusal)
+    {
+        refusal.WriteHeaders(context.Response);
+        return WriteAsync(context, refusal.Status, refusal.Type, refusal.Message);
+    }
+
     public static async Task WriteAsync(HttpContext context, int status, string type, string message)
     {
         context.Response.StatusCode = status;

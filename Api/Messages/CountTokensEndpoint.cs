@@ -13,7 +13,8 @@ namespace OrProject.Api.Messages;
 /// <summary>
 /// <c>POST /v1/messages/count_tokens</c>: forwarded through a worker to an Anthropic account that serves the model;
 /// when none can count (no such account, or it fails, or no worker answers in a few seconds), the local estimate
-/// (<see cref="TokenEstimator"/>: system, messages and tools). Free, so a spent budget does not block it.
+/// (<see cref="TokenEstimator"/>: system, messages and tools). Free, but for keys that may spend: a disabled or
+/// spent key is refused as it would be on <c>/v1/messages</c>.
 /// </summary>
 internal static class CountTokensEndpoint
 {
@@ -22,10 +23,11 @@ internal static class CountTokensEndpoint
     public static async Task HandleAsync(HttpContext context, KeyAdmission admission, SettingsReader settings,
         IRequestClient<CountTokens> upstream, IOptions<EdgeOptions> options)
     {
-        var admitted = await admission.AuthenticateAsync(context.Request, context.RequestAborted);
-        if (!admitted.Admitted)
+        // Never charged, but only for a key that could send the request it counts: known, enabled and not spent.
+        var admitted = await admission.AdmitAsync(context.Request, context.RequestAborted);
+        if (admitted.Refusal is { } refused)
         {
-            await AnthropicError.WriteAsync(context, admitted.Status, admitted.ErrorType, admitted.Message);
+            await AnthropicError.WriteAsync(context, refused);
             return;
         }
 

@@ -19,8 +19,7 @@ internal sealed class AnthropicProtocol : IEdgeProtocol
 {
     public static readonly AnthropicProtocol Instance = new();
 
-    public Task WriteErrorAsync(HttpContext context, int status, string type, string message) =>
-        AnthropicError.WriteAsync(context, status, type, message);
+    public Task WriteRefusalAsync(HttpContext context, Refusal refusal) => AnthropicError.WriteAsync(context, refusal);
 
     public ClientRequest Translate(JsonObject body) =>
         MessagesRequest.Validate(body) is { } invalid

@@ -121,9 +121,9 @@ internal static class ModelsEndpoints
     private static async Task<bool> AuthorizeAsync(HttpContext context, KeyAdmission admission)
     {
         var admitted = await admission.AuthenticateAsync(context.Request, context.RequestAborted);
-        if (!admitted.Admitted)
+        if (admitted.Refusal is { } refused)
         {
-            await WriteErrorAsync(context, admitted.Status, admitted.ErrorType, admitted.Message);
+            await (IsAnthropic(context.Request) ? AnthropicError.WriteAsync(context, refused) : OpenAiError.WriteAsync(context, refused));
         }
 
         return admitted.Admitted;

@@ -17,8 +17,7 @@ internal static class ResponsesEndpoints
 
     private sealed class ResponsesProtocol(TimeProvider clock) : IEdgeProtocol
     {
-        public Task WriteErrorAsync(HttpContext context, int status, string type, string message) =>
-            OpenAiError.WriteAsync(context, status, type, message);
+        public Task WriteRefusalAsync(HttpContext context, Refusal refusal) => OpenAiError.WriteAsync(context, refusal);
 
         public ClientRequest Translate(JsonObject body) => ClientRequest.From(ResponsesRequestTranslator.ToCanonical(body), body, includeUsage: true);
 

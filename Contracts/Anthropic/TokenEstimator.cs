@@ -53,7 +53,8 @@ public static class TokenEstimator
         _ => 0,
     };
 
-    private static long Images(JsonNode? node) => node switch
+    /// <summary>Image blocks in a content value, tool results included.</summary>
+    public static long Images(JsonNode? node) => node switch
     {
         JsonArray array => array.Sum(Images),
         JsonObject block when (string?)block["type"] == "image" => 1,

@@ -23,3 +23,10 @@ public sealed record UsageRecorded(
     decimal CostUsd,
     string Outcome,
     DateTimeOffset At);
+
+/// <summary>
+/// A request's budget hold outlived its lifetime with nobody to settle it (the edge and the worker holding it both
+/// stopped): the hold is given back. It charges nothing; if the request's usage is reported later it is still
+/// recorded, once.
+/// </summary>
+public sealed record BudgetHoldExpired(string RequestId, string KeyId, decimal AmountUsd, DateTimeOffset HeldAt, DateTimeOffset At);

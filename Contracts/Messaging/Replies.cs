@@ -31,6 +31,8 @@ public sealed record GenerationCompleted(string RequestId, int Seq, TokenUsage U
 /// <summary>
 /// The generation failed. Before any chunk, the edge answers with <see cref="Status"/> and, when the upstream sent
 /// one, its error body unmodified (<see cref="UpstreamBody"/>); after a chunk it ends the stream with an error event.
+/// The worker that sends it has settled the request's budget hold (charged or released), except when
+/// <see cref="WorkerLost"/>: the worker that ran the request died, and the edge charges what it observed.
 /// </summary>
 public sealed record GenerationFailed(
     string RequestId,
@@ -39,7 +41,8 @@ public sealed record GenerationFailed(
     string ErrorType,
     string Message,
     string? UpstreamBody = null,
-    int? RetryAfterSeconds = null) : IGenerationReply;
+    int? RetryAfterSeconds = null,
+    bool WorkerLost = false) : IGenerationReply;
 
 /// <summary>Token counts as the upstream reported them (Anthropic semantics: input is net of cache).</summary>
 public sealed record TokenUsage(long InputTokens, long OutputTokens, long CacheCreationInputTokens, long CacheReadInputTokens)

@@ -78,7 +78,10 @@ public static class StoreConfiguration
         services.AddSingleton<SecretProtector>();
         services.AddSingleton<SettingsReader>();
         var admissionCache = TimeSpan.FromMilliseconds(Math.Max(0, configuration.GetValue("Keys:AdmissionCacheMilliseconds", 500)));
-        services.AddSingleton(sp => new KeyLedgerCache(sp.GetRequiredService<IDocumentStore>(), sp.GetRequiredService<TimeProvider>(), admissionCache));
+        var unknownKeys = TimeSpan.FromSeconds(Math.Max(0, configuration.GetValue("Keys:UnknownKeyCacheSeconds", 30)));
+        services.AddSingleton(sp => new KeyLedgerCache(sp.GetRequiredService<IDocumentStore>(), sp.GetRequiredService<TimeProvider>(),
+            admissionCache, unknownKeys));
+        services.AddSingleton<KeyLedgerWriter>();
         services.AddSingleton(TimeProvider.System);
         return services;
     }
@@ -112,6 +115,7 @@ public static class StoreConfiguration
         opts.Projections.Snapshot<KeyLedger>(SnapshotLifecycle.Inline);
         opts.Schema.For<KeyLedger>().UniqueIndex(x => x.KeyHash);
         opts.Schema.For<UsageReceipt>();
+        opts.Schema.For<BudgetHold>().Index(x => x.KeyId).Index(x => x.ExpiresAt);
     }
 
     private static void ConfigureAccounts(this Marten.StoreOptions opts)

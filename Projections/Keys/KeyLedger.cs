@@ -40,6 +40,9 @@ public class KeyLedger
 
     public decimal RemainingUsd => Math.Max(0m, BudgetUsd - SpentUsd);
 
+    /// <summary>What is left once requests in flight holding <paramref name="reservedUsd"/> are paid at their worst case.</summary>
+    public decimal RemainingAfter(decimal reservedUsd) => Math.Max(0m, BudgetUsd - SpentUsd - reservedUsd);
+
     public bool BudgetSpent => SpentUsd >= BudgetUsd;
 
     public static KeyLedger Create(KeyIssued e) => new()

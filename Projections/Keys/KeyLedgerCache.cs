@@ -16,21 +16,38 @@ public sealed record AdmissionView(KeyLedger Ledger, decimal SpentUsd)
 /// budget on this instance's own traffic: the edge adds the price of each generation it sees complete, and the first
 /// one that reaches the budget drops the entry, so the next request reads the committed spend (the worker commits the
 /// charge before it reports completion). Admin changes made here drop the entry at once; spend through other edges,
-/// and admin changes made on another instance, are seen within <see cref="Freshness"/>. Unknown keys are not kept.
+/// and admin changes made on another instance, are seen within <see cref="Freshness"/>. The budget cap does not rest
+/// on this view: it is the hold taken under the key's lock (<see cref="KeyLedgerWriter"/>).
+/// Unknown hashes are remembered as unknown for <see cref="UnknownFor"/> (<c>Keys:UnknownKeyCacheSeconds</c>, 30),
+/// so a client retrying a wrong key costs the database nothing; a key is issued with a hash nobody can have tried.
 /// </summary>
-public sealed class KeyLedgerCache(IDocumentStore store, TimeProvider clock, TimeSpan freshness)
+public sealed class KeyLedgerCache(IDocumentStore store, TimeProvider clock, TimeSpan freshness, TimeSpan unknownFor)
 {
+    private const int MaxUnknown = 100_000;
+    private readonly ConcurrentDictionary<string, long> _unknown = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Entry> _byHash = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _hashById = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<Task<Entry?>>> _loading = new(StringComparer.Ordinal);
 
     public TimeSpan Freshness { get; } = freshness;
 
+    public TimeSpan UnknownFor { get; } = unknownFor;
+
+    /// <summary>Whether this hash is answered from memory (a known key, or one known not to exist).</summary>
+    public bool IsCached(string keyHash) =>
+        (_byHash.TryGetValue(keyHash, out var cached) && clock.GetElapsedTime(cached.LoadedAt) < Freshness) ||
+        (_unknown.TryGetValue(keyHash, out var missedAt) && clock.GetElapsedTime(missedAt) < UnknownFor);
+
     public async ValueTask<AdmissionView?> FindAsync(string keyHash, CancellationToken cancellationToken)
     {
         if (_byHash.TryGetValue(keyHash, out var cached) && clock.GetElapsedTime(cached.LoadedAt) < Freshness)
         {
             return cached.View;
+        }
+
+        if (_unknown.TryGetValue(keyHash, out var missedAt) && clock.GetElapsedTime(missedAt) < UnknownFor)
+        {
+            return null;
         }
 
         var load = _loading.GetOrAdd(keyHash, hash => new Lazy<Task<Entry?>>(() => LoadAsync(hash)));
@@ -75,6 +92,16 @@ public sealed class KeyLedgerCache(IDocumentStore store, TimeProvider clock, Tim
         if (ledger is null)
         {
             _byHash.TryRemove(keyHash, out _);
+            if (UnknownFor > TimeSpan.Zero)
+            {
+                if (_unknown.Count >= MaxUnknown)
+                {
+                    _unknown.Clear(); // a flood of distinct guesses: start over rather than grow without bound
+                }
+
+                _unknown[keyHash] = clock.GetTimestamp();
+            }
+
             return null;
         }
 

@@ -1,12 +1,13 @@
 using OrProject.Contracts.Events;
 using OrProject.Contracts.Messaging;
 using OrProject.Contracts.Pricing;
+using OrProject.Projections.Keys;
 using OrProject.Projections.Settings;
 
 namespace OrProject.Projections.Usage;
 
 /// <summary>Prices token usage from the live price table and records it once, through the per-key ledger writer.</summary>
-public sealed class UsagePricer(UsageLedgerWriter ledger, SettingsReader settings, TimeProvider clock)
+public sealed class UsagePricer(KeyLedgerWriter ledger, SettingsReader settings, TimeProvider clock)
 {
     /// <summary>The cost, or null when neither the served nor the requested model has a price.</summary>
     public async Task<decimal?> CostAsync(string served, string requested, TokenUsage usage)

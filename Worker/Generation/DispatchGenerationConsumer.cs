@@ -3,17 +3,20 @@ using Microsoft.Extensions.Options;
 using OrProject.Contracts.Anthropic;
 using OrProject.Contracts.Messaging;
 using OrProject.Projections.Hosting;
+using OrProject.Projections.Keys;
 
 namespace OrProject.Worker.Generation;
 
 /// <summary>
-/// Runs one generation: tells the edge it started, streams the upstream's events back, then charges the usage.
+/// Runs one generation: tells the edge it started, streams the upstream's events back, then charges the usage. Every
+/// dispatch it takes ends with the request's budget hold settled: charged, or released when no upstream read it.
 /// Never retried by the bus: a generation that already streamed tokens must not run twice. One instance serves every
 /// dispatch (see <see cref="DispatchEndpoint"/>).
 /// </summary>
 internal sealed class DispatchGenerationConsumer(
     Generator generator,
     InFlightGenerations running,
+    KeyLedgerWriter ledger,
     IOptions<WorkerOptions> options,
     TimeProvider clock,
     GatewayMetrics metrics,
@@ -30,22 +33,25 @@ internal sealed class DispatchGenerationConsumer(
         if (context.ReceiveContext.Redelivered)
         {
             // The worker that held this request died. The client may already have part of the answer, so the
-            // request is not run again into that stream: the edge gets a well-formed failure instead.
+            // request is not run again into that stream: the edge gets a well-formed failure instead, and charges
+            // what it observed of the first run.
             WorkerLog.Redelivered(logger, request.RequestId);
             await replies.SendAsync(seq => new GenerationFailed(request.RequestId, seq, 500, AnthropicErrors.Api,
-                "The worker running this request stopped; the request was not retried to avoid duplicated output."));
+                "The worker running this request stopped; the request was not retried to avoid duplicated output.", WorkerLost: true));
             return;
         }
 
-        if (clock.GetUtcNow() > request.Deadline)
+        if (clock.GetUtcNow() > request.Deadline || running.WasCancelled(request.RequestId))
         {
             WorkerLog.Expired(logger, request.RequestId);
-            return; // the edge already answered 529: nobody is waiting
+            await ledger.ReleaseAsync(request.KeyId, request.RequestId, CancellationToken.None);
+            return; // the edge already answered 529, or its client left: nobody is waiting
         }
 
         if (await generator.WaitForCapacityAsync(request, context.CancellationToken) is not { } candidates)
         {
             WorkerLog.Expired(logger, request.RequestId);
+            await ledger.ReleaseAsync(request.KeyId, request.RequestId, CancellationToken.None);
             return; // every account stayed saturated until the edge gave up: it answers 529 itself
         }
 
@@ -53,14 +59,20 @@ internal sealed class DispatchGenerationConsumer(
         metrics.QueueWait(clock.GetUtcNow() - request.RequestedAt);
         replies.Start(options.Value.Id);
         using var cancellation = running.Register(request.RequestId, context.CancellationToken);
+        var charged = false;
         try
         {
-            await generator.RunAsync(request, candidates, replies, cancellation.Token);
+            charged = await generator.RunAsync(request, candidates, replies, cancellation.Token);
         }
         finally
         {
             replies.Abandon(); // no more heartbeats if the generation failed before its final message
             running.Unregister(request.RequestId);
+            if (!charged)
+            {
+                // No upstream read the request (every account refused it before the first byte): nothing to charge.
+                await ledger.ReleaseAsync(request.KeyId, request.RequestId, CancellationToken.None);
+            }
         }
     }
 }

@@ -49,8 +49,11 @@ internal sealed class Generator(
         }
     }
 
-    /// <summary>Tries <paramref name="candidates"/> (from <see cref="WaitForCapacityAsync"/>) in order.</summary>
-    public async Task RunAsync(DispatchGeneration request, IReadOnlyList<UpstreamAccount> candidates, ReplySender replies,
+    /// <summary>
+    /// Tries <paramref name="candidates"/> (from <see cref="WaitForCapacityAsync"/>) in order. True when the request
+    /// was charged (an upstream read it); false when every account refused it before the first byte.
+    /// </summary>
+    public async Task<bool> RunAsync(DispatchGeneration request, IReadOnlyList<UpstreamAccount> candidates, ReplySender replies,
         CancellationToken cancellationToken)
     {
         if ((await settings.GetAsync(cancellationToken)).ToolMode == "flatten")
@@ -69,12 +72,25 @@ internal sealed class Generator(
             using var lease = accounts.Enter(account);
             using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             idle.CancelAfter(IdleTimeout);
-            await using var response = await adapter.SendAsync(accounts.Target(account), request, idle.Token);
+            UpstreamResponse response;
+            try
+            {
+                response = await adapter.SendAsync(accounts.Target(account), request, idle.Token);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // The client left while the upstream was reading the request: it read the input, which is charged
+                // at the estimate (the upstream never said how many tokens it was).
+                await charger.ChargeAsync(request, account, new StreamObserver(), TokenUsage.Zero, "the client left before the first byte");
+                return true;
+            }
+
+            await using var _ = response;
             if (response.Failure is not { } failure)
             {
                 replies.AccountId = account.Id;
                 await RelayAsync(request, account, response, replies, idle, cancellationToken);
-                return;
+                return true;
             }
 
             WorkerLog.UpstreamFailed(logger, account.Id, failure.Status, failure.Error);
@@ -90,6 +106,7 @@ internal sealed class Generator(
 
         var (status, type, message, body, retryAfter) = Outcome(request, failures);
         await replies.FailAsync(seq => new GenerationFailed(request.RequestId, seq, status, type, message, body, retryAfter));
+        return false;
     }
 
     /// <summary>

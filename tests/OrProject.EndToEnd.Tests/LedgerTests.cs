@@ -77,16 +77,24 @@ public sealed class LedgerTests(GatewayFixture fixture) : IAsyncLifetime
     public async Task Admission_BudgetSpent_Answers429UntilBudgetRaised()
     {
         ScriptUsageFromPrompt();
-        var key = await fixture.IssueKeyAsync(budgetUsd: ExpectedCost(1) / 2);
-
+        var key = await fixture.IssueKeyAsync(budgetUsd: 0.01m); // one request's worst case fits
         using var first = await PostAsync(key, 1);
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        await using (var session = fixture.Store.LightweightSession())
+        {
+            // The rest of the budget goes elsewhere (another edge, say).
+            var stream = await session.Events.FetchForExclusiveWriting<KeyLedger>(key.Id);
+            stream.AppendOne(new UsageRecorded("req_rest", key.Id, "claude-sonnet-4-5", "claude-sonnet-4-5", "acct_elsewhere",
+                0, 0, 0, 0, 0.01m - ExpectedCost(1), "completed", DateTimeOffset.UtcNow));
+            await session.SaveChangesAsync();
+        }
 
         using var refused = await PostAsync(key, 2);
         Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
         var error = await refused.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("rate_limit_error", error.GetProperty("error").GetProperty("type").GetString());
         Assert.Contains("budget exceeded", error.GetProperty("error").GetProperty("message").GetString(), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("false", refused.Headers.GetValues("x-should-retry").Single());
         Assert.Single(fixture.Upstream.Requests); // the refused request never reached the upstream
 
         using var raise = await fixture.AdminSendAsync(HttpMethod.Put, $"/admin/api/keys/{key.Id}/budget", new { budgetUsd = 1m });

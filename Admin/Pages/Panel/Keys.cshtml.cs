@@ -10,6 +10,11 @@ internal sealed class KeysModel(IQuerySession session, KeyCommands commands) : A
 {
     public IReadOnlyList<KeyLedger> Keys { get; private set; } = [];
 
+    /// <summary>What each key's requests in flight hold.</summary>
+    public IReadOnlyDictionary<string, decimal> Reserved { get; private set; } = new Dictionary<string, decimal>();
+
+    public decimal ReservedOf(KeyLedger key) => Reserved.GetValueOrDefault(key.Id);
+
     /// <summary>Set only on the response to the POST that issued it; never stored, never redirected with.</summary>
     public IssuedKeyResponse? Issued { get; private set; }
 
@@ -51,8 +56,11 @@ internal sealed class KeysModel(IQuerySession session, KeyCommands commands) : A
         return RedirectToPage();
     }
 
-    private async Task<IReadOnlyList<KeyLedger>> LoadAsync(CancellationToken ct) =>
-        await session.Query<KeyLedger>().OrderByDescending(k => k.CreatedAt).ToListAsync(ct);
+    private async Task<IReadOnlyList<KeyLedger>> LoadAsync(CancellationToken ct)
+    {
+        Reserved = await BudgetHoldQueries.ReservedByKeyAsync(session, ct);
+        return await session.Query<KeyLedger>().OrderByDescending(k => k.CreatedAt).ToListAsync(ct);
+    }
 
     public sealed class IssueInput
     {

@@ -1,0 +1,97 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+using OrProject.Contracts.Anthropic;
+using OrProject.Contracts.Events;
+using OrProject.Contracts.Pricing;
+using OrProject.Projections.Hosting;
+using OrProject.Projections.Keys;
+
+namespace OrProject.Api.Dispatch;
+
+/// <summary>
+/// The edge's side of the budget cap: before dispatch, hold the request's worst case (<see cref="WorstCase"/>) against
+/// its key, atomically with every other edge (<see cref="KeyLedgerWriter"/>); when it does not fit, the refusal says
+/// what the key can still afford. The hold is settled by whoever finishes the request: the worker's charge deletes
+/// it, a release gives it back when no upstream was reached, and an expiry (<see cref="HoldSweeper"/>) when nobody did.
+/// </summary>
+internal sealed class BudgetHolds(KeyLedgerWriter ledger, IOptions<EdgeOptions> options, TimeProvider clock, ILogger<BudgetHolds> logger)
+{
+    /// <summary>Null when the hold is taken; otherwise the refusal to answer with.</summary>
+    public async Task<Refusal?> TryHoldAsync(string requestId, string keyId, ModelPrice price, JsonObject canonical, string text)
+    {
+        var maxTokens = canonical["max_tokens"] is JsonValue max && max.TryGetValue<long>(out var m) ? m : 0;
+        var input = WorstCase.InputTokens(canonical, Encoding.UTF8.GetByteCount(text));
+        var worst = WorstCase.CostUsd(price, input, maxTokens);
+        var now = clock.GetUtcNow();
+        var hold = new BudgetHold { Id = requestId, KeyId = keyId, AmountUsd = worst, At = now, ExpiresAt = now + options.Value.HoldLifetime };
+        HoldResult result;
+        try
+        {
+            // Not cancellable: once queued the hold may be taken, and the pump's paths are what settle it.
+            result = await ledger.HoldAsync(hold, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            EdgeLog.HoldFailed(logger, ex, requestId);
+            return new Refusal(529, AnthropicErrors.Overloaded, "The gateway could not reach its ledger to admit the request; retry shortly.")
+            {
+                ShouldRetry = true,
+                RetryAfterSeconds = 1,
+            };
+        }
+
+        return result switch
+        {
+            { Held: true } => null,
+            { Known: false } => Refusal.DisabledKey,
+            _ => Unaffordable(result, price, input, maxTokens, worst),
+        };
+    }
+
+    /// <summary>Gives the hold back: the request never reached an upstream. Failures are logged; the hold then expires.</summary>
+    public async Task ReleaseAsync(string keyId, string requestId)
+    {
+        try
+        {
+            await ledger.ReleaseAsync(keyId, requestId, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            EdgeLog.ReleaseFailed(logger, ex, requestId);
+        }
+    }
+
+    /// <summary>
+    /// Says why, and what would fit: lower <c>max_tokens</c> to the largest whose worst case the budget covers (the way
+    /// OpenRouter words it). When the budget would cover the request once requests in flight settle, a retry can help.
+    /// </summary>
+    internal static Refusal Unaffordable(HoldResult result, ModelPrice price, long input, long maxTokens, decimal worst)
+    {
+        var unspent = result.BudgetUsd - result.SpentUsd;
+        var cost = $"This request may cost up to {Usd(worst)} (max_tokens {maxTokens})";
+        if (unspent <= 0m)
+        {
+            return Refusal.Budget($"Budget exceeded for this API key: {Usd(result.SpentUsd)} of its {Usd(result.BudgetUsd)} budget is spent. Ask the gateway's operator for a larger budget.");
+        }
+
+        if (worst <= unspent)
+        {
+            var inFlight = WorstCase.AffordableMaxTokens(price, input, Math.Max(0m, result.AvailableUsd));
+            return Refusal.BudgetBusy($"{cost}; this key's requests in flight hold {Usd(result.ReservedUsd)} of the {Usd(unspent)} left until they finish. " +
+                (inFlight > 0 ? $"Retry shortly, or lower max_tokens to {inFlight}." : "Retry shortly."));
+        }
+
+        var affordable = WorstCase.AffordableMaxTokens(price, input, unspent);
+        return Refusal.Budget(affordable > 0
+            ? $"{cost}; {Usd(unspent)} is left of this key's {Usd(result.BudgetUsd)} budget: lower max_tokens to {affordable} or ask for a larger budget."
+            : $"{cost}; {Usd(unspent)} is left of this key's {Usd(result.BudgetUsd)} budget, less than its input alone may cost: shorten the request or ask for a larger budget.");
+    }
+
+    /// <summary>Dollars as people read them, to the cent from a dollar up, else to the millionth (tiny budgets).</summary>
+    internal static string Usd(decimal amount) =>
+        "$" + (amount >= 1m || amount == 0m
+            ? decimal.Round(amount, 2, MidpointRounding.AwayFromZero).ToString("0.00", CultureInfo.InvariantCulture)
+            : decimal.Round(amount, 6, MidpointRounding.AwayFromZero).ToString("0.00####", CultureInfo.InvariantCulture));
+}

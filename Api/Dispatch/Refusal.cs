@@ -1,0 +1,75 @@
+using System.Globalization;
+using OrProject.Contracts.Anthropic;
+
+namespace OrProject.Api.Dispatch;
+
+/// <summary>
+/// Why the edge answers a request itself, before or instead of any generation: the status and Anthropic error type,
+/// the message, what OpenAI's dialect says differently (<c>insufficient_quota</c>, <c>model_not_found</c>), and
+/// whether a retry can help — the official SDKs and Claude Code read <c>x-should-retry</c> before their own rules, so
+/// a spent key fails at once instead of retrying for minutes, and honour <c>retry-after</c> when it is there.
+/// </summary>
+internal sealed record Refusal(int Status, string Type, string Message)
+{
+    /// <summary>The OpenAI envelope's <c>type</c> when it is not the Anthropic one.</summary>
+    public string? OpenAiType { get; init; }
+
+    /// <summary>The OpenAI envelope's <c>code</c>; unset, one follows from the type.</summary>
+    public string? OpenAiCode { get; init; }
+
+    /// <summary>The message on OpenAI routes when the Anthropic wording would mislead (it names <c>x-api-key</c>).</summary>
+    public string? OpenAiMessage { get; init; }
+
+    /// <summary><c>x-should-retry</c>: unset leaves the SDK to its status rules.</summary>
+    public bool? ShouldRetry { get; init; }
+
+    public int? RetryAfterSeconds { get; init; }
+
+    public static Refusal Invalid(string message) => new(400, AnthropicErrors.InvalidRequest, message);
+
+    public static Refusal UnknownKey { get; } = new(401, AnthropicErrors.Authentication, "invalid x-api-key")
+    {
+        OpenAiMessage = "Incorrect API key provided.",
+    };
+
+    public static Refusal DisabledKey { get; } = new(403, AnthropicErrors.Permission, "This API key is disabled.");
+
+    /// <summary>No price, so never served: a model the gateway does not know is a model it cannot charge for.</summary>
+    public static Refusal UnpricedModel(string model) => new(404, AnthropicErrors.NotFound, $"model: {model}")
+    {
+        OpenAiType = AnthropicErrors.InvalidRequest,
+        OpenAiCode = "model_not_found",
+        OpenAiMessage = $"The model `{model}` does not exist or you do not have access to it.",
+        ShouldRetry = false,
+    };
+
+    /// <summary>The budget cannot pay for this request, now or later: retrying cannot help.</summary>
+    public static Refusal Budget(string message) => new(429, AnthropicErrors.RateLimit, message)
+    {
+        OpenAiType = "insufficient_quota",
+        OpenAiCode = "insufficient_quota",
+        ShouldRetry = false,
+    };
+
+    /// <summary>The budget can pay once requests in flight settle (they hold their worst case until then).</summary>
+    public static Refusal BudgetBusy(string message) => new(429, AnthropicErrors.RateLimit, message)
+    {
+        OpenAiCode = "rate_limit_exceeded",
+        ShouldRetry = true,
+        RetryAfterSeconds = 1,
+    };
+
+    /// <summary>The headers every protocol sends with the refusal.</summary>
+    public void WriteHeaders(HttpResponse response)
+    {
+        if (ShouldRetry is { } retry)
+        {
+            response.Headers["x-should-retry"] = retry ? "true" : "false";
+        }
+
+        if (RetryAfterSeconds is { } seconds and > 0)
+        {
+            response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        }
+    }
+}
