@@ -79,6 +79,76 @@ public sealed class WorkerDeathTests(WorkerDeathFixture fixture) : IAsyncLifetim
         Assert.Contains("worker", recorded.GetProperty("outcome").GetString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Cap_WorkerKilledUnderConcurrentStreams_EachServedRequestChargedOnceNoHoldLeftNoOverspend()
+    {
+        fixture.Upstream.Respond = (ctx, _) => FakeAnthropic.WriteTextAsync(ctx, [.. Enumerable.Range(0, 100).Select(i => $"t{i} ")],
+            inputTokens: 40, outputTokens: 100, delayMs: 40);
+        const decimal budget = 0.1m; // about seven of these requests' worst cases at once
+        var key = await fixture.IssueKeyAsync(budget);
+        await using var doomed = await WorkerProcess.StartAsync(fixture.HostSettings, "doomed-many");
+        var firstTokens = 0;
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 12).Select(async n =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/messages")
+            {
+                Content = new StringContent($$"""{"model":"claude-sonnet-4-5","max_tokens":500,"stream":true,"messages":[{"role":"user","content":"go {{n}}"}]}""",
+                    System.Text.Encoding.UTF8, "application/json"),
+            };
+            request.Headers.Add("x-api-key", key.Key);
+            using var response = await fixture.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+            if (response.StatusCode != System.Net.HttpStatusCode.OK)
+            {
+                return (Served: false, Ended: "refused");
+            }
+
+            var last = "";
+            await foreach (var frame in ReadFramesAsync(response))
+            {
+                if (frame.Event == "content_block_delta" && Interlocked.Increment(ref firstTokens) == 20)
+                {
+                    doomed.Kill(); // mid-stream for every request it holds
+                }
+
+                last = frame.Event;
+            }
+
+            return (Served: true, Ended: last);
+        }));
+
+        var served = results.Count(r => r.Served);
+        Assert.True(served >= 2, $"only {served} requests were admitted");
+        Assert.All(results.Where(r => r.Served), r => Assert.Equal("error", r.Ended));
+
+        // Every admitted request is charged exactly once, from what was observed, and no hold outlives its request.
+        await using var successor = await WorkerProcess.StartAsync(fixture.HostSettings, "successor-many");
+        var view = await EventuallyAsync(() => fixture.AdminGetAsync($"/admin/api/keys/{key.Id}"),
+            v => v.GetProperty("requests").GetInt64() >= served && v.GetProperty("reservedUsd").GetDecimal() == 0m);
+        Assert.Equal(0m, view.GetProperty("reservedUsd").GetDecimal());
+        Assert.Equal(served, view.GetProperty("requests").GetInt64());
+        Assert.True(view.GetProperty("spentUsd").GetDecimal() <= budget);
+        var usage = (await fixture.AdminGetAsync($"/admin/api/events?stream={key.Id}&limit=1000")).EnumerateArray()
+            .Where(e => e.GetProperty("type").GetString() == "usage_recorded").Select(e => e.GetProperty("data")).ToList();
+        Assert.Equal(served, usage.Select(u => u.GetProperty("requestId").GetString()).Distinct().Count());
+        Assert.All(usage, u => Assert.Equal(40, u.GetProperty("inputTokens").GetInt64()));
+    }
+
+    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> condition, int timeoutMs = 20_000)
+    {
+        var deadline = DateTime.UtcNow.AddMilliseconds(timeoutMs);
+        while (true)
+        {
+            var value = await read();
+            if (condition(value) || DateTime.UtcNow > deadline)
+            {
+                return value;
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
     private static async IAsyncEnumerable<(string Event, string Data)> ReadFramesAsync(HttpResponseMessage response)
     {
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
