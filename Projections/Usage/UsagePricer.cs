@@ -13,8 +13,7 @@ public sealed class UsagePricer(UsageLedgerWriter ledger, SettingsReader setting
     {
         var table = (await settings.GetAsync(CancellationToken.None)).Prices;
         var price = PriceCatalog.Find(table, served) ?? PriceCatalog.Find(table, requested);
-        return price is null ? null : PriceCatalog.Cost(price, usage.InputTokens, usage.OutputTokens,
-            usage.CacheCreationInputTokens, usage.CacheReadInputTokens);
+        return price is null ? null : PriceCatalog.Cost(price, usage);
     }
 
     /// <summary>
@@ -24,5 +23,5 @@ public sealed class UsagePricer(UsageLedgerWriter ledger, SettingsReader setting
     public async Task<bool> RecordAsync(DispatchGeneration request, string served, string accountId, TokenUsage usage, decimal cost, string outcome) =>
         await ledger.RecordAsync(new UsageRecorded(request.RequestId, request.KeyId, request.ModelRequested, served, accountId,
             usage.InputTokens, usage.OutputTokens, usage.CacheCreationInputTokens, usage.CacheReadInputTokens, cost, outcome,
-            clock.GetUtcNow()), CancellationToken.None);
+            clock.GetUtcNow(), usage.CacheCreation1hInputTokens, usage.WebSearchRequests), CancellationToken.None);
 }
