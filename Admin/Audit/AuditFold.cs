@@ -1,5 +1,6 @@
 using System.Globalization;
 using OrProject.Contracts.Events;
+using OrProject.Contracts.Pricing;
 using OrProject.Projections.Settings;
 
 namespace OrProject.Admin.Audit;
@@ -116,7 +117,10 @@ internal static class AuditFold
         var fields = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (var p in e.Models)
         {
-            fields[PricePrefix + p.Id] = $"in {Money(p.InputUsdPerMTok)} · out {Money(p.OutputUsdPerMTok)} · cache write {Money(p.CacheWriteUsdPerMTok)} · cache read {Money(p.CacheReadUsdPerMTok)}";
+            // The effective 1-hour and search prices, so a table stored before they existed reads as it charges.
+            fields[PricePrefix + p.Id] = $"in {Money(p.InputUsdPerMTok)} · out {Money(p.OutputUsdPerMTok)} · cache write {Money(p.CacheWriteUsdPerMTok)}" +
+                $" · cache write 1h {Money(PriceCatalog.CacheWrite1hUsdPerMTok(p))} · cache read {Money(p.CacheReadUsdPerMTok)}" +
+                $" · web search {Money(PriceCatalog.WebSearchUsdPerThousand(p))}/1k";
         }
 
         return fields;

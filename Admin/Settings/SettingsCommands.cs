@@ -33,15 +33,9 @@ internal sealed class SettingsCommands(IDocumentSession session, SettingsReader 
 
     public async Task<AdminResult<ModelPrice[]>> SavePricesAsync(ModelPrice[] prices, string actor, CancellationToken ct)
     {
-        if (prices.Any(p => string.IsNullOrWhiteSpace(p.Id) || p.InputUsdPerMTok < 0 || p.OutputUsdPerMTok < 0 ||
-                            p.CacheWriteUsdPerMTok < 0 || p.CacheReadUsdPerMTok < 0))
+        if (PriceTableRules.Check(prices) is { } broken)
         {
-            return AdminResult<ModelPrice[]>.Invalid("every model needs an id and prices of 0 or more");
-        }
-
-        if (prices.GroupBy(p => p.Id, StringComparer.OrdinalIgnoreCase).Any(g => g.Count() > 1))
-        {
-            return AdminResult<ModelPrice[]>.Invalid("model ids must be unique");
+            return AdminResult<ModelPrice[]>.Invalid(broken);
         }
 
         await AppendAsync(new PriceTableChanged(prices, actor, clock.GetUtcNow()), ct);

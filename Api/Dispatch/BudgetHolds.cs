@@ -23,7 +23,7 @@ internal sealed class BudgetHolds(KeyLedgerWriter ledger, IOptions<EdgeOptions> 
     {
         var maxTokens = canonical["max_tokens"] is JsonValue max && max.TryGetValue<long>(out var m) ? m : 0;
         var input = WorstCase.InputTokens(canonical, Encoding.UTF8.GetByteCount(text));
-        var worst = WorstCase.CostUsd(price, input, maxTokens);
+        var worst = WorstCase.CostUsd(price, input, maxTokens) + WorstCase.SearchCostUsd(price, canonical);
         var now = clock.GetUtcNow();
         var hold = new BudgetHold { Id = requestId, KeyId = keyId, AmountUsd = worst, At = now, ExpiresAt = now + options.Value.HoldLifetime };
         HoldResult result;
@@ -70,6 +70,7 @@ internal sealed class BudgetHolds(KeyLedgerWriter ledger, IOptions<EdgeOptions> 
     internal static Refusal Unaffordable(HoldResult result, ModelPrice price, long input, long maxTokens, decimal worst)
     {
         var unspent = result.BudgetUsd - result.SpentUsd;
+        var searches = worst - WorstCase.CostUsd(price, input, maxTokens); // what max_tokens cannot lower
         var cost = $"This request may cost up to {Usd(worst)} (max_tokens {maxTokens})";
         if (unspent <= 0m)
         {
@@ -78,12 +79,12 @@ internal sealed class BudgetHolds(KeyLedgerWriter ledger, IOptions<EdgeOptions> 
 
         if (worst <= unspent)
         {
-            var inFlight = WorstCase.AffordableMaxTokens(price, input, Math.Max(0m, result.AvailableUsd));
+            var inFlight = WorstCase.AffordableMaxTokens(price, input, Math.Max(0m, result.AvailableUsd - searches));
             return Refusal.BudgetBusy($"{cost}; this key's requests in flight hold {Usd(result.ReservedUsd)} of the {Usd(unspent)} left until they finish. " +
                 (inFlight > 0 ? $"Retry shortly, or lower max_tokens to {inFlight}." : "Retry shortly."));
         }
 
-        var affordable = WorstCase.AffordableMaxTokens(price, input, unspent);
+        var affordable = WorstCase.AffordableMaxTokens(price, input, unspent - searches);
         return Refusal.Budget(affordable > 0
             ? $"{cost}; {Usd(unspent)} is left of this key's {Usd(result.BudgetUsd)} budget: lower max_tokens to {affordable} or ask for a larger budget."
             : $"{cost}; {Usd(unspent)} is left of this key's {Usd(result.BudgetUsd)} budget, less than its input alone may cost: shorten the request or ask for a larger budget.");

@@ -16,6 +16,8 @@ public sealed class StreamObserver
     private long _output;
     private long _cacheCreation;
     private long _cacheRead;
+    private long _cacheCreation1h;
+    private long _webSearches;
 
     public string? StopReason { get; private set; }
 
@@ -31,7 +33,7 @@ public sealed class StreamObserver
     /// <summary>Output text or argument characters seen, for an estimate when the upstream died before reporting usage.</summary>
     public long OutputCharacters { get; private set; }
 
-    public TokenUsage Usage => new(_input, _output, _cacheCreation, _cacheRead);
+    public TokenUsage Usage => new(_input, _output, _cacheCreation, _cacheRead, _cacheCreation1h, _webSearches);
 
     public void Observe(SseEvent item)
     {
@@ -139,6 +141,17 @@ public sealed class StreamObserver
         _output = Read(usage, "output_tokens", _output);
         _cacheCreation = Read(usage, "cache_creation_input_tokens", _cacheCreation);
         _cacheRead = Read(usage, "cache_read_input_tokens", _cacheRead);
+
+        // The 1-hour share of the cache writes and the searches sit in nested objects (null when not applicable).
+        if (usage.TryGetProperty("cache_creation", out var creation) && creation.ValueKind == JsonValueKind.Object)
+        {
+            _cacheCreation1h = Read(creation, "ephemeral_1h_input_tokens", _cacheCreation1h);
+        }
+
+        if (usage.TryGetProperty("server_tool_use", out var tools) && tools.ValueKind == JsonValueKind.Object)
+        {
+            _webSearches = Read(tools, "web_search_requests", _webSearches);
+        }
     }
 
     private static long Read(JsonElement usage, string name, long current) =>

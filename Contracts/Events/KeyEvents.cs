@@ -9,7 +9,11 @@ public sealed record KeyEnabled(string KeyId, string Actor, DateTimeOffset At);
 
 public sealed record BudgetChanged(string KeyId, decimal PreviousBudgetUsd, decimal BudgetUsd, string Actor, DateTimeOffset At);
 
-/// <summary>What one request cost; appended exactly once per request by the worker that ran it.</summary>
+/// <summary>
+/// What one request cost; appended exactly once per request by the worker that ran it. <see cref="CacheCreationTokens"/>
+/// is every cache write, <see cref="CacheCreation1hTokens"/> the 1-hour share of it; that share and
+/// <see cref="WebSearchRequests"/> came later, so they trail with defaults and older events still read.
+/// </summary>
 public sealed record UsageRecorded(
     string RequestId,
     string KeyId,
@@ -22,7 +26,9 @@ public sealed record UsageRecorded(
     long CacheReadTokens,
     decimal CostUsd,
     string Outcome,
-    DateTimeOffset At);
+    DateTimeOffset At,
+    long CacheCreation1hTokens = 0,
+    long WebSearchRequests = 0);
 
 /// <summary>
 /// A request's budget hold outlived its lifetime with nobody to settle it (the edge and the worker holding it both

@@ -44,8 +44,14 @@ public sealed record GenerationFailed(
     int? RetryAfterSeconds = null,
     bool WorkerLost = false) : IGenerationReply;
 
-/// <summary>Token counts as the upstream reported them (Anthropic semantics: input is net of cache).</summary>
-public sealed record TokenUsage(long InputTokens, long OutputTokens, long CacheCreationInputTokens, long CacheReadInputTokens)
+/// <summary>
+/// Token counts as the upstream reported them (Anthropic semantics: input is net of cache).
+/// <see cref="CacheCreationInputTokens"/> is every cache write (5-minute and 1-hour); <see cref="CacheCreation1hInputTokens"/>
+/// is the 1-hour share of it, priced higher. <see cref="WebSearchRequests"/> counts the upstream's server-side searches.
+/// The last two are optional so messages from a worker that predates them still read.
+/// </summary>
+public sealed record TokenUsage(long InputTokens, long OutputTokens, long CacheCreationInputTokens, long CacheReadInputTokens,
+    long CacheCreation1hInputTokens = 0, long WebSearchRequests = 0)
 {
     public static readonly TokenUsage Zero = new(0, 0, 0, 0);
 }

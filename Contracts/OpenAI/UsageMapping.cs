@@ -13,14 +13,18 @@ internal static class UsageMapping
         JsonHelp.Long(usage?["input_tokens"]),
         JsonHelp.Long(usage?["output_tokens"]),
         JsonHelp.Long(usage?["cache_creation_input_tokens"]),
-        JsonHelp.Long(usage?["cache_read_input_tokens"]));
+        JsonHelp.Long(usage?["cache_read_input_tokens"]),
+        JsonHelp.Long((usage?["cache_creation"] as JsonObject)?["ephemeral_1h_input_tokens"]),
+        JsonHelp.Long((usage?["server_tool_use"] as JsonObject)?["web_search_requests"]));
 
     /// <summary>Cumulative merge: fields present in <paramref name="update"/> replace those in <paramref name="current"/>.</summary>
     public static TokenUsage Merge(TokenUsage current, JsonNode? update) => update is not JsonObject u ? current : new(
         JsonHelp.TryLong(u["input_tokens"], out var input) ? input : current.InputTokens,
         JsonHelp.TryLong(u["output_tokens"], out var output) ? output : current.OutputTokens,
         JsonHelp.TryLong(u["cache_creation_input_tokens"], out var creation) ? creation : current.CacheCreationInputTokens,
-        JsonHelp.TryLong(u["cache_read_input_tokens"], out var read) ? read : current.CacheReadInputTokens);
+        JsonHelp.TryLong(u["cache_read_input_tokens"], out var read) ? read : current.CacheReadInputTokens,
+        JsonHelp.TryLong((u["cache_creation"] as JsonObject)?["ephemeral_1h_input_tokens"], out var oneHour) ? oneHour : current.CacheCreation1hInputTokens,
+        JsonHelp.TryLong((u["server_tool_use"] as JsonObject)?["web_search_requests"], out var searches) ? searches : current.WebSearchRequests);
 
     public static long PromptTokens(TokenUsage usage) =>
         usage.InputTokens + usage.CacheReadInputTokens + usage.CacheCreationInputTokens;

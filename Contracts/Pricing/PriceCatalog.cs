@@ -1,10 +1,17 @@
 using OrProject.Contracts.Events;
+using OrProject.Contracts.Messaging;
 
 namespace OrProject.Contracts.Pricing;
 
-/// <summary>The built-in model catalog and its prices (USD per million tokens), used until an admin replaces it.</summary>
+/// <summary>
+/// The built-in model catalog and its prices (USD per million tokens, per thousand web searches), used until an admin
+/// replaces it; and the arithmetic of a request's cost.
+/// </summary>
 public static class PriceCatalog
 {
+    private const decimal OneHourWriteFactor = 2m;
+    private const decimal DefaultWebSearchUsdPerThousand = 10m;
+
     public static IReadOnlyList<ModelPrice> Default { get; } =
     [
         Price("claude-opus-4-7", 15m, 75m),
@@ -15,14 +22,50 @@ public static class PriceCatalog
         Price("claude-haiku-4-5", 0.80m, 4m),
     ];
 
-    /// <summary>Cache writes cost 1.25× input and cache reads 0.1× input, as Anthropic prices them.</summary>
+    /// <summary>
+    /// As Anthropic prices them: 5-minute cache writes cost 1.25× input, 1-hour writes 2× input, cache reads 0.1× input,
+    /// web searches $10 per thousand.
+    /// </summary>
     public static ModelPrice Price(string id, decimal input, decimal output) =>
-        new(id, input, output, input * 1.25m, input * 0.1m);
+        new(id, input, output, input * 1.25m, input * 0.1m, input * OneHourWriteFactor, DefaultWebSearchUsdPerThousand);
 
-    /// <summary>Exact cost of a request in USD; decimal all the way, never floating point.</summary>
-    public static decimal Cost(ModelPrice price, long input, long output, long cacheWrite, long cacheRead) =>
-        ((input * price.InputUsdPerMTok) + (output * price.OutputUsdPerMTok) +
-         (cacheWrite * price.CacheWriteUsdPerMTok) + (cacheRead * price.CacheReadUsdPerMTok)) / 1_000_000m;
+    /// <summary>The 1-hour cache write price; a price entry stored before it existed pays 2× its input price.</summary>
+    public static decimal CacheWrite1hUsdPerMTok(ModelPrice price) =>
+        price.CacheWrite1hUsdPerMTok ?? price.InputUsdPerMTok * OneHourWriteFactor;
+
+    /// <summary>
+    /// The price of a thousand web searches; a price entry stored before it existed pays Anthropic's $10, whatever the
+    /// model: only Anthropic's usage shape reports searches, and an upstream that reports them bills them.
+    /// </summary>
+    public static decimal WebSearchUsdPerThousand(ModelPrice price) =>
+        price.WebSearchUsdPerThousand ?? DefaultWebSearchUsdPerThousand;
+
+    /// <summary>
+    /// The dearest price an input token can have (plain, 5-minute or 1-hour cache write), for holding budget before
+    /// the upstream says how the input was split.
+    /// </summary>
+    public static decimal InputCeilingUsdPerMTok(ModelPrice price) =>
+        Math.Max(price.InputUsdPerMTok, Math.Max(price.CacheWriteUsdPerMTok, CacheWrite1hUsdPerMTok(price)));
+
+    /// <summary>
+    /// Exact cost of a request in USD; decimal all the way, never floating point. <paramref name="cacheWrite"/> is
+    /// every cache write and <paramref name="cacheWrite1h"/> the 1-hour share of it; a share larger than the total
+    /// (Anthropic never reports one) is charged whole at the 1-hour price rather than dropped.
+    /// </summary>
+    public static decimal Cost(ModelPrice price, long input, long output, long cacheWrite, long cacheRead,
+        long cacheWrite1h = 0, long webSearches = 0)
+    {
+        var cacheWrite5m = Math.Max(0, cacheWrite - cacheWrite1h);
+        var tokens = (input * price.InputUsdPerMTok) + (output * price.OutputUsdPerMTok) +
+                     (cacheWrite5m * price.CacheWriteUsdPerMTok) + (cacheWrite1h * CacheWrite1hUsdPerMTok(price)) +
+                     (cacheRead * price.CacheReadUsdPerMTok);
+        return (tokens / 1_000_000m) + (webSearches * WebSearchUsdPerThousand(price) / 1_000m);
+    }
+
+    /// <summary>Exact cost in USD of the usage an upstream reported.</summary>
+    public static decimal Cost(ModelPrice price, TokenUsage usage) =>
+        Cost(price, usage.InputTokens, usage.OutputTokens, usage.CacheCreationInputTokens, usage.CacheReadInputTokens,
+            usage.CacheCreation1hInputTokens, usage.WebSearchRequests);
 
     /// <summary>
     /// The price entry for a served model: an exact id, else the longest catalog id the served name starts with

@@ -33,11 +33,36 @@ public static class WorstCase
     }
 
     /// <summary>USD per million input tokens when they are billed the dearest way (plain, or either cache write).</summary>
-    public static decimal InputCeilingUsdPerMTok(ModelPrice price) =>
-        Math.Max(Math.Max(price.InputUsdPerMTok, price.CacheWriteUsdPerMTok), price.InputUsdPerMTok * 2m);
+    public static decimal InputCeilingUsdPerMTok(ModelPrice price) => PriceCatalog.InputCeilingUsdPerMTok(price);
 
     public static decimal CostUsd(ModelPrice price, long inputTokens, long maxTokens) =>
         ((inputTokens * InputCeilingUsdPerMTok(price)) + (maxTokens * price.OutputUsdPerMTok)) / 1_000_000m;
+
+    /// <summary>
+    /// What the request's server-side web searches can add: each is priced per search and brings back results the
+    /// model reads as input, which the request's own bytes cannot bound. A web search tool's <c>max_uses</c> caps
+    /// them (<see cref="DefaultSearches"/> when it is unset), each held at <see cref="TokensPerSearch"/> input tokens.
+    /// </summary>
+    public static decimal SearchCostUsd(ModelPrice price, JsonObject request)
+    {
+        long searches = 0;
+        if (request["tools"] is JsonArray tools)
+        {
+            foreach (var tool in tools.OfType<JsonObject>())
+            {
+                if (tool["type"] is JsonValue type && type.TryGetValue<string>(out var name) && name.StartsWith("web_search", StringComparison.Ordinal))
+                {
+                    searches += tool["max_uses"] is JsonValue uses && uses.TryGetValue<long>(out var n) && n >= 0 ? n : DefaultSearches;
+                }
+            }
+        }
+
+        return searches == 0 ? 0m : searches * ((PriceCatalog.WebSearchUsdPerThousand(price) / 1_000m) +
+            (TokensPerSearch * InputCeilingUsdPerMTok(price) / 1_000_000m));
+    }
+
+    public const long DefaultSearches = 20;
+    public const long TokensPerSearch = 10_000;
 
     /// <summary>The largest <c>max_tokens</c> whose worst case fits <paramref name="availableUsd"/>; 0 when the input alone does not.</summary>
     public static long AffordableMaxTokens(ModelPrice price, long inputTokens, decimal availableUsd)

@@ -14,8 +14,7 @@ public sealed class UsagePricer(KeyLedgerWriter ledger, SettingsReader settings,
     {
         var table = (await settings.GetAsync(CancellationToken.None)).Prices;
         var price = PriceCatalog.Find(table, served) ?? PriceCatalog.Find(table, requested);
-        return price is null ? null : PriceCatalog.Cost(price, usage.InputTokens, usage.OutputTokens,
-            usage.CacheCreationInputTokens, usage.CacheReadInputTokens);
+        return price is null ? null : PriceCatalog.Cost(price, usage);
     }
 
     /// <summary>
@@ -25,5 +24,5 @@ public sealed class UsagePricer(KeyLedgerWriter ledger, SettingsReader settings,
     public async Task<bool> RecordAsync(DispatchGeneration request, string served, string accountId, TokenUsage usage, decimal cost, string outcome) =>
         await ledger.RecordAsync(new UsageRecorded(request.RequestId, request.KeyId, request.ModelRequested, served, accountId,
             usage.InputTokens, usage.OutputTokens, usage.CacheCreationInputTokens, usage.CacheReadInputTokens, cost, outcome,
-            clock.GetUtcNow()), CancellationToken.None);
+            clock.GetUtcNow(), usage.CacheCreation1hInputTokens, usage.WebSearchRequests), CancellationToken.None);
 }

@@ -208,6 +208,25 @@ public sealed class LedgerTests(GatewayFixture fixture) : IAsyncLifetime
         }
     }
 
+    [Theory]
+    [InlineData("cacheWrite1hUsdPerMTok")]
+    [InlineData("webSearchUsdPerThousand")]
+    public async Task PriceTable_NegativeNewPrice_RefusedAndTableUnchanged(string field)
+    {
+        var row = new JsonObject
+        {
+            ["id"] = "claude-sonnet-4-5", ["inputUsdPerMTok"] = 3m, ["outputUsdPerMTok"] = 15m,
+            ["cacheWriteUsdPerMTok"] = 3.75m, ["cacheReadUsdPerMTok"] = 0.3m, [field] = -1m,
+        };
+        var before = (await fixture.AdminGetAsync("/admin/api/models")).GetRawText();
+
+        using var put = await fixture.AdminSendAsync(HttpMethod.Put, "/admin/api/models", new JsonArray(row));
+
+        Assert.Equal(HttpStatusCode.BadRequest, put.StatusCode);
+        Assert.Contains(field, await put.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(before, (await fixture.AdminGetAsync("/admin/api/models")).GetRawText());
+    }
+
     [Fact]
     public async Task AdminApi_WithoutToken_Answers401()
     {

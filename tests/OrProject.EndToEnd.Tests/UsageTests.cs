@@ -54,6 +54,30 @@ public sealed class UsageTests(GatewayFixture fixture) : GatewayTest(fixture)
         Assert.Equal(4_000, recorded.GetProperty("cacheReadTokens").GetInt64());
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Usage_OneHourCacheWritesAndWebSearches_ChargedAtTheirOwnPrices(bool stream)
+    {
+        Upstream.Respond = (ctx, _) => FakeAnthropic.WriteTextAsync(ctx, ["Found", " it"], inputTokens: 1_000, outputTokens: 200,
+            cacheCreation: 300, cacheRead: 4_000, cacheCreation1h: 200, webSearches: 3);
+        var key = await Fixture.IssueKeyAsync();
+
+        using var response = await SendAsync(Post("/v1/messages", Body(stream), key.Key));
+        response.EnsureSuccessStatusCode();
+        await response.Content.ReadAsStringAsync();
+
+        // (1000 × 3 + 200 × 15 + 100 × 3.75 (5 min) + 200 × 6 (1 h) + 4000 × 0.30) / 1,000,000 + 3 × $10 / 1000
+        const decimal expected = 0.038775m;
+        var recorded = Assert.Single(await EventuallyAsync(() => UsageEventsAsync(key), e => e.Count > 0));
+        Assert.Equal(expected, recorded.GetProperty("costUsd").GetDecimal());
+        Assert.Equal(300, recorded.GetProperty("cacheCreationTokens").GetInt64());
+        Assert.Equal(200, recorded.GetProperty("cacheCreation1hTokens").GetInt64());
+        Assert.Equal(3, recorded.GetProperty("webSearchRequests").GetInt64());
+        var usage = await UsageMeAsync(key);
+        Assert.Equal(expected, usage.GetProperty("spentUsd").GetDecimal());
+    }
+
     [Fact]
     public async Task Stream_CutShortByUpstream_ChargedOnceForWhatWasObserved()
     {

@@ -25,14 +25,18 @@ public static class FakeAnthropic
         }
     }
 
+    /// <summary>
+    /// A text answer. <paramref name="cacheCreation"/> is every cache write, <paramref name="cacheCreation1h"/> the
+    /// 1-hour share of it; <paramref name="webSearches"/> is reported in the final usage, as the real API does.
+    /// </summary>
     public static Task WriteTextAsync(HttpContext context, IReadOnlyList<string> parts, long inputTokens = 25, long? outputTokens = null,
-        long cacheCreation = 0, long cacheRead = 0, int delayMs = 0) =>
-        WriteEventsAsync(context, TextStream(parts, inputTokens, outputTokens ?? parts.Count, cacheCreation, cacheRead), delayMs);
+        long cacheCreation = 0, long cacheRead = 0, int delayMs = 0, long cacheCreation1h = 0, long webSearches = 0) =>
+        WriteEventsAsync(context, TextStream(parts, inputTokens, outputTokens ?? parts.Count, cacheCreation, cacheRead, cacheCreation1h, webSearches), delayMs);
 
     public static IEnumerable<(string, object)> TextStream(IReadOnlyList<string> parts, long inputTokens, long outputTokens,
-        long cacheCreation = 0, long cacheRead = 0)
+        long cacheCreation = 0, long cacheRead = 0, long cacheCreation1h = 0, long webSearches = 0)
     {
-        yield return Start(inputTokens, cacheCreation, cacheRead);
+        yield return Start(inputTokens, cacheCreation, cacheRead, cacheCreation1h);
         yield return ("content_block_start", new { type = "content_block_start", index = 0, content_block = new { type = "text", text = "" } });
         yield return ("ping", new { type = "ping" });
         foreach (var part in parts)
@@ -41,13 +45,13 @@ public static class FakeAnthropic
         }
 
         yield return ("content_block_stop", new { type = "content_block_stop", index = 0 });
-        foreach (var end in End("end_turn", outputTokens))
+        foreach (var end in End("end_turn", outputTokens, webSearches))
         {
             yield return end;
         }
     }
 
-    public static (string, object) Start(long inputTokens, long cacheCreation = 0, long cacheRead = 0) =>
+    public static (string, object) Start(long inputTokens, long cacheCreation = 0, long cacheRead = 0, long cacheCreation1h = 0) =>
         ("message_start", new
         {
             type = "message_start",
@@ -55,13 +59,20 @@ public static class FakeAnthropic
             {
                 id = "msg_" + Guid.NewGuid().ToString("N"), type = "message", role = "assistant", model = Model,
                 content = Array.Empty<object>(), stop_reason = (string?)null, stop_sequence = (string?)null,
-                usage = new { input_tokens = inputTokens, output_tokens = 1, cache_creation_input_tokens = cacheCreation, cache_read_input_tokens = cacheRead },
+                usage = new
+                {
+                    input_tokens = inputTokens, output_tokens = 1, cache_creation_input_tokens = cacheCreation, cache_read_input_tokens = cacheRead,
+                    cache_creation = new { ephemeral_5m_input_tokens = cacheCreation - cacheCreation1h, ephemeral_1h_input_tokens = cacheCreation1h },
+                },
             },
         });
 
-    public static IEnumerable<(string, object)> End(string stopReason, long outputTokens)
+    public static IEnumerable<(string, object)> End(string stopReason, long outputTokens, long webSearches = 0)
     {
-        yield return ("message_delta", new { type = "message_delta", delta = new { stop_reason = stopReason, stop_sequence = (string?)null }, usage = new { output_tokens = outputTokens } });
+        object usage = webSearches == 0
+            ? new { output_tokens = outputTokens }
+            : new { output_tokens = outputTokens, server_tool_use = new { web_search_requests = webSearches } };
+        yield return ("message_delta", new { type = "message_delta", delta = new { stop_reason = stopReason, stop_sequence = (string?)null }, usage });
         yield return ("message_stop", new { type = "message_stop" });
     }
 

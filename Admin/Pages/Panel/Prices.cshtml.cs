@@ -5,7 +5,10 @@ using OrProject.Contracts.Events;
 
 namespace OrProject.Admin.Pages.Panel;
 
-/// <summary><c>/admin/prices</c>: the price table, USD per million tokens; saving replaces the whole table.</summary>
+/// <summary>
+/// <c>/admin/prices</c>: the price table (USD per million tokens, per thousand web searches); saving replaces the whole
+/// table, through the same rules as the JSON API.
+/// </summary>
 internal sealed class PricesModel(IQuerySession session, SettingsCommands commands) : AdminPageModel
 {
     [BindProperty]
@@ -14,26 +17,39 @@ internal sealed class PricesModel(IQuerySession session, SettingsCommands comman
     public async Task OnGetAsync(CancellationToken ct)
     {
         var settings = await SettingsCommands.LoadAsync(session, ct);
-        Rows = [.. settings.Prices.Select(p => new PriceRow
-        {
-            Id = p.Id, Input = p.InputUsdPerMTok, Output = p.OutputUsdPerMTok, CacheWrite = p.CacheWriteUsdPerMTok, CacheRead = p.CacheReadUsdPerMTok,
-        }), new PriceRow()];
+        Rows = [.. settings.Prices.Select(PriceRow.From), new PriceRow()];
     }
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
         // A row with no model id is the blank "add a model" row left empty.
-        var prices = Rows.Where(r => !r.Remove && !string.IsNullOrWhiteSpace(r.Id))
-            .Select(r => new ModelPrice(r.Id!.Trim(), r.Input ?? -1, r.Output ?? -1, r.CacheWrite ?? 0, r.CacheRead ?? 0)).ToArray();
-        var result = await commands.SavePricesAsync(prices, Actor, ct);
-        if (result.Succeeded)
+        var rows = Rows.Where(r => !r.Remove && !string.IsNullOrWhiteSpace(r.Id)).ToArray();
+        var error = Unreadable() ?? rows.Select(r => r.Missing()).FirstOrDefault(m => m is not null);
+        if (error is null)
         {
-            Flash($"Price table saved ({prices.Length} models).");
-            return RedirectToPage();
+            var prices = rows.Select(r => r.ToPrice()).ToArray();
+            var result = await commands.SavePricesAsync(prices, Actor, ct);
+            if (result.Succeeded)
+            {
+                Flash($"Price table saved ({prices.Length} models).");
+                return RedirectToPage();
+            }
+
+            error = result.Error;
         }
 
-        ShowError(result.Error!);
+        ShowError($"Not saved: {error}.");
         return Page();
+    }
+
+    /// <summary>
+    /// A field that did not bind as a number: model binding leaves it null, which would otherwise save as a blank
+    /// (0 for cache prices), so it is refused instead.
+    /// </summary>
+    private string? Unreadable()
+    {
+        var bad = ModelState.FirstOrDefault(e => e.Value?.Errors.Count > 0);
+        return bad.Key is null ? null : $"\"{bad.Value?.AttemptedValue}\" is not a number (field {bad.Key}); use digits and a dot, e.g. 3.75";
     }
 
     public sealed class PriceRow
@@ -46,8 +62,24 @@ internal sealed class PricesModel(IQuerySession session, SettingsCommands comman
 
         public decimal? CacheWrite { get; set; }
 
+        public decimal? CacheWrite1h { get; set; }
+
         public decimal? CacheRead { get; set; }
 
+        public decimal? WebSearch { get; set; }
+
         public bool Remove { get; set; }
+
+        public static PriceRow From(ModelPrice p) => new()
+        {
+            Id = p.Id, Input = p.InputUsdPerMTok, Output = p.OutputUsdPerMTok, CacheWrite = p.CacheWriteUsdPerMTok,
+            CacheWrite1h = p.CacheWrite1hUsdPerMTok, CacheRead = p.CacheReadUsdPerMTok, WebSearch = p.WebSearchUsdPerThousand,
+        };
+
+        public string? Missing() => Input is null || Output is null ? $"{Id!.Trim()}: input and output prices are required" : null;
+
+        /// <summary>Blank cache prices are 0, as before; blank 1-hour and search prices keep the catalog's defaults.</summary>
+        public ModelPrice ToPrice() =>
+            new(Id!.Trim(), Input ?? 0, Output ?? 0, CacheWrite ?? 0, CacheRead ?? 0, CacheWrite1h, WebSearch);
     }
 }

@@ -83,6 +83,7 @@ public sealed class PanelPagesTests(GatewayFixture gateway, BrowserFixture brows
         await ui.Page.GetByLabel("Model id (the new model)").FillAsync(model);
         await ui.Page.GetByLabel("Input price of the new model").FillAsync("1.5");
         await ui.Page.GetByLabel("Output price of the new model").FillAsync("7");
+        await ui.Page.GetByLabel("1-hour cache write price of the new model").FillAsync("2.5");
         await ui.Page.GetByRole(AriaRole.Button, new() { Name = "Save price table" }).ClickAsync();
         await Assertions.Expect(ui.Page.GetByRole(AriaRole.Status)).ToContainTextAsync("Price table saved");
         await ui.ShotAsync("prices");
@@ -90,10 +91,35 @@ public sealed class PanelPagesTests(GatewayFixture gateway, BrowserFixture brows
         var prices = await gateway.AdminGetAsync("/admin/api/models");
         var added = prices.EnumerateArray().Single(p => p.GetProperty("id").GetString() == model);
         Assert.Equal(1.5m, added.GetProperty("inputUsdPerMTok").GetDecimal());
+        Assert.Equal(2.5m, added.GetProperty("cacheWrite1hUsdPerMTok").GetDecimal());
+        // Left blank: the catalog's default applies.
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, added.GetProperty("webSearchUsdPerThousand").ValueKind);
 
         await ui.Page.GotoAsync("/admin/audit");
         var change = ui.Page.Locator("li", new() { HasText = "price " + model }).First;
         await Assertions.Expect(change.Locator("ins")).ToContainTextAsync("in $1.50 · out $7.00");
+        ui.AssertNoErrors();
+    }
+
+    [Fact]
+    public async Task Prices_NegativePriceInPage_RefusedWithMessageAndNotSaved()
+    {
+        var model = "test-negative-" + Guid.NewGuid().ToString("N")[..6];
+        await using var ui = await UiSession.OpenAsync(browser, gateway);
+        await ui.SignInAsync();
+        await ui.Page.GotoAsync("/admin/prices");
+
+        await ui.Page.GetByLabel("Model id (the new model)").FillAsync(model);
+        await ui.Page.GetByLabel("Input price of the new model").FillAsync("1");
+        await ui.Page.GetByLabel("Output price of the new model").FillAsync("2");
+        await ui.Page.GetByLabel("5-minute cache write price of the new model").FillAsync("-5");
+        // The browser's own min="0" check would stop the form; the server must refuse it on its own.
+        await ui.Page.EvaluateAsync("() => document.querySelectorAll('form').forEach(f => f.noValidate = true)");
+        await ui.Page.GetByRole(AriaRole.Button, new() { Name = "Save price table" }).ClickAsync();
+
+        await Assertions.Expect(ui.Page.GetByRole(AriaRole.Alert)).ToContainTextAsync($"{model}: cacheWriteUsdPerMTok (cache write 5m) is -5");
+        var prices = await gateway.AdminGetAsync("/admin/api/models");
+        Assert.DoesNotContain(prices.EnumerateArray(), p => p.GetProperty("id").GetString() == model);
         ui.AssertNoErrors();
     }
 

@@ -64,6 +64,40 @@ public sealed class StreamObserverTests
     }
 
     [Fact]
+    public void Observe_OneHourCacheWritesAndWebSearches_ReadFromNestedUsage()
+    {
+        var start = Start.Replace("\"cache_read_input_tokens\":2000}", "\"cache_read_input_tokens\":2000," +
+            "\"cache_creation\":{\"ephemeral_5m_input_tokens\":40,\"ephemeral_1h_input_tokens\":60},\"server_tool_use\":null}", StringComparison.Ordinal);
+
+        var observer = Observe(("message_start", start),
+            MessageDelta("end_turn", """{"output_tokens":9,"server_tool_use":{"web_search_requests":2}}"""));
+
+        Assert.Equal(new TokenUsage(25, 9, 100, 2000, 60, 2), observer.Usage);
+    }
+
+    [Fact]
+    public void Observe_MessageDeltaCumulativeSearches_LatestWinsAndNullsKeepEarlier()
+    {
+        var observer = Observe(
+            ("message_start", Start),
+            MessageDelta(null, """{"output_tokens":3,"cache_creation":{"ephemeral_5m_input_tokens":0,"ephemeral_1h_input_tokens":100},"server_tool_use":{"web_search_requests":1}}"""),
+            MessageDelta("end_turn", """{"output_tokens":8,"cache_creation":null,"server_tool_use":{"web_search_requests":3}}"""));
+
+        Assert.Equal(100, observer.Usage.CacheCreation1hInputTokens);
+        Assert.Equal(3, observer.Usage.WebSearchRequests);
+        Assert.Equal(3, observer.ObservedUsage().WebSearchRequests);
+    }
+
+    [Fact]
+    public void Observe_UsageWithoutNewFields_ZeroOneHourAndSearches()
+    {
+        var usage = Observe(("message_start", Start)).Usage;
+
+        Assert.Equal(0, usage.CacheCreation1hInputTokens);
+        Assert.Equal(0, usage.WebSearchRequests);
+    }
+
+    [Fact]
     public void Observe_NoMessageStop_NotStopped()
     {
         var observer = Observe(("message_start", Start), MessageDelta("end_turn", """{"output_tokens":3}"""));

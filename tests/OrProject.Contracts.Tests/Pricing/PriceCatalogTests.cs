@@ -82,6 +82,6 @@ public sealed class PriceCatalogTests
     {
         var price = PriceCatalog.Find(PriceCatalog.Default, "claude-sonnet-4-5-20250929");
 
-        Assert.Equal(new ModelPrice("claude-sonnet-4-5", 3m, 15m, 3.75m, 0.3m), price);
+        Assert.Equal(new ModelPrice("claude-sonnet-4-5", 3m, 15m, 3.75m, 0.3m, 6m, 10m), price);
     }
 }

@@ -1,0 +1,45 @@
+using System.Globalization;
+using OrProject.Contracts.Events;
+
+namespace OrProject.Admin.Settings;
+
+/// <summary>
+/// What a price table must satisfy before it is stored, for the JSON API and the panel alike: an id per model, unique
+/// ids, and no negative price (a negative price would pay the client). The two optional prices may be absent (the
+/// catalog's defaults apply) but, when given, are held to the same rule.
+/// </summary>
+internal static class PriceTableRules
+{
+    /// <summary>The first rule broken, in words an admin can act on; null when the table is valid.</summary>
+    public static string? Check(IReadOnlyList<ModelPrice> prices)
+    {
+        foreach (var p in prices)
+        {
+            if (p is null || string.IsNullOrWhiteSpace(p.Id))
+            {
+                return "every model needs an id";
+            }
+
+            var negative = Negative(p);
+            if (negative is not null)
+            {
+                return $"{p.Id}: {negative}; prices must be 0 or more";
+            }
+        }
+
+        return prices.GroupBy(p => p.Id, StringComparer.OrdinalIgnoreCase).Any(g => g.Count() > 1)
+            ? "model ids must be unique"
+            : null;
+    }
+
+    private static string? Negative(ModelPrice p) =>
+        Describe(p.InputUsdPerMTok, "inputUsdPerMTok (input)")
+        ?? Describe(p.OutputUsdPerMTok, "outputUsdPerMTok (output)")
+        ?? Describe(p.CacheWriteUsdPerMTok, "cacheWriteUsdPerMTok (cache write 5m)")
+        ?? Describe(p.CacheWrite1hUsdPerMTok, "cacheWrite1hUsdPerMTok (cache write 1h)")
+        ?? Describe(p.CacheReadUsdPerMTok, "cacheReadUsdPerMTok (cache read)")
+        ?? Describe(p.WebSearchUsdPerThousand, "webSearchUsdPerThousand (web search)");
+
+    private static string? Describe(decimal? price, string field) =>
+        price is { } value && value < 0 ? $"{field} is {value.ToString(CultureInfo.InvariantCulture)}" : null;
+}
