@@ -18,18 +18,18 @@ internal static class KeyEndpoints
         keys.MapGet("/", ListAsync);
         keys.MapGet("/{id}", GetAsync);
         keys.MapPost("/{id}/disable", async (string id, KeyCommands commands, CancellationToken ct) =>
-            (await commands.SetDisabledAsync(id, true, AdminTokenFilter.Actor, ct)).ToHttp(KeyResponse.From));
+            (await commands.SetDisabledAsync(id, true, AdminApiGate.Actor, ct)).ToHttp(KeyResponse.From));
         keys.MapPost("/{id}/enable", async (string id, KeyCommands commands, CancellationToken ct) =>
-            (await commands.SetDisabledAsync(id, false, AdminTokenFilter.Actor, ct)).ToHttp(KeyResponse.From));
+            (await commands.SetDisabledAsync(id, false, AdminApiGate.Actor, ct)).ToHttp(KeyResponse.From));
         keys.MapPut("/{id}/budget", async (string id, ChangeBudgetRequest request, KeyCommands commands, CancellationToken ct) =>
-            (await commands.ChangeBudgetAsync(id, request.BudgetUsd, AdminTokenFilter.Actor, ct)).ToHttp(KeyResponse.From));
+            (await commands.ChangeBudgetAsync(id, request.BudgetUsd, AdminApiGate.Actor, ct)).ToHttp(KeyResponse.From));
         return admin;
     }
 
     private static async Task<Results<Created<IssuedKeyResponse>, BadRequest<AdminError>>> IssueAsync(
         IssueKeyRequest request, KeyCommands commands, CancellationToken ct)
     {
-        var result = await commands.IssueAsync(request.Name, request.BudgetUsd, AdminTokenFilter.Actor, ct);
+        var result = await commands.IssueAsync(request.Name, request.BudgetUsd, AdminApiGate.Actor, ct);
         return result.Succeeded
             ? TypedResults.Created($"/admin/api/keys/{result.Value!.Id}", result.Value)
             : TypedResults.BadRequest(AdminError.Invalid(result.Error!));
