@@ -19,7 +19,14 @@ public static class AdminComposition
 {
     public static IServiceCollection AddOrProjectAdmin(this IServiceCollection services)
     {
-        services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section);
+        // The token's minimum length is checked at start by every host's telemetry (it guards /metrics too), once.
+        services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddClientRateLimits();
+
+        // Binding failures throw instead of answering an empty 400, so the admin API's handler can say which field
+        // was wrong. The edge binds no bodies; its handler already turns what reaches it into 400.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddExceptionHandler<AdminApiExceptionHandler>();
         services.AddHostedService<UpstreamSeeder>();
         services.AddScoped<KeyCommands>();
         services.AddScoped<AccountCommands>();
@@ -49,16 +56,20 @@ public static class AdminComposition
         return services;
     }
 
-    /// <summary>Authentication and authorization for the pages; call it right after <c>UseRouting</c>.</summary>
-    public static IApplicationBuilder UseOrProjectAdmin(this IApplicationBuilder app) => app.UseAuthentication().UseAuthorization();
+    /// <summary>
+    /// Rate limits, the admin API's token check (before any body is read), and authentication and authorization for
+    /// the pages; call it right after <c>UseRouting</c>, so the pages' rate-limit and authorization metadata apply.
+    /// </summary>
+    public static IApplicationBuilder UseOrProjectAdmin(this IApplicationBuilder app) =>
+        app.UseRateLimiter().UseAdminGates().UseAuthentication().UseAuthorization();
 
     /// <summary>
-    /// The admin JSON API under <c>/admin/api</c> (admin token required), the key holder's <c>/usage/me</c>, the
+    /// The admin JSON API under <c>/admin/api</c> (admin token required, by the gate in UseOrProjectAdmin), the key holder's <c>/usage/me</c>, the
     /// admin pages under <c>/admin</c>, the usage page at <c>/usage</c> and their assets.
     /// </summary>
     public static IEndpointRouteBuilder MapAdmin(this IEndpointRouteBuilder app)
     {
-        var admin = app.MapGroup("/admin/api").AddEndpointFilter<AdminTokenFilter>();
+        var admin = app.MapGroup(AdminApiGate.PathPrefix);
         admin.MapKeys();
         admin.MapKeyUsage();
         admin.MapEvents();

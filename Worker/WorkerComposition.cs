@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using MassTransit;
 using OrProject.Contracts.Messaging;
 using OrProject.Projections.Hosting;
@@ -40,6 +41,10 @@ public static class WorkerComposition
                 UseCookies = false,
                 ConnectTimeout = TimeSpan.FromSeconds(15),
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                // The current activity descends from the client's traceparent (carried through the queue), so the
+                // default propagator would hand the client's trace id, tracestate and baggage to the provider. Our
+                // span of the call is still recorded; only the headers stay home.
+                ActivityHeadersPropagator = DistributedContextPropagator.CreateNoOutputPropagator(),
             })
             // The factory's per-request log scope and lines (filtered out at Warning anyway) cost on every upstream
             // call; failures are logged by the adapters with the account and request named.

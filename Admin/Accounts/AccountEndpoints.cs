@@ -25,18 +25,18 @@ internal static class AccountEndpoints
         accounts.MapGet("/", async (IQuerySession session, TimeProvider clock, CancellationToken ct) =>
             TypedResults.Ok(await AccountQueries.ListAsync(session, clock.GetUtcNow(), ct)));
         accounts.MapPost("/{id}/disable", async (string id, AccountCommands commands, TimeProvider clock, CancellationToken ct) =>
-            (await commands.DisableAsync(id, AdminTokenFilter.Actor, ct)).ToHttp(a => AccountQueries.ToResponse(a, null, clock.GetUtcNow())));
+            (await commands.DisableAsync(id, AdminApiGate.Actor, ct)).ToHttp(a => AccountQueries.ToResponse(a, null, clock.GetUtcNow())));
         accounts.MapPost("/{id}/enable", async (string id, AccountCommands commands, TimeProvider clock, CancellationToken ct) =>
-            (await commands.EnableAsync(id, AdminTokenFilter.Actor, ct)).ToHttp(a => AccountQueries.ToResponse(a, null, clock.GetUtcNow())));
+            (await commands.EnableAsync(id, AdminApiGate.Actor, ct)).ToHttp(a => AccountQueries.ToResponse(a, null, clock.GetUtcNow())));
         accounts.MapPost("/{id}/restore", async (string id, AccountCommands commands, TimeProvider clock, CancellationToken ct) =>
-            (await commands.RestoreAsync(id, AdminTokenFilter.Actor, ct)).ToHttp(a => AccountQueries.ToResponse(a, null, clock.GetUtcNow())));
+            (await commands.RestoreAsync(id, AdminApiGate.Actor, ct)).ToHttp(a => AccountQueries.ToResponse(a, null, clock.GetUtcNow())));
         return admin;
     }
 
     private static async Task<Results<Created<AccountCreated>, BadRequest<AdminError>>> AddAsync(AddAccountRequest request,
         AccountCommands commands, CancellationToken ct)
     {
-        var result = await commands.AddAsync(request, AdminTokenFilter.Actor, ct);
+        var result = await commands.AddAsync(request, AdminApiGate.Actor, ct);
         if (!result.Succeeded)
         {
             return TypedResults.BadRequest(AdminError.Invalid(result.Error!));

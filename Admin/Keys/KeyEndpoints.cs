@@ -18,11 +18,11 @@ internal static class KeyEndpoints
         keys.MapGet("/", ListAsync);
         keys.MapGet("/{id}", GetAsync);
         keys.MapPost("/{id}/disable", async (string id, KeyCommands commands, IQuerySession session, CancellationToken ct) =>
-            await RespondAsync(await commands.SetDisabledAsync(id, true, AdminTokenFilter.Actor, ct), session, ct));
+            await RespondAsync(await commands.SetDisabledAsync(id, true, AdminApiGate.Actor, ct), session, ct));
         keys.MapPost("/{id}/enable", async (string id, KeyCommands commands, IQuerySession session, CancellationToken ct) =>
-            await RespondAsync(await commands.SetDisabledAsync(id, false, AdminTokenFilter.Actor, ct), session, ct));
+            await RespondAsync(await commands.SetDisabledAsync(id, false, AdminApiGate.Actor, ct), session, ct));
         keys.MapPut("/{id}/budget", async (string id, ChangeBudgetRequest request, KeyCommands commands, IQuerySession session, CancellationToken ct) =>
-            await RespondAsync(await commands.ChangeBudgetAsync(id, request.BudgetUsd, AdminTokenFilter.Actor, ct), session, ct));
+            await RespondAsync(await commands.ChangeBudgetAsync(id, request.BudgetUsd, AdminApiGate.Actor, ct), session, ct));
         return admin;
     }
 
@@ -36,7 +36,7 @@ internal static class KeyEndpoints
     private static async Task<Results<Created<IssuedKeyResponse>, BadRequest<AdminError>>> IssueAsync(
         IssueKeyRequest request, KeyCommands commands, CancellationToken ct)
     {
-        var result = await commands.IssueAsync(request.Name, request.BudgetUsd, AdminTokenFilter.Actor, ct);
+        var result = await commands.IssueAsync(request.Name, request.BudgetUsd, AdminApiGate.Actor, ct);
         return result.Succeeded
             ? TypedResults.Created($"/admin/api/keys/{result.Value!.Id}", result.Value)
             : TypedResults.BadRequest(AdminError.Invalid(result.Error!));

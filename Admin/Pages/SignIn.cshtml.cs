@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrProject.Admin.Security;
@@ -8,6 +9,7 @@ using OrProject.Admin.Sessions;
 namespace OrProject.Admin.Pages;
 
 /// <summary><c>/admin/signin</c>: the admin token in, a cookie session out. The token is never written back.</summary>
+[EnableRateLimiting(ClientRateLimits.AdminSignIn)]
 internal sealed partial class SignInModel(IOptions<AdminOptions> options, ILogger<SignInModel> logger) : PageModel
 {
     public string ReturnUrl { get; private set; } = "/admin";

@@ -1,6 +1,8 @@
 using Marten;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
 using OrProject.Admin.Keys;
+using OrProject.Admin.Security;
 using OrProject.Admin.Usage;
 using OrProject.Projections.Keys;
 
@@ -10,6 +12,7 @@ namespace OrProject.Admin.Pages;
 /// <c>/usage</c>: a key holder's own budget and spend. The key is posted, never put in a URL, and never written
 /// back into the page (the field is always rendered empty); the answer is not cached.
 /// </summary>
+[EnableRateLimiting(ClientRateLimits.KeyLookup)]
 internal sealed class UsageModel(IQuerySession session, TimeProvider clock) : PageModel
 {
     public UsageMeResponse? Me { get; private set; }

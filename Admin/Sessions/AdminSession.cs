@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
@@ -7,12 +8,14 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using OrProject.Admin.Security;
+using OrProject.Projections.Hosting;
 
 namespace OrProject.Admin.Sessions;
 
 /// <summary>
 /// The admin pages' session: the admin token is posted once to the sign-in page, then an HttpOnly, SameSite=Strict
-/// cookie (Secure over HTTPS) carries the session, sliding, for at most <see cref="Lifetime"/> of inactivity.
+/// cookie (Secure over HTTPS) carries the session, sliding, for at most <see cref="IdleLifetime"/> of inactivity and
+/// never longer than <see cref="AdminOptions.SessionLifetime"/> from sign-in, however busy.
 /// The JSON API does not accept the cookie; it keeps its bearer token, so no cross-site request can reach it.
 /// </summary>
 internal static class AdminSession
@@ -21,7 +24,8 @@ internal static class AdminSession
     public const string Policy = "OrpAdmin";
     public const string SignInPath = "/admin/signin";
     private const string TokenClaim = "orp:token";
-    private static readonly TimeSpan Lifetime = TimeSpan.FromHours(8);
+    private const string SignedInClaim = "orp:signed_in";
+    private static readonly TimeSpan IdleLifetime = TimeSpan.FromHours(8);
 
     public static IServiceCollection AddAdminSessions(this IServiceCollection services)
     {
@@ -32,11 +36,11 @@ internal static class AdminSession
             o.Cookie.HttpOnly = true;
             o.Cookie.SameSite = SameSiteMode.Strict;
             o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
-            o.ExpireTimeSpan = Lifetime;
+            o.ExpireTimeSpan = IdleLifetime;
             o.SlidingExpiration = true;
             o.LoginPath = SignInPath;
             o.AccessDeniedPath = SignInPath;
-            o.Events.OnValidatePrincipal = RejectIfTokenChangedAsync;
+            o.Events.OnValidatePrincipal = RejectIfStaleAsync;
         });
         services.AddAuthorizationBuilder()
             .AddPolicy(Policy, p => p.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser());
@@ -47,12 +51,17 @@ internal static class AdminSession
     public static async Task<bool> TrySignInAsync(HttpContext context, string? token)
     {
         var expected = context.RequestServices.GetRequiredService<IOptions<AdminOptions>>().Value.Token;
-        if (!AdminTokenFilter.Matches(token ?? "", expected))
+        if (!AdminToken.Matches(token ?? "", expected))
         {
             return false;
         }
 
-        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, AdminTokenFilter.Actor), new Claim(TokenClaim, Fingerprint(expected))], Scheme);
+        var now = context.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow().ToUnixTimeSeconds();
+        var identity = new ClaimsIdentity([
+            new Claim(ClaimTypes.Name, AdminApiGate.Actor),
+            new Claim(TokenClaim, Fingerprint(expected)),
+            new Claim(SignedInClaim, now.ToString(CultureInfo.InvariantCulture), ClaimValueTypes.Integer64),
+        ], Scheme);
         await context.SignInAsync(Scheme, new ClaimsPrincipal(identity), new AuthenticationProperties { IsPersistent = false });
         return true;
     }
@@ -60,13 +69,22 @@ internal static class AdminSession
     public static Task SignOutAsync(HttpContext context) => context.SignOutAsync(Scheme);
 
     /// <summary>The actor that admin events from the pages name: the same admin as the token holder of the API.</summary>
-    public static string Actor(ClaimsPrincipal user) => user.Identity?.Name ?? AdminTokenFilter.Actor;
+    public static string Actor(ClaimsPrincipal user) => user.Identity?.Name ?? AdminApiGate.Actor;
 
-    /// <summary>A session outlives no token rotation: it carries a fingerprint of the token it was opened with.</summary>
-    private static async Task RejectIfTokenChangedAsync(CookieValidatePrincipalContext context)
+    /// <summary>
+    /// On every request: a session outlives no token rotation (it carries a fingerprint of the token it was opened
+    /// with), and none outlives its absolute lifetime. The sign-in time is a claim of our own because the cookie's
+    /// IssuedUtc moves forward each time sliding expiration renews it.
+    /// </summary>
+    private static async Task RejectIfStaleAsync(CookieValidatePrincipalContext context)
     {
-        var expected = context.HttpContext.RequestServices.GetRequiredService<IOptions<AdminOptions>>().Value.Token;
-        if (expected.Length == 0 || context.Principal?.FindFirstValue(TokenClaim) != Fingerprint(expected))
+        var services = context.HttpContext.RequestServices;
+        var options = services.GetRequiredService<IOptions<AdminOptions>>().Value;
+        var signedIn = long.TryParse(context.Principal?.FindFirstValue(SignedInClaim), NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds)
+            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+            : DateTimeOffset.MinValue;
+        var expired = services.GetRequiredService<TimeProvider>().GetUtcNow() - signedIn >= options.SessionLifetime;
+        if (expired || options.Token.Length == 0 || context.Principal?.FindFirstValue(TokenClaim) != Fingerprint(options.Token))
         {
             context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(Scheme);

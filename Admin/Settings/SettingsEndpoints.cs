@@ -31,7 +31,7 @@ internal static class SettingsEndpoints
     private static async Task<Results<Ok<SettingsBody>, BadRequest<AdminError>>> PutSettingsAsync(SettingsBody body,
         SettingsCommands commands, CancellationToken ct)
     {
-        var result = await commands.SaveSettingsAsync(body, AdminTokenFilter.Actor, ct);
+        var result = await commands.SaveSettingsAsync(body, AdminApiGate.Actor, ct);
         return result.Succeeded ? TypedResults.Ok(result.Value!) : TypedResults.BadRequest(AdminError.Invalid(result.Error!));
     }
 
@@ -41,7 +41,7 @@ internal static class SettingsEndpoints
     private static async Task<Results<Ok<ModelPrice[]>, BadRequest<AdminError>>> PutPricesAsync(ModelPrice[] prices,
         SettingsCommands commands, CancellationToken ct)
     {
-        var result = await commands.SavePricesAsync(prices, AdminTokenFilter.Actor, ct);
+        var result = await commands.SavePricesAsync(prices, AdminApiGate.Actor, ct);
         return result.Succeeded ? TypedResults.Ok(result.Value!) : TypedResults.BadRequest(AdminError.Invalid(result.Error!));
     }
 }

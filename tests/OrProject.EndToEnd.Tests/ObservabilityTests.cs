@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using OrProject.Testing;
 
@@ -12,23 +14,45 @@ public sealed class ObservabilityTests(GatewayFixture fixture) : IAsyncLifetime
     public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
-    public async Task Trace_ClientTraceparent_ContinuesThroughQueueAndWorkerToTheUpstream()
+    public async Task Trace_ClientTraceContext_ContinuesThroughQueueAndWorker_ButNeverReachesTheUpstream()
     {
         var key = await fixture.IssueKeyAsync();
         using var request = Post(key);
 
-        // The client's own span: HttpClient sends it as traceparent (a header set by hand would be replaced).
+        // The client's own span: HttpClient sends it as traceparent (a header set by hand would be replaced), with
+        // its trace state and baggage.
         using var client = new Activity("client").SetIdFormat(ActivityIdFormat.W3C);
         client.ActivityTraceFlags = ActivityTraceFlags.Recorded;
-        client.Start();
-        var traceId = client.TraceId.ToHexString();
+        client.TraceStateString = "vendor=client-secret";
+        client.AddBaggage("user", "alice@example.com");
+        var traceId = client.Start().TraceId;
+
+        // The hosts run in this process: the upstream call's own span shows the trace went on past the worker.
+        var upstreamCalls = new System.Collections.Concurrent.ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "System.Net.Http",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.PropagationData,
+            ActivityStopped = a =>
+            {
+                if (a.TraceId == traceId && a.GetTagItem("server.port") is int port && port == new Uri(fixture.Upstream.BaseAddress).Port)
+                {
+                    upstreamCalls.Enqueue(a);
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+
         using var response = await fixture.Http.SendAsync(request);
         client.Stop();
         response.EnsureSuccessStatusCode();
 
         var upstream = fixture.Upstream.Requests.Single();
-        Assert.True(upstream.Headers.TryGetValue("traceparent", out var parent), "the upstream call carried no trace context");
-        Assert.Equal(traceId, parent.Split('-')[1]); // one trace: edge → RabbitMQ → worker → upstream
+        Assert.False(upstream.Headers.ContainsKey("traceparent"), "the client's trace id reached the upstream");
+        Assert.False(upstream.Headers.ContainsKey("tracestate"), "the client's trace state reached the upstream");
+        Assert.False(upstream.Headers.ContainsKey("baggage"), "the client's baggage reached the upstream");
+        Assert.False(upstream.Headers.ContainsKey("correlation-context"), "the client's baggage reached the upstream");
+        Assert.NotEmpty(upstreamCalls); // one trace: edge → RabbitMQ → worker → the upstream call's span
     }
 
     [Fact]
@@ -40,9 +64,9 @@ public sealed class ObservabilityTests(GatewayFixture fixture) : IAsyncLifetime
             (await fixture.Http.SendAsync(request)).EnsureSuccessStatusCode();
         }
 
-        var edge = await fixture.Http.GetStringAsync("/metrics");
         using var workerHttp = new HttpClient { BaseAddress = new Uri(fixture.Worker.Urls.Single()) };
-        var worker = await workerHttp.GetStringAsync("/metrics");
+        var edge = await ScrapeAsync(fixture.Http);
+        var worker = await ScrapeAsync(workerHttp);
 
         Assert.Contains("orp_requests_total{", edge, StringComparison.Ordinal);
         Assert.Contains("route=\"/v1/messages\"", edge, StringComparison.Ordinal);
@@ -50,6 +74,41 @@ public sealed class ObservabilityTests(GatewayFixture fixture) : IAsyncLifetime
         Assert.Contains("orp_queue_wait_milliseconds_bucket", worker, StringComparison.Ordinal);
         Assert.Contains("orp_tokens_total{", worker, StringComparison.Ordinal);
         Assert.Contains("orp_cost_USD_total", worker, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task Metrics_OnEdgeAndWorker_NeedTheAdminToken()
+    {
+        using var workerHttp = new HttpClient { BaseAddress = new Uri(fixture.Worker.Urls.Single()) };
+        foreach (var http in new[] { fixture.Http, workerHttp })
+        {
+            using (var anonymous = await http.GetAsync("/metrics"))
+            {
+                Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+            }
+
+            using (var wrong = await GetMetricsAsync(http, "not-the-admin-token-not-the-admin-token"))
+            {
+                Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+            }
+
+            using var authorized = await GetMetricsAsync(http, GatewayFixture.AdminToken);
+            Assert.Equal(HttpStatusCode.OK, authorized.StatusCode);
+        }
+    }
+
+    private static async Task<HttpResponseMessage> GetMetricsAsync(HttpClient http, string token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return await http.SendAsync(request);
+    }
+
+    private static async Task<string> ScrapeAsync(HttpClient http)
+    {
+        using var response = await GetMetricsAsync(http, GatewayFixture.AdminToken);
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadAsStringAsync();
     }
 
     private static HttpRequestMessage Post(IssuedKey key)

@@ -19,7 +19,8 @@ namespace OrProject.Testing;
 /// </summary>
 public class GatewayFixture : IAsyncLifetime
 {
-    public const string AdminToken = "test-admin-token";
+    /// <summary>The hosts refuse an admin token under 32 characters.</summary>
+    public const string AdminToken = "test-admin-token-0123456789abcdef";
 
     public string Schema { get; } = "t" + Guid.CreateVersion7().ToString("N")[^16..];
 
@@ -159,6 +160,9 @@ public class GatewayFixture : IAsyncLifetime
             ["Worker:Id"] = "test-worker",
             ["Pool:RefreshMilliseconds"] = AccountRefresh.TotalMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Serilog:MinimumLevel:Default"] = "Warning",
+            // Every browser test signs in from 127.0.0.1; the rate-limit tests set their own small numbers.
+            ["RateLimits:SignInPerMinute"] = "100000",
+            ["RateLimits:KeyLookupsPerMinute"] = "100000",
         };
         foreach (var (key, value) in Overrides)
         {
@@ -171,6 +175,25 @@ public class GatewayFixture : IAsyncLifetime
     /// <summary>Another edge instance on the same database and broker (scale-out), with its own reply queue.</summary>
     public Task<WebApplication> StartEdgeAsync() =>
         StartAsync(new Dictionary<string, string?>(HostSettings), b => b.AddOrProjectEdge(), a => a.MapOrProjectEdge());
+
+    /// <summary>An edge with some settings changed, to see how it starts (or fails to).</summary>
+    public Task<WebApplication> StartEdgeAsync(IReadOnlyDictionary<string, string?> overrides) =>
+        StartAsync(With(overrides), b => b.AddOrProjectEdge(), a => a.MapOrProjectEdge());
+
+    /// <summary>A worker with some settings changed, to see how it starts (or fails to).</summary>
+    public Task<WebApplication> StartWorkerAsync(IReadOnlyDictionary<string, string?> overrides) =>
+        StartAsync(With(overrides), b => b.AddOrProjectWorker(), w => w.MapOrProjectWorker());
+
+    private Dictionary<string, string?> With(IReadOnlyDictionary<string, string?> overrides)
+    {
+        var settings = new Dictionary<string, string?>(HostSettings);
+        foreach (var (key, value) in overrides)
+        {
+            settings[key] = value;
+        }
+
+        return settings;
+    }
 
     /// <summary>Another in-process worker on the same database and broker.</summary>
     public Task<WebApplication> StartWorkerAsync(string id)
@@ -188,7 +211,16 @@ public class GatewayFixture : IAsyncLifetime
         compose(builder);
         var app = builder.Build();
         map(app);
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
         return app;
     }
 
