@@ -47,7 +47,8 @@ internal sealed class KeyAdmission(KeyLedgerCache ledgers, UnknownKeyLimiter unk
 
         var hash = ApiKeys.Hash(key);
         var address = request.HttpContext.Connection.RemoteIpAddress?.ToString() ?? "";
-        if (!ledgers.IsCached(hash) && !unknownKeys.MayLookUp(address))
+        var remembered = ledgers.IsCached(hash);
+        if (!remembered && !unknownKeys.MayLookUp(address))
         {
             return Admission.Refuse(unknownKeys.Refusal);
         }
@@ -55,7 +56,11 @@ internal sealed class KeyAdmission(KeyLedgerCache ledgers, UnknownKeyLimiter unk
         var view = await ledgers.FindAsync(hash, cancellationToken);
         if (view is null)
         {
-            unknownKeys.Missed(address);
+            if (!remembered)
+            {
+                unknownKeys.Missed(address); // only lookups that reached the database count
+            }
+
             return Admission.Refuse(Refusal.UnknownKey);
         }
 

@@ -19,6 +19,7 @@ public sealed class EdgeLimitsFixture : GatewayFixture
         ["RateLimits:SignInPerMinute"] = Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["RateLimits:KeyLookupsPerMinute"] = Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Admin:SessionLifetime"] = SessionLifetime.ToString(),
+        ["Keys:UnknownKeyLookupsPerMinute"] = Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 }
 

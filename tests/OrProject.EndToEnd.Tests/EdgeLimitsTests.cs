@@ -75,6 +75,46 @@ public sealed class EdgeLimitsTests(EdgeLimitsFixture fixture)
         Assert.StartsWith("/admin/signin", expired.Headers.Location!.OriginalString.Replace(fixture.BaseAddress, "", StringComparison.Ordinal), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ApiKeys_GuessingLoop_RepeatsAreAnsweredFromMemoryAndNewGuessesAreRefusedPastTheLimit()
+    {
+        using var guesser = new FormClient(fixture.BaseAddress, IPAddress.Parse("127.0.0.15"));
+
+        // The same wrong key again and again: remembered as unknown, so it never uses up the address's lookups.
+        for (var i = 0; i < EdgeLimitsFixture.Attempts * 3; i++)
+        {
+            using var again = await guesser.SendAsync(Messages("sk-orp-the-same-wrong-key"));
+            Assert.Equal(HttpStatusCode.Unauthorized, again.StatusCode);
+        }
+
+        for (var i = 1; i < EdgeLimitsFixture.Attempts; i++)
+        {
+            using var unknown = await guesser.SendAsync(Messages("sk-orp-guess-" + i));
+            Assert.Equal(HttpStatusCode.Unauthorized, unknown.StatusCode);
+        }
+
+        using var limited = await guesser.SendAsync(Messages("sk-orp-one-guess-too-many"));
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        Assert.Equal("false", limited.Headers.GetValues("x-should-retry").Single());
+        Assert.True(limited.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+        Assert.Contains("unknown API keys", await limited.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        using var other = new FormClient(fixture.BaseAddress, IPAddress.Parse("127.0.0.16"));
+        using var elsewhere = await other.SendAsync(Messages("sk-orp-one-guess-too-many"));
+        Assert.Equal(HttpStatusCode.Unauthorized, elsewhere.StatusCode); // the limit is that address's alone
+    }
+
+    private static HttpRequestMessage Messages(string key)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/messages")
+        {
+            Content = new StringContent("""{"model":"claude-sonnet-4-5","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}""",
+                System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("x-api-key", key);
+        return request;
+    }
+
     private static async Task AssertLimitedAsync(HttpResponseMessage response)
     {
         Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);

@@ -42,15 +42,23 @@ internal sealed partial class FormClient : IDisposable
 
     public Task<HttpResponseMessage> GetAsync(string path) => _http.GetAsync(path);
 
+    public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request) => _http.SendAsync(request);
+
     /// <summary>GETs <paramref name="path"/> for its antiforgery token, then posts <paramref name="fields"/> with it.</summary>
-    public async Task<HttpResponseMessage> PostFormAsync(string path, params (string Name, string Value)[] fields)
+    public Task<HttpResponseMessage> PostFormAsync(string path, params (string Name, string Value)[] fields) =>
+        PostFormAsync(path, expectContinue: false, fields);
+
+    /// <summary>As above; <paramref name="expectContinue"/> waits for the server's go-ahead before sending the body.</summary>
+    public async Task<HttpResponseMessage> PostFormAsync(string path, bool expectContinue, params (string Name, string Value)[] fields)
     {
         var page = await _http.GetStringAsync(path);
         var token = AntiforgeryField().Match(page) is { Success: true } m
             ? m.Groups[1].Value
             : throw new InvalidOperationException($"{path} has no antiforgery token");
         var form = fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value)).Append(new("__RequestVerificationToken", token));
-        return await _http.PostAsync(path, new FormUrlEncodedContent(form));
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new FormUrlEncodedContent(form) };
+        request.Headers.ExpectContinue = expectContinue;
+        return await _http.SendAsync(request);
     }
 
     public void Dispose() => _http.Dispose();
