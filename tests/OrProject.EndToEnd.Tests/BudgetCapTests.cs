@@ -144,8 +144,8 @@ public sealed class BudgetCapTests(GatewayFixture fixture) : IAsyncLifetime
 
         var ids = served.OfType<string>().ToList();
         Assert.NotEmpty(ids);
-        var view = await EventuallyAsync(() => fixture.AdminGetAsync($"/admin/api/keys/{key.Id}"),
-            v => v.GetProperty("reservedUsd").GetDecimal() == 0m && v.GetProperty("requests").GetInt64() >= ids.Count);
+        var view = await Eventually.ReadAsync(() => fixture.AdminGetAsync($"/admin/api/keys/{key.Id}"),
+            v => v.GetProperty("reservedUsd").GetDecimal() == 0m && v.GetProperty("requests").GetInt64() >= ids.Count, timeoutMs: 15_000);
         Assert.Equal(0m, view.GetProperty("reservedUsd").GetDecimal());
 
         var usage = await UsageRecordedAsync(key.Id);
@@ -336,21 +336,6 @@ public sealed class BudgetCapTests(GatewayFixture fixture) : IAsyncLifetime
 
     private static async Task<JsonObject> ReadJsonAsync(HttpResponseMessage response) =>
         JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject();
-
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> condition, int timeoutMs = 15_000)
-    {
-        var deadline = DateTime.UtcNow.AddMilliseconds(timeoutMs);
-        while (true)
-        {
-            var value = await read();
-            if (condition(value) || DateTime.UtcNow > deadline)
-            {
-                return value;
-            }
-
-            await Task.Delay(100);
-        }
-    }
 
     private sealed class CountingHandler() : DelegatingHandler(new HttpClientHandler())
     {

@@ -71,18 +71,6 @@ public abstract class GatewayTest(GatewayFixture fixture) : IAsyncLifetime
     }
 
     /// <summary>Polls until <paramref name="condition"/> holds; bounded, so a broken system fails instead of hanging.</summary>
-    protected static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> condition, int timeoutMs = 10_000)
-    {
-        var deadline = DateTime.UtcNow.AddMilliseconds(timeoutMs);
-        while (true)
-        {
-            var value = await read();
-            if (condition(value) || DateTime.UtcNow > deadline)
-            {
-                return value;
-            }
-
-            await Task.Delay(50);
-        }
-    }
+    protected static Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> condition, int timeoutMs = 10_000) =>
+        Eventually.ReadAsync(read, condition, timeoutMs);
 }

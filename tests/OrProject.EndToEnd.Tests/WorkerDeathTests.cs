@@ -123,8 +123,8 @@ public sealed class WorkerDeathTests(WorkerDeathFixture fixture) : IAsyncLifetim
 
         // Every admitted request is charged exactly once, from what was observed, and no hold outlives its request.
         await using var successor = await WorkerProcess.StartAsync(fixture.HostSettings, "successor-many");
-        var view = await EventuallyAsync(() => fixture.AdminGetAsync($"/admin/api/keys/{key.Id}"),
-            v => v.GetProperty("requests").GetInt64() >= served && v.GetProperty("reservedUsd").GetDecimal() == 0m);
+        var view = await Eventually.ReadAsync(() => fixture.AdminGetAsync($"/admin/api/keys/{key.Id}"),
+            v => v.GetProperty("requests").GetInt64() >= served && v.GetProperty("reservedUsd").GetDecimal() == 0m, timeoutMs: 20_000);
         Assert.Equal(0m, view.GetProperty("reservedUsd").GetDecimal());
         Assert.Equal(served, view.GetProperty("requests").GetInt64());
         Assert.True(view.GetProperty("spentUsd").GetDecimal() <= budget);
@@ -132,21 +132,6 @@ public sealed class WorkerDeathTests(WorkerDeathFixture fixture) : IAsyncLifetim
             .Where(e => e.GetProperty("type").GetString() == "usage_recorded").Select(e => e.GetProperty("data")).ToList();
         Assert.Equal(served, usage.Select(u => u.GetProperty("requestId").GetString()).Distinct().Count());
         Assert.All(usage, u => Assert.Equal(40, u.GetProperty("inputTokens").GetInt64()));
-    }
-
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> condition, int timeoutMs = 20_000)
-    {
-        var deadline = DateTime.UtcNow.AddMilliseconds(timeoutMs);
-        while (true)
-        {
-            var value = await read();
-            if (condition(value) || DateTime.UtcNow > deadline)
-            {
-                return value;
-            }
-
-            await Task.Delay(100);
-        }
     }
 
     private static async IAsyncEnumerable<(string Event, string Data)> ReadFramesAsync(HttpResponseMessage response)
