@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace OrProject.Contracts.OpenAI;
 
 /// <summary>
-/// OpenAI Chat Completions request → canonical (Anthropic Messages) request. protocol.md §5.1 and §6.1.
+/// OpenAI Chat Completions request → canonical (Anthropic Messages) request.
 /// Pure: no defaults are read from anywhere but the arguments.
 /// </summary>
 public static class ChatRequestTranslator

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 
 namespace OrProject.Contracts.OpenAI;
 
-/// <summary>Canonical (Anthropic) non-streaming message → OpenAI <c>chat.completion</c>. protocol.md §5.2 and §6.1.</summary>
+/// <summary>Canonical (Anthropic) non-streaming message → OpenAI <c>chat.completion</c>.</summary>
 public static class ChatResponseTranslator
 {
     /// <summary>

@@ -5,7 +5,7 @@ using OrProject.Contracts.Messaging;
 namespace OrProject.Contracts.OpenAI;
 
 /// <summary>
-/// Canonical stream events → OpenAI <c>chat.completion.chunk</c> JSON strings, for one request (protocol.md §5.3, §6.4).
+/// Canonical stream events → OpenAI <c>chat.completion.chunk</c> JSON strings, for one request.
 /// The edge writes each string as <c>data: &lt;json&gt;\n\n</c>; after <see cref="Finish"/> it writes <c>data: [DONE]</c>
 /// unless <see cref="Failed"/> (an error chunk ends the stream). Tool-call <c>index</c> is the ordinal among tool_use
 /// blocks, not the canonical block index, and argument fragments are forwarded as they arrive, never buffered.

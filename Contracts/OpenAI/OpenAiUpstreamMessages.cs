@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 
 namespace OrProject.Contracts.OpenAI;
 
-/// <summary>Canonical <c>system</c> + <c>messages</c> → Chat Completions <c>messages</c> (protocol.md §6.2).</summary>
+/// <summary>Canonical <c>system</c> + <c>messages</c> → Chat Completions <c>messages</c>.</summary>
 internal static class OpenAiUpstreamMessages
 {
     // Claude Code's per-request attribution block: useless to other upstreams and it defeats their prompt caches.

@@ -21,7 +21,7 @@ public sealed record OpenAiUpstreamOptions
 /// <summary>The upstream request body and the tool names it renamed, for mapping the answer back.</summary>
 public sealed record OpenAiUpstreamRequestResult(JsonObject Body, ToolNameMap ToolNames);
 
-/// <summary>Canonical (Anthropic Messages) request → OpenAI Chat Completions request for an upstream. protocol.md §6.2.</summary>
+/// <summary>Canonical (Anthropic Messages) request → OpenAI Chat Completions request for an upstream.</summary>
 public static class OpenAiUpstreamRequest
 {
     /// <summary>

@@ -3,7 +3,7 @@ using OrProject.Contracts.Messaging;
 
 namespace OrProject.Contracts.OpenAI;
 
-/// <summary>A non-streaming OpenAI-compatible <c>chat.completion</c> → canonical (Anthropic) message. protocol.md §6.3.</summary>
+/// <summary>A non-streaming OpenAI-compatible <c>chat.completion</c> → canonical (Anthropic) message.</summary>
 public static class OpenAiUpstreamResponse
 {
     /// <summary>

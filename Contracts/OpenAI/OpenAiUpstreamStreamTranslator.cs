@@ -5,7 +5,7 @@ using OrProject.Contracts.Anthropic;
 namespace OrProject.Contracts.OpenAI;
 
 /// <summary>
-/// An OpenAI-compatible upstream's <c>chat.completion.chunk</c> stream → canonical events (protocol.md §6.3), for one
+/// An OpenAI-compatible upstream's <c>chat.completion.chunk</c> stream → canonical events, for one
 /// request. Feed each <c>data:</c> payload to <see cref="Translate"/>; call <see cref="Complete"/> at <c>[DONE]</c> or EOF
 /// (<c>[DONE]</c> passed to <see cref="Translate"/> does the same). Blocks open and close as a state machine: thinking
 /// (from <c>reasoning_content</c>/<c>reasoning</c>), text (never for empty or whitespace-only content), one tool_use per

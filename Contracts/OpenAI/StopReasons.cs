@@ -1,6 +1,6 @@
 namespace OrProject.Contracts.OpenAI;
 
-/// <summary>Stop and finish reasons both ways (protocol.md §6.1).</summary>
+/// <summary>Stop and finish reasons both ways.</summary>
 internal static class StopReasons
 {
     public static string ToFinishReason(string? stopReason) => stopReason switch

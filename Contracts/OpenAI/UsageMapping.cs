@@ -5,7 +5,7 @@ namespace OrProject.Contracts.OpenAI;
 
 /// <summary>
 /// Token usage across the two semantics: Anthropic's <c>input_tokens</c> is net of cache, OpenAI's
-/// <c>prompt_tokens</c> includes it (<c>cached_tokens</c> is a subset). protocol.md §6.1.
+/// <c>prompt_tokens</c> includes it (<c>cached_tokens</c> is a subset).
 /// </summary>
 internal static class UsageMapping
 {

@@ -5,7 +5,7 @@ using OrProject.Contracts.OpenAI;
 
 namespace OrProject.Contracts.Responses;
 
-/// <summary>The Responses <c>response</c> object (protocol.md §7.2) and its output items.</summary>
+/// <summary>The Responses <c>response</c> object and its output items.</summary>
 internal static class ResponseObject
 {
     public static JsonObject Build(ResponsesContext context, string status, JsonArray output, TokenUsage? usage,

@@ -4,8 +4,8 @@ using OrProject.Contracts.OpenAI;
 namespace OrProject.Contracts.Responses;
 
 /// <summary>
-/// OpenAI Responses API request → canonical (Anthropic Messages) request: the text and function-calling subset
-/// (protocol.md §7.1, §7.4). Items and tools Anthropic cannot take — reasoning, custom/local-shell/web-search calls,
+/// OpenAI Responses API request → canonical (Anthropic Messages) request: the text and function-calling subset.
+/// Items and tools Anthropic cannot take — reasoning, custom/local-shell/web-search calls,
 /// non-function tools — are skipped, not rejected, because Codex always sends them.
 /// </summary>
 public static class ResponsesRequestTranslator

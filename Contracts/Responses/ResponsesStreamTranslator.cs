@@ -7,7 +7,7 @@ using OrProject.Contracts.OpenAI;
 namespace OrProject.Contracts.Responses;
 
 /// <summary>
-/// Canonical stream events → Responses API stream events (protocol.md §7.3), for one request. Each result is an
+/// Canonical stream events → Responses API stream events, for one request. Each result is an
 /// <see cref="SseEvent"/> whose name is the event <c>type</c>; every payload carries <c>type</c> and an increasing
 /// <c>sequence_number</c>. Text blocks become message items (opened on the first non-empty text), tool_use blocks
 /// function_call items whose <c>output_item.done</c> carries the complete arguments. The stream always ends with one

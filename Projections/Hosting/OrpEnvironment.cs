@@ -3,7 +3,7 @@ using Microsoft.Extensions.Configuration;
 namespace OrProject.Projections.Hosting;
 
 /// <summary>
-/// Maps the documented <c>ORP_*</c> environment variables (interface.md §2) onto configuration keys, so that
+/// Maps the documented <c>ORP_*</c> environment variables (the README's Configuration section) onto configuration keys, so that
 /// <c>./orp</c>, Docker and appsettings all configure the same options. Only variables that are set are mapped.
 /// </summary>
 public static class OrpEnvironment
