@@ -1,6 +1,7 @@
 using Marten;
 using OrProject.Contracts.Events;
 using OrProject.Projections.Accounts;
+using OrProject.Projections.Rebuild;
 
 namespace OrProject.Admin.Accounts;
 
@@ -28,6 +29,7 @@ internal sealed class AccountCommands(IDocumentSession session, SecretProtector 
         var added = new AccountAdded("acct_" + Guid.CreateVersion7().ToString("N"), request.Name.Trim(), kind,
             request.BaseUrl?.Trim() is { Length: > 0 } baseUrl ? baseUrl : "builtin:simulator", secrets.Protect(request.ApiKey ?? ""),
             request.Weight ?? 1, request.Models ?? [], actor, clock.GetUtcNow(), request.MaxConcurrency ?? 0);
+        await session.BeginAppendAsync(ct);
         session.Events.StartStream<UpstreamAccount>(added.AccountId, added);
         await session.SaveChangesAsync(ct);
         return AdminResult<UpstreamAccount>.Ok(UpstreamAccount.Create(added));
@@ -44,6 +46,7 @@ internal sealed class AccountCommands(IDocumentSession session, SecretProtector 
 
     private async Task<AdminResult<UpstreamAccount>> ChangeAsync(string id, object change, CancellationToken ct)
     {
+        await session.BeginAppendAsync(ct);
         var stream = await session.Events.FetchForExclusiveWriting<UpstreamAccount>(id, ct);
         if (stream.Aggregate is null)
         {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OrProject.Contracts.Events;
 using OrProject.Projections.Accounts;
+using OrProject.Projections.Rebuild;
 
 namespace OrProject.Admin.Accounts;
 
@@ -37,6 +38,7 @@ internal sealed partial class UpstreamSeeder(IDocumentStore store, IConfiguratio
             LogSeeded(logger, kind, url);
         }
 
+        await session.BeginAppendAsync(cancellationToken);
         session.Events.StartStream<UpstreamAccount>(added.AccountId, added);
         await session.SaveChangesAsync(cancellationToken);
     }

@@ -2,6 +2,7 @@ using Marten;
 using Microsoft.Extensions.Configuration;
 using OrProject.Contracts.Events;
 using OrProject.Projections.Keys;
+using OrProject.Projections.Rebuild;
 
 namespace OrProject.Admin.Keys;
 
@@ -25,6 +26,7 @@ internal sealed class KeyCommands(IDocumentSession session, IConfiguration confi
         var key = ApiKeys.Generate(prefix);
         var id = ApiKeys.NewKeyId();
         var issued = new KeyIssued(id, name, ApiKeys.Hash(key), ApiKeys.Display(key, prefix), budget, actor, clock.GetUtcNow());
+        await session.BeginAppendAsync(ct);
         session.Events.StartStream<KeyLedger>(id, issued);
         await session.SaveChangesAsync(ct);
         return AdminResult<IssuedKeyResponse>.Ok(new IssuedKeyResponse(id, name, key, issued.Prefix, budget, 0m, false, issued.At));
@@ -45,6 +47,7 @@ internal sealed class KeyCommands(IDocumentSession session, IConfiguration confi
     /// </summary>
     private async Task<AdminResult<KeyLedger>> ChangeAsync(string id, Func<KeyLedger, object> change, CancellationToken ct)
     {
+        await session.BeginAppendAsync(ct);
         var stream = await session.Events.FetchForExclusiveWriting<KeyLedger>(id, ct);
         if (stream.Aggregate is not { } key)
         {

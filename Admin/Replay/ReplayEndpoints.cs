@@ -1,68 +1,88 @@
-using System.Diagnostics;
-using JasperFx.Events.Daemon;
 using Marten;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 using OrProject.Admin.Security;
 using OrProject.Projections.Keys;
+using OrProject.Projections.Rebuild;
 
 namespace OrProject.Admin.Replay;
 
-public sealed record RebuildResponse(IReadOnlyList<string> Projections, long ElapsedMilliseconds);
+public sealed record RebuildResponse(string Id, IReadOnlyList<string> Projections, long ElapsedMilliseconds, long Events, double EventsPerSecond,
+    long? SwitchMilliseconds, IReadOnlyDictionary<string, int> Documents);
+
+/// <summary>A rebuild as <c>GET /admin/api/projections/rebuild</c> shows it; <c>abandoned</c> when its instance stopped reporting.</summary>
+public sealed record RebuildStatusResponse(string Id, string State, string Phase, string Host, DateTimeOffset StartedAt, DateTimeOffset UpdatedAt,
+    DateTimeOffset? FinishedAt, long Target, long Position, long Events, double EventsPerSecond, long? SwitchMilliseconds,
+    IReadOnlyDictionary<string, int> Documents, string? Error)
+{
+    public static readonly TimeSpan Silence = TimeSpan.FromSeconds(30);
+
+    public static RebuildStatusResponse From(RebuildRun run, DateTimeOffset now) => new(run.Id,
+        run.State == RebuildStates.Running && now - run.UpdatedAt > Silence ? "abandoned" : run.State, run.Phase, run.Host, run.StartedAt,
+        run.UpdatedAt, run.FinishedAt, run.Target, run.Position, run.Events, run.EventsPerSecond, run.SwitchMilliseconds, run.Documents, run.Error);
+}
 
 public sealed record KeyAsOfResponse(string Id, DateTimeOffset At, decimal BudgetUsd, decimal SpentUsd, decimal RemainingUsd,
-    long Requests, bool Disabled, long Version);
+    long Requests, bool Disabled, long Version, int FoldedEvents);
 
 /// <summary>
-/// Replay: rebuild every view from the event log, and a key's state as of any instant, from its events alone.
+/// Replay: rebuild every view from the event log while the current ones serve, follow a rebuild, and a key's state
+/// as of any instant, from its events alone.
 /// </summary>
 internal static class ReplayEndpoints
 {
+    /// <summary>The views a rebuild writes, by document type.</summary>
+    private static readonly string[] Views = ["KeyLedger", "UpstreamAccount", "GatewaySettings", "DailyUsage", "AccountHealth", "KeyCheckpoint"];
+
     public static RouteGroupBuilder MapReplay(this RouteGroupBuilder admin)
     {
         admin.MapPost("/projections/rebuild", RebuildAsync).WithTags("Replay");
+        admin.MapGet("/projections/rebuild", StatusAsync).WithTags("Replay");
         admin.MapGet("/keys/{id}/as-of", AsOfAsync).WithTags("Replay");
         return admin;
     }
 
     /// <summary>
-    /// Replays the whole log into fresh copies of every projection, inline ones included, through this host's
-    /// projection daemon; answers when done. Requests admitted meanwhile may briefly see a view being rebuilt.
+    /// Rebuilds every view beside the serving ones and switches them in at once (<see cref="ViewRebuilder"/>); answers
+    /// when done. Requests go on being served from the current views throughout. Joins a rebuild this instance is
+    /// already running; 409 while another instance runs one.
     /// </summary>
-    private static async Task<Results<Ok<RebuildResponse>, ProblemHttpResult>> RebuildAsync(IServiceProvider services, IDocumentStore store, CancellationToken ct)
+    private static async Task<Results<Ok<RebuildResponse>, ProblemHttpResult>> RebuildAsync(ViewRebuilder rebuilder)
     {
-        if (services.GetService<IProjectionCoordinator>() is not { } coordinator)
+        RebuildRun run;
+        try
         {
-            return TypedResults.Problem("This host runs no projection daemon (Marten:RunDaemon is false).", statusCode: 409);
+            run = await rebuilder.RunAsync();
+        }
+        catch (RebuildBusyException busy)
+        {
+            return TypedResults.Problem(busy.Message, statusCode: StatusCodes.Status409Conflict);
         }
 
-        var watch = Stopwatch.StartNew();
-        // AllProjectionNames() quotes each name for display; the daemon wants them bare.
-        var names = ((StoreOptions)store.Options).Projections.AllProjectionNames().Select(n => n.Trim('\'')).ToArray();
-
-        // A rebuild leaves the rebuilt shards stopped (verified: the daily view froze until restarted), so every
-        // agent is started again afterwards and the views go on following the log.
-        var daemon = coordinator.DaemonForMainDatabase();
-        foreach (var name in names)
+        if (run.State != RebuildStates.Succeeded)
         {
-            await daemon.RebuildProjectionAsync(name, TimeSpan.FromMinutes(10), ct);
+            return TypedResults.Problem($"The rebuild failed and the serving views are unchanged: {run.Error}", statusCode: StatusCodes.Status500InternalServerError);
         }
 
-        await daemon.StartAllAsync();
-
-        return TypedResults.Ok(new RebuildResponse(names, watch.ElapsedMilliseconds));
+        var elapsed = (long)((run.FinishedAt ?? run.UpdatedAt) - run.StartedAt).TotalMilliseconds;
+        return TypedResults.Ok(new RebuildResponse(run.Id, Views, elapsed, run.Events, run.EventsPerSecond, run.SwitchMilliseconds, run.Documents));
     }
 
+    private static async Task<Results<Ok<RebuildStatusResponse>, NotFound<AdminError>>> StatusAsync(IQuerySession session, TimeProvider clock, CancellationToken ct) =>
+        await ViewRebuilder.LatestAsync(session, ct) is { } run
+            ? TypedResults.Ok(RebuildStatusResponse.From(run, clock.GetUtcNow()))
+            : TypedResults.NotFound(AdminError.NotFound("No rebuild has run."));
+
     private static async Task<Results<Ok<KeyAsOfResponse>, NotFound<AdminError>, BadRequest<AdminError>>> AsOfAsync(
-        string id, DateTimeOffset? at, IDocumentSession session, TimeProvider clock, CancellationToken ct)
+        string id, DateTimeOffset? at, IQuerySession session, TimeProvider clock, CancellationToken ct)
     {
         var instant = at ?? clock.GetUtcNow();
-        var state = await session.Events.AggregateStreamAsync<KeyLedger>(id, timestamp: instant, token: ct);
+        var (state, folded) = await KeyCheckpoints.AsOfAsync(session, id, instant, ct);
         return state is null
             ? TypedResults.NotFound(AdminError.NotFound($"Key {id} did not exist at {instant:O}."))
-            : TypedResults.Ok(new KeyAsOfResponse(id, instant, state.BudgetUsd, state.SpentUsd, state.RemainingUsd, state.Requests, state.Disabled, state.Version));
+            : TypedResults.Ok(new KeyAsOfResponse(id, instant, state.BudgetUsd, state.SpentUsd, state.RemainingUsd, state.Requests, state.Disabled,
+                state.Version, folded));
     }
 }

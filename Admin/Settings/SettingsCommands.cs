@@ -1,6 +1,7 @@
 using Marten;
 using OrProject.Contracts.Events;
 using OrProject.Projections.Settings;
+using OrProject.Projections.Rebuild;
 
 namespace OrProject.Admin.Settings;
 
@@ -45,6 +46,7 @@ internal sealed class SettingsCommands(IDocumentSession session, SettingsReader 
     /// <summary>The settings stream is written by admins only; the row lock orders two admins saving at once.</summary>
     private async Task AppendAsync(object change, CancellationToken ct)
     {
+        await session.BeginAppendAsync(ct);
         var stream = await session.Events.FetchForExclusiveWriting<GatewaySettings>(GatewaySettings.StreamId, ct);
         stream.AppendOne(change);
         await session.SaveChangesAsync(ct);

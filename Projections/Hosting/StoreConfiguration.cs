@@ -10,8 +10,10 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using OrProject.Contracts.Events;
 using OrProject.Projections.Accounts;
 using OrProject.Projections.Keys;
+using OrProject.Projections.Rebuild;
 using OrProject.Projections.Settings;
 using OrProject.Projections.Usage;
 
@@ -41,6 +43,17 @@ public sealed class StoreOptions
 
 public static class StoreConfiguration
 {
+    /// <summary>
+    /// Every event type, registered up front so that any process can read any event of the log (Marten otherwise
+    /// learns a type when this process first appends one, and a rebuild reads types it may never have appended).
+    /// </summary>
+    internal static readonly Type[] EventTypes =
+    [
+        typeof(KeyIssued), typeof(KeyDisabled), typeof(KeyEnabled), typeof(BudgetChanged), typeof(UsageRecorded), typeof(BudgetHoldExpired),
+        typeof(AccountAdded), typeof(AccountRotated), typeof(AccountCooledDown), typeof(AccountRestored), typeof(AccountDisabled),
+        typeof(AccountEnabled), typeof(SettingsChanged), typeof(PriceTableChanged), typeof(Tombstone),
+    ];
+
     /// <summary>Marten, the event store and the read models, shared by every host.</summary>
     public static IServiceCollection AddOrProjectStore(this IServiceCollection services, IConfiguration configuration, bool runDaemonByDefault)
     {
@@ -58,18 +71,26 @@ public static class StoreConfiguration
                 opts.Projections.Errors.SkipApplyErrors = false;
                 opts.Projections.Errors.SkipSerializationErrors = false;
                 opts.Projections.Errors.SkipUnknownEvents = false;
+                opts.Events.AddEventTypes(EventTypes);
                 opts.ConfigureKeys();
                 opts.ConfigureAccounts();
                 opts.Projections.Snapshot<GatewaySettings>(SnapshotLifecycle.Inline);
                 opts.Projections.Add<DailyUsageProjection>(ProjectionLifecycle.Async);
                 opts.Schema.For<DailyUsage>().Index(x => x.KeyId);
+                opts.Schema.For<RebuildRun>();
             })
             .UseNpgsqlDataSource()
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup();
+        services.Configure<ReplayOptions>(configuration.GetSection(ReplayOptions.Section));
+        services.AddHostedService<ViewsLockInstaller>();
+        services.AddSingleton<KeyCheckpoints>();
+        services.AddSingleton<ViewRebuilder>();
         if (options.RunDaemon ?? runDaemonByDefault)
         {
             marten.AddAsyncDaemon(DaemonMode.HotCold);
+            services.AddHostedService<ShardRestarter>();
+            services.AddHostedService<CheckpointSweeper>();
         }
 
         services.AddDataProtection().SetApplicationName("OrProject");
@@ -116,6 +137,7 @@ public static class StoreConfiguration
         opts.Schema.For<KeyLedger>().UniqueIndex(x => x.KeyHash);
         opts.Schema.For<UsageReceipt>();
         opts.Schema.For<BudgetHold>().Index(x => x.KeyId).Index(x => x.ExpiresAt);
+        opts.Schema.For<KeyCheckpoint>().Index(x => x.KeyId);
     }
 
     private static void ConfigureAccounts(this Marten.StoreOptions opts)

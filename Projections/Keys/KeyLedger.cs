@@ -45,6 +45,9 @@ public class KeyLedger
 
     public bool BudgetSpent => SpentUsd >= BudgetUsd;
 
+    /// <summary>A copy of this state (every member is a value or a string).</summary>
+    public KeyLedger Copy() => (KeyLedger)MemberwiseClone();
+
     public static KeyLedger Create(KeyIssued e) => new()
     {
         Id = e.KeyId,

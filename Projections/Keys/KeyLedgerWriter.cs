@@ -6,6 +6,8 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using OrProject.Contracts.Events;
 
+using OrProject.Projections.Rebuild;
+
 namespace OrProject.Projections.Keys;
 
 /// <summary>
@@ -167,6 +169,13 @@ public sealed class KeyLedgerWriter(IDocumentStore store, ILogger<KeyLedgerWrite
         private async Task<object?[]> WriteAsync(List<Pending> batch)
         {
             await using var session = _store.LightweightSession();
+            if (!OnlyHolds(batch))
+            {
+                // This batch may append events (a charge, an expiry); holds alone do not, and need not wait for a
+                // rebuild's switch.
+                await session.BeginAppendAsync();
+            }
+
             var stream = await session.Events.FetchForExclusiveWriting<KeyLedger>(_keyId);
             var ledger = stream.Aggregate;
 

@@ -2,6 +2,7 @@ using Marten;
 using OrProject.Contracts.Events;
 using OrProject.Projections.Accounts;
 using OrProject.Worker.Upstreams;
+using OrProject.Projections.Rebuild;
 
 namespace OrProject.Worker.Accounts;
 
@@ -48,6 +49,7 @@ internal sealed class AccountHealthRecorder(IDocumentStore store, AccountPool po
         }
 
         await using var session = store.LightweightSession();
+        await session.BeginAppendAsync();
         var stream = await session.Events.FetchForExclusiveWriting<UpstreamAccount>(account.Id);
         stream.AppendOne(new AccountRotated(account.Id, requestId, failure.Status, reason, now));
         if (failure.Error == UpstreamError.Unauthorized)
@@ -79,6 +81,7 @@ internal sealed class AccountHealthRecorder(IDocumentStore store, AccountPool po
             }
 
             await using var session = store.LightweightSession();
+            await session.BeginAppendAsync(cancellationToken);
             var stream = await session.Events.FetchForExclusiveWriting<UpstreamAccount>(account.Id, cancellationToken);
             if (stream.Aggregate?.CooldownUntil is { } current && current <= now)
             {

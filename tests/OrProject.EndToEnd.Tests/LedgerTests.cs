@@ -10,6 +10,7 @@ using OrProject.Contracts.Events;
 using OrProject.Contracts.Pricing;
 using OrProject.Projections.Keys;
 using OrProject.Testing;
+using OrProject.Projections.Rebuild;
 
 namespace OrProject.EndToEnd.Tests;
 
@@ -83,6 +84,7 @@ public sealed class LedgerTests(GatewayFixture fixture) : IAsyncLifetime
         await using (var session = fixture.Store.LightweightSession())
         {
             // The rest of the budget goes elsewhere (another edge, say).
+            await session.BeginAppendAsync();
             var stream = await session.Events.FetchForExclusiveWriting<KeyLedger>(key.Id);
             stream.AppendOne(new UsageRecorded("req_rest", key.Id, "claude-sonnet-4-5", "claude-sonnet-4-5", "acct_elsewhere",
                 0, 0, 0, 0, 0.01m - ExpectedCost(1), "completed", DateTimeOffset.UtcNow));
@@ -116,6 +118,7 @@ public sealed class LedgerTests(GatewayFixture fixture) : IAsyncLifetime
         // Spend this edge never saw, as through another edge instance: the key is now past its budget.
         await using (var session = fixture.Store.LightweightSession())
         {
+            await session.BeginAppendAsync();
             var stream = await session.Events.FetchForExclusiveWriting<KeyLedger>(key.Id);
             stream.AppendOne(new UsageRecorded("req_elsewhere", key.Id, "claude-sonnet-4-5", "claude-sonnet-4-5", "acct_elsewhere",
                 0, 0, 0, 0, 5m, "completed", DateTimeOffset.UtcNow));

@@ -1,0 +1,318 @@
+using System.Diagnostics;
+using JasperFx.Events.Projections;
+using Marten;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace OrProject.Projections.Rebuild;
+
+/// <summary>The rebuild could not start: another instance is running one.</summary>
+public sealed class RebuildBusyException(string message) : Exception(message);
+
+/// <summary>
+/// Rebuilds every view from the event log while the current views keep serving (blue/green):
+/// <list type="number">
+/// <item>fold the log up to a settled high-water mark in memory (<see cref="ViewFold"/>), then keep folding what live
+/// traffic appends meanwhile;</item>
+/// <item>write each view into a table beside the serving one (<see cref="ShadowTable"/>: COPY, then indexes);</item>
+/// <item>switch: with appends held back by <see cref="ViewsLock"/>, fold the last events, write the documents they
+/// changed, rename every next table into place and move the async projections' progress to the same event, all in one
+/// transaction. Every reader, on every instance, sees the old views or the new ones; a failure before the commit
+/// leaves the serving views as they were.</item>
+/// </list>
+/// One rebuild at a time across all instances (a session advisory lock); progress is a <see cref="RebuildRun"/>.
+/// </summary>
+public sealed partial class ViewRebuilder(IDocumentStore store, NpgsqlDataSource dataSource, IOptions<ReplayOptions> options,
+    TimeProvider clock, ILogger<ViewRebuilder> logger)
+{
+    /// <summary>The advisory lock class of "a rebuild runs" (the views lock's class + 1).</summary>
+    private const int RunLockClass = 0x6F7271;
+
+    private readonly Lock _gate = new();
+    private Task<RebuildRun>? _running;
+
+    /// <summary>Starts a rebuild on this instance, or joins the one it is running; completes when it ends.</summary>
+    public Task<RebuildRun> RunAsync()
+    {
+        lock (_gate)
+        {
+            if (_running is not { IsCompleted: false })
+            {
+                // Not tied to any request: an operator's closed terminal does not abandon a half-written rebuild.
+                _running = Task.Run(() => RebuildAsync(CancellationToken.None));
+            }
+
+            return _running;
+        }
+    }
+
+    /// <summary>The latest run on any instance, or null if there was none.</summary>
+    public static Task<RebuildRun?> LatestAsync(IQuerySession session, CancellationToken cancellationToken) =>
+        session.Query<RebuildRun>().OrderByDescending(r => r.StartedAt).FirstOrDefaultAsync(cancellationToken);
+
+    private async Task<RebuildRun> RebuildAsync(CancellationToken cancellationToken)
+    {
+        var schema = store.Options.DatabaseSchemaName;
+        await using var runLock = await dataSource.OpenConnectionAsync(cancellationToken);
+        if (!await TryLockRunAsync(runLock, schema, cancellationToken))
+        {
+            throw new RebuildBusyException("A rebuild is already running on another instance; GET /admin/api/projections/rebuild follows it.");
+        }
+
+        var run = new RebuildRun
+        {
+            Id = "rebuild_" + Guid.CreateVersion7().ToString("N"), Host = Environment.MachineName, StartedAt = clock.GetUtcNow(),
+        };
+        var watch = Stopwatch.StartNew();
+        var progress = new Progress(store, clock, run, watch);
+        await using var events = store.QuerySession();
+        var fold = new ViewFold(store, events, options.Value.CheckpointEvery);
+        var tables = Tables(fold);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await progress.SaveAsync(cancellationToken);
+            run.Target = await ViewsLock.SettledHighWaterMarkAsync(dataSource, schema, cancellationToken);
+            LogStarted(logger, run.Id, run.Target);
+            await FoldAsync(fold, run.Target, progress, cancellationToken);
+            await CatchUpAsync(fold, progress, cancellationToken);
+
+            progress.Enter(RebuildPhases.Writing);
+            foreach (var table in tables)
+            {
+                await table.Shadow.CreateAsync(connection, cancellationToken);
+                await table.CopyAllAsync(connection, cancellationToken);
+                await table.Shadow.IndexAsync(connection, cancellationToken);
+                run.Documents[table.Shadow.Table] = table.Count;
+            }
+
+            fold.MarkWritten();
+            await CatchUpAsync(fold, progress, cancellationToken);
+
+            progress.Enter(RebuildPhases.Switching);
+            run.SwitchMilliseconds = await SwitchAsync(fold, tables, connection, progress, cancellationToken);
+            foreach (var table in tables)
+            {
+                await table.Shadow.DropLeftoversAsync(connection, cancellationToken);
+            }
+
+            run.State = RebuildStates.Succeeded;
+            progress.Enter(RebuildPhases.Done);
+            LogFinished(logger, run.Id, run.Events, watch.ElapsedMilliseconds, run.EventsPerSecond, run.SwitchMilliseconds);
+        }
+        catch (Exception ex)
+        {
+            run.State = RebuildStates.Failed;
+            run.Error = ex.Message;
+            LogFailed(logger, ex, run.Id);
+            foreach (var table in tables)
+            {
+                try
+                {
+                    await table.Shadow.DropLeftoversAsync(connection, CancellationToken.None);
+                }
+                catch (Exception cleanup)
+                {
+                    LogCleanupFailed(logger, cleanup, table.Shadow.Table);
+                }
+            }
+        }
+        finally
+        {
+            run.FinishedAt = clock.GetUtcNow();
+            await progress.SaveAsync(CancellationToken.None);
+            await UnlockRunAsync(runLock, schema);
+        }
+
+        return run;
+    }
+
+    /// <summary>Folds the log from the fold's position up to <paramref name="upTo"/>, a settled mark: every event up to it is folded after.</summary>
+    private async Task FoldAsync(ViewFold fold, long upTo, Progress progress, CancellationToken cancellationToken)
+    {
+        var log = new EventLogReader(store, dataSource);
+        await foreach (var e in log.ReadAsync(fold.Position, upTo, cancellationToken))
+        {
+            await fold.ApplyAsync(e, cancellationToken);
+            if (fold.Events % options.Value.PageSize == 0)
+            {
+                await progress.ReportAsync(fold, cancellationToken);
+            }
+        }
+
+        fold.Reached(upTo);
+        await progress.ReportAsync(fold, cancellationToken);
+    }
+
+    /// <summary>Folds what live traffic appended meanwhile, until what is left is small enough to fold during the switch.</summary>
+    private async Task CatchUpAsync(ViewFold fold, Progress progress, CancellationToken cancellationToken)
+    {
+        progress.Enter(RebuildPhases.CatchingUp);
+        for (var round = 0; round < 20; round++)
+        {
+            var mark = await ViewsLock.SettledHighWaterMarkAsync(dataSource, store.Options.DatabaseSchemaName, cancellationToken);
+            var behind = mark - fold.Position;
+            await FoldAsync(fold, mark, progress, cancellationToken);
+            if (behind <= options.Value.SwitchWithin)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>The switch transaction; retried when a lock could not be had in time. Returns how long appends waited.</summary>
+    private async Task<long> SwitchAsync(ViewFold fold, IReadOnlyList<ViewTable> tables, NpgsqlConnection connection,
+        Progress progress, CancellationToken cancellationToken)
+    {
+        var schema = store.Options.DatabaseSchemaName;
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            try
+            {
+                await using (var timeout = new NpgsqlCommand("set local lock_timeout = '5s'", connection, transaction))
+                {
+                    await timeout.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                await ViewsLock.TakeExclusiveAsync(connection, transaction, schema, cancellationToken);
+                var held = Stopwatch.StartNew();
+                var mark = await ViewsLock.HighWaterMarkAsync(connection, transaction, schema, cancellationToken);
+                await FoldAsync(fold, mark, progress, cancellationToken);
+                foreach (var table in tables)
+                {
+                    await table.UpsertChangedAsync(connection, transaction, cancellationToken);
+                }
+
+                foreach (var table in tables)
+                {
+                    await table.Shadow.SwapAsync(connection, transaction, cancellationToken);
+                }
+
+                await MoveAsyncProgressAsync(connection, transaction, mark, cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+                fold.MarkWritten();
+                return held.ElapsedMilliseconds;
+            }
+            catch (PostgresException ex) when (attempt < 3 && ex.SqlState is PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.DeadlockDetected)
+            {
+                LogSwitchRetry(logger, ex, attempt);
+                await transaction.RollbackAsync(cancellationToken);
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The async projections resume after the last event folded into the tables just switched in. A daemon batch in
+    /// flight meanwhile fails its own progress check and rolls back (the daemon then stops that shard, and
+    /// <see cref="ShardRestarter"/> starts it again from here).
+    /// </summary>
+    private async Task MoveAsyncProgressAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long mark, CancellationToken cancellationToken)
+    {
+        var shards = ((StoreOptions)store.Options).Projections.All
+            .Where(p => p.Lifecycle == ProjectionLifecycle.Async)
+            .Select(p => p.Name + ":All")
+            .ToArray();
+        await using var command = new NpgsqlCommand($"""
+            insert into "{store.Options.DatabaseSchemaName}".mt_event_progression (name, last_seq_id, last_updated)
+            select unnest($1::varchar[]), $2, transaction_timestamp()
+            on conflict (name) do update set last_seq_id = excluded.last_seq_id, last_updated = excluded.last_updated
+            """, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = shards });
+        command.Parameters.Add(new NpgsqlParameter { Value = mark });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private List<ViewTable> Tables(ViewFold fold)
+    {
+        var serializer = store.Options.Serializer();
+        ViewTable For<T>(ViewSet<T> set)
+            where T : class =>
+            new ViewTable.Of<T>(new ShadowTable(store.Options.DatabaseSchemaName, store.Options.FindOrResolveDocumentType(typeof(T)).TableName.Name, typeof(T).FullName!),
+                set, d => serializer.ToJson(d));
+        return [For(fold.Keys), For(fold.Accounts), For(fold.Settings), For(fold.DailyUsage), For(fold.AccountHealth), For(fold.Checkpoints)];
+    }
+
+    private static async Task<bool> TryLockRunAsync(NpgsqlConnection connection, string schema, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand($"select pg_try_advisory_lock({RunLockClass}, $1)", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = ViewsLock.KeyFor(schema) });
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    private static async Task UnlockRunAsync(NpgsqlConnection connection, string schema)
+    {
+        await using var command = new NpgsqlCommand($"select pg_advisory_unlock({RunLockClass}, $1)", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = ViewsLock.KeyFor(schema) });
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>A view's documents and its next table.</summary>
+    private abstract class ViewTable(ShadowTable shadow)
+    {
+        public ShadowTable Shadow { get; } = shadow;
+
+        public abstract int Count { get; }
+
+        public abstract Task CopyAllAsync(NpgsqlConnection connection, CancellationToken cancellationToken);
+
+        public abstract Task UpsertChangedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken);
+
+        public sealed class Of<T>(ShadowTable shadow, ViewSet<T> set, Func<T, string> json) : ViewTable(shadow)
+            where T : class
+        {
+            public override int Count => set.Count;
+
+            public override Task CopyAllAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
+                Shadow.CopyAsync(connection, set.All, json, cancellationToken);
+
+            public override Task UpsertChangedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
+                Shadow.UpsertAsync(connection, transaction, set.Changed, json, cancellationToken);
+        }
+    }
+
+    /// <summary>The run's record, saved when its phase changes and about once a second while it folds.</summary>
+    private sealed class Progress(IDocumentStore store, TimeProvider clock, RebuildRun run, Stopwatch watch)
+    {
+        private TimeSpan _savedAt;
+
+        public void Enter(string phase) => run.Phase = phase;
+
+        public async Task ReportAsync(ViewFold fold, CancellationToken cancellationToken)
+        {
+            run.Position = fold.Position;
+            run.Events = fold.Events;
+            run.EventsPerSecond = Math.Round(fold.Events / Math.Max(0.001, watch.Elapsed.TotalSeconds));
+            if (watch.Elapsed - _savedAt >= TimeSpan.FromSeconds(1))
+            {
+                await SaveAsync(cancellationToken);
+            }
+        }
+
+        public async Task SaveAsync(CancellationToken cancellationToken)
+        {
+            _savedAt = watch.Elapsed;
+            run.UpdatedAt = clock.GetUtcNow();
+            await using var session = store.LightweightSession();
+            session.Store(run);
+            await session.SaveChangesAsync(cancellationToken);
+        }
+    }
+
+    [LoggerMessage(LogLevel.Information, "Rebuild {RunId} started: folding the log up to event {Target}")]
+    private static partial void LogStarted(ILogger logger, string runId, long target);
+
+    [LoggerMessage(LogLevel.Information, "Rebuild {RunId} switched in: {Events} events in {ElapsedMilliseconds} ms ({EventsPerSecond} events/s); appends waited {SwitchMilliseconds} ms")]
+    private static partial void LogFinished(ILogger logger, string runId, long events, long elapsedMilliseconds, double eventsPerSecond, long? switchMilliseconds);
+
+    [LoggerMessage(LogLevel.Error, "Rebuild {RunId} failed; the serving views are unchanged")]
+    private static partial void LogFailed(ILogger logger, Exception exception, string runId);
+
+    [LoggerMessage(LogLevel.Warning, "Could not drop the rebuild's table {Table}; the next rebuild drops it")]
+    private static partial void LogCleanupFailed(ILogger logger, Exception exception, string table);
+
+    [LoggerMessage(LogLevel.Warning, "The rebuild's switch could not take its locks in time (attempt {Attempt}); retrying")]
+    private static partial void LogSwitchRetry(ILogger logger, Exception exception, int attempt);
+}
