@@ -3,7 +3,10 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Marten;
+using Microsoft.Extensions.DependencyInjection;
+using OrProject.Contracts.Events;
 using OrProject.Projections.Keys;
+using OrProject.Projections.Rebuild;
 using OrProject.Projections.Usage;
 using OrProject.Testing;
 
@@ -78,6 +81,54 @@ public sealed class ReplayTests(GatewayFixture fixture) : IAsyncLifetime
         Assert.Equal(3m, asOf.GetProperty("budgetUsd").GetDecimal());
         Assert.Equal(2 * spentThen, now.GetProperty("spentUsd").GetDecimal());
         Assert.Equal(4m, now.GetProperty("budgetUsd").GetDecimal());
+    }
+
+    [Fact]
+    public async Task AsOf_FromCheckpoints_EqualsAFullFoldAtEveryInstant()
+    {
+        var key = await fixture.IssueKeyAsync(budgetUsd: 3m);
+        var instants = new List<DateTimeOffset>();
+        for (var i = 1; i <= 18; i++)
+        {
+            await using (var session = fixture.Store.LightweightSession())
+            {
+                await session.BeginAppendAsync();
+                session.Events.Append(key.Id, new UsageRecorded($"req_{key.Id}_{i}", key.Id, "claude-sonnet-4-5", "claude-sonnet-4-5", "acct_x",
+                    i, 2 * i, 0, 0, 0.01m * i, "completed", DateTimeOffset.UtcNow));
+                await session.SaveChangesAsync();
+            }
+
+            var path = $"/admin/api/keys/{key.Id}";
+            if (i % 5 == 0)
+            {
+                (await fixture.AdminSendAsync(HttpMethod.Put, $"{path}/budget", new { budgetUsd = 3m + i })).EnsureSuccessStatusCode();
+            }
+
+            if (i % 7 == 0)
+            {
+                (await fixture.AdminSendAsync(HttpMethod.Post, $"{path}/{(i % 2 == 0 ? "enable" : "disable")}")).EnsureSuccessStatusCode();
+            }
+
+            await Task.Delay(5);
+            instants.Add(DateTimeOffset.UtcNow);
+        }
+
+        var checkpoints = fixture.Api.Services.GetRequiredService<KeyCheckpoints>();
+        await checkpoints.ExtendAsync(key.Id, CancellationToken.None);
+        await using var query = fixture.Store.QuerySession();
+        var version = (await query.Events.FetchStreamStateAsync(key.Id))!.Version;
+        Assert.Equal(version / checkpoints.Every, await query.Query<KeyCheckpoint>().CountAsync(c => c.KeyId == key.Id));
+
+        foreach (var instant in instants)
+        {
+            var full = await query.Events.AggregateStreamAsync<KeyLedger>(key.Id, timestamp: instant);
+            var asOf = await fixture.AdminGetAsync($"/admin/api/keys/{key.Id}/as-of?at={Uri.EscapeDataString(instant.ToString("O"))}");
+            Assert.Equal((full!.BudgetUsd, full.SpentUsd, full.Requests, full.Disabled, full.Version),
+                (asOf.GetProperty("budgetUsd").GetDecimal(), asOf.GetProperty("spentUsd").GetDecimal(), asOf.GetProperty("requests").GetInt64(),
+                    asOf.GetProperty("disabled").GetBoolean(), asOf.GetProperty("version").GetInt64()));
+            Assert.True(asOf.GetProperty("foldedEvents").GetInt32() < checkpoints.Every || full.Version < checkpoints.Every,
+                $"folded {asOf.GetProperty("foldedEvents").GetInt32()} events at version {full.Version}");
+        }
     }
 
     [Fact]

@@ -163,6 +163,8 @@ public class GatewayFixture : IAsyncLifetime
             // Every browser test signs in from 127.0.0.1; the rate-limit tests set their own small numbers.
             ["RateLimits:SignInPerMinute"] = "100000",
             ["RateLimits:KeyLookupsPerMinute"] = "100000",
+            // Checkpoints every few events, so that point-in-time queries in tests start from one.
+            ["Replay:CheckpointEvery"] = "4",
         };
         foreach (var (key, value) in Overrides)
         {
