@@ -74,6 +74,10 @@ json_field() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" <<<"$2"; }
 
 bench_main() {
   bench_up
+  if [[ ${1:-} == history ]]; then
+    bench_history
+    return 0
+  fi
   bench_load
   [[ ${ORP_BENCH_HOLD:-0} == 1 ]] && bench_hold
   return 0
@@ -163,6 +167,19 @@ bench_load() {
     --key "$BENCH_KEY" --key-id "$BENCH_KEY_ID" --admin-token "$ADMIN_TOKEN" "${BENCH_PIDS[@]}" \
     --deltas "$ORP_BENCH_DELTAS" --scale "$ORP_BENCH_SCALE" --out "$RESULTS_DIR" --commit "$commit" \
     ${ORP_BENCH_NOTE:+--note "$ORP_BENCH_NOTE"} 2>&1 | tee "$LOG_DIR/bench.log"
+}
+
+# `./orp bench history`: the event log at scale against the same gateway (HistoryRun.cs; README, Performance).
+#   ORP_BENCH_HISTORY_EVENTS=1000000, ORP_BENCH_HISTORY_KEYS=1000, ORP_BENCH_HISTORY_HOT=200000
+bench_history() {
+  local commit
+  commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+  [[ -z $(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null) ]] || commit="$commit+changes"
+  mkdir -p "$RESULTS_DIR"
+  say "seeding ${ORP_BENCH_HISTORY_EVENTS:-1000000} events, then rebuild, point in time and export; log: $LOG_DIR/bench-history.log"
+  dotnet "$BENCH_DLL" history --gateway "$BENCH_BASE" --key "$BENCH_KEY" --admin-token "$ADMIN_TOKEN" --postgres "$PG_CONN" \
+    --api-pid "$(head -n1 "$RUN_DIR/api.pid")" --events "${ORP_BENCH_HISTORY_EVENTS:-1000000}" --keys "${ORP_BENCH_HISTORY_KEYS:-1000}" \
+    --hot "${ORP_BENCH_HISTORY_HOT:-200000}" --deltas "$ORP_BENCH_DELTAS" --out "$RESULTS_DIR" --commit "$commit" 2>&1 | tee "$LOG_DIR/bench-history.log"
 }
 
 if [[ ${BASH_SOURCE[0]} == "$0" ]]; then

@@ -10,18 +10,19 @@ using OrProject.Projections.Rebuild;
 namespace OrProject.Admin.Replay;
 
 public sealed record RebuildResponse(string Id, IReadOnlyList<string> Projections, long ElapsedMilliseconds, long Events, double EventsPerSecond,
-    long? SwitchMilliseconds, IReadOnlyDictionary<string, int> Documents);
+    long? SwitchMilliseconds, IReadOnlyDictionary<string, int> Documents, IReadOnlyDictionary<string, long> PhaseMilliseconds);
 
 /// <summary>A rebuild as <c>GET /admin/api/projections/rebuild</c> shows it; <c>abandoned</c> when its instance stopped reporting.</summary>
 public sealed record RebuildStatusResponse(string Id, string State, string Phase, string Host, DateTimeOffset StartedAt, DateTimeOffset UpdatedAt,
     DateTimeOffset? FinishedAt, long Target, long Position, long Events, double EventsPerSecond, long? SwitchMilliseconds,
-    IReadOnlyDictionary<string, int> Documents, string? Error)
+    IReadOnlyDictionary<string, int> Documents, IReadOnlyDictionary<string, long> PhaseMilliseconds, string? Error)
 {
     public static readonly TimeSpan Silence = TimeSpan.FromSeconds(30);
 
     public static RebuildStatusResponse From(RebuildRun run, DateTimeOffset now) => new(run.Id,
         run.State == RebuildStates.Running && now - run.UpdatedAt > Silence ? "abandoned" : run.State, run.Phase, run.Host, run.StartedAt,
-        run.UpdatedAt, run.FinishedAt, run.Target, run.Position, run.Events, run.EventsPerSecond, run.SwitchMilliseconds, run.Documents, run.Error);
+        run.UpdatedAt, run.FinishedAt, run.Target, run.Position, run.Events, run.EventsPerSecond, run.SwitchMilliseconds, run.Documents,
+        run.PhaseMilliseconds, run.Error);
 }
 
 public sealed record KeyAsOfResponse(string Id, DateTimeOffset At, decimal BudgetUsd, decimal SpentUsd, decimal RemainingUsd,
@@ -67,7 +68,8 @@ internal static class ReplayEndpoints
         }
 
         var elapsed = (long)((run.FinishedAt ?? run.UpdatedAt) - run.StartedAt).TotalMilliseconds;
-        return TypedResults.Ok(new RebuildResponse(run.Id, Views, elapsed, run.Events, run.EventsPerSecond, run.SwitchMilliseconds, run.Documents));
+        return TypedResults.Ok(new RebuildResponse(run.Id, Views, elapsed, run.Events, run.EventsPerSecond, run.SwitchMilliseconds, run.Documents,
+            run.PhaseMilliseconds));
     }
 
     private static async Task<Results<Ok<RebuildStatusResponse>, NotFound<AdminError>>> StatusAsync(IQuerySession session, TimeProvider clock, CancellationToken ct) =>

@@ -19,6 +19,12 @@ public sealed class KeyCheckpoint
 
     public DateTimeOffset MaxTimestamp { get; set; }
 
+    /// <summary>
+    /// The earliest timestamp among the events since the previous checkpoint: a query for an instant before it
+    /// reads none of them, so it need not scan them.
+    /// </summary>
+    public DateTimeOffset MinTimestamp { get; set; }
+
     public KeyLedger Ledger { get; set; } = new();
 
     public static string IdFor(string keyId, long version) => $"{keyId}:{version:D12}";

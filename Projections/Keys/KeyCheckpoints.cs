@@ -18,24 +18,54 @@ public sealed partial class KeyCheckpoints(IDocumentStore store, NpgsqlDataSourc
 {
     public int Every => options.Value.CheckpointEvery;
 
-    /// <summary>The key's ledger as of <paramref name="at"/> (null if it did not exist then) and how many events were folded.</summary>
+    /// <summary>
+    /// The key's ledger as of <paramref name="at"/> (null if it did not exist then) and how many events were folded.
+    /// Starts from the latest checkpoint valid for the instant and reads only the versions that can hold events not
+    /// after it: up to the last interval between checkpoints whose earliest event is not after the instant, and the
+    /// stream's tail beyond the last checkpoint only if it starts before the instant.
+    /// </summary>
     public static async Task<(KeyLedger? Ledger, int Folded)> AsOfAsync(IQuerySession session, string keyId, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        var checkpoint = await session.Query<KeyCheckpoint>()
-            .Where(c => c.KeyId == keyId && c.MaxTimestamp <= at)
-            .OrderByDescending(c => c.Version)
-            .FirstOrDefaultAsync(cancellationToken);
-        var from = (checkpoint?.Version ?? 0) + 1;
-        var events = await session.Events.FetchStreamAsync(keyId, timestamp: at, fromVersion: from, token: cancellationToken);
+        var checkpoints = await session.Query<KeyCheckpoint>()
+            .Where(c => c.KeyId == keyId)
+            .OrderBy(c => c.Version)
+            .Select(c => new CheckpointBounds(c.Version, c.MinTimestamp, c.MaxTimestamp))
+            .ToListAsync(cancellationToken);
+        var start = checkpoints.LastOrDefault(c => c.MaxTimestamp <= at);
+        var upTo = start?.Version ?? 0;
+        foreach (var later in checkpoints.Where(c => c.Version > upTo && c.MinTimestamp <= at))
+        {
+            upTo = later.Version;
+        }
+
+        var last = checkpoints.Count == 0 ? 0 : checkpoints[^1].Version;
+        if (upTo == last && await TailStartsByAsync(session, keyId, last, at, cancellationToken))
+        {
+            upTo = 0; // no upper bound: the tail may hold events not after the instant
+        }
+
+        var state = start is null ? null : (await session.LoadAsync<KeyCheckpoint>(KeyCheckpoint.IdFor(keyId, start.Version), cancellationToken))?.Ledger;
+        var from = (start?.Version ?? 0) + 1;
+        if (upTo != 0 && upTo < from)
+        {
+            return (state, 0);
+        }
+
+        var events = await session.Events.FetchStreamAsync(keyId, version: upTo, timestamp: at, fromVersion: from, token: cancellationToken);
         if (events.Count == 0)
         {
-            return (checkpoint?.Ledger, 0);
+            return (state, 0);
         }
 
         var aggregator = ((StoreOptions)session.DocumentStore.Options).Projections.AggregatorFor<KeyLedger>();
-        var ledger = await aggregator.BuildAsync(events, session, checkpoint?.Ledger, cancellationToken);
+        var ledger = await aggregator.BuildAsync(events, session, state, cancellationToken);
         return (ledger, events.Count);
     }
+
+    private static Task<bool> TailStartsByAsync(IQuerySession session, string keyId, long after, DateTimeOffset at, CancellationToken cancellationToken) =>
+        session.Events.QueryAllRawEvents().AnyAsync(e => e.StreamKey == keyId && e.Version > after && e.Timestamp <= at, cancellationToken);
+
+    private sealed record CheckpointBounds(long Version, DateTimeOffset MinTimestamp, DateTimeOffset MaxTimestamp);
 
     /// <summary>Brings every key's checkpoints up to its stream; returns how many were written.</summary>
     public async Task<int> SweepAsync(CancellationToken cancellationToken)
@@ -107,16 +137,18 @@ public sealed partial class KeyCheckpoints(IDocumentStore store, NpgsqlDataSourc
     internal static KeyCheckpoint Next(string keyId, KeyCheckpoint? last, IReadOnlyList<IEvent> events, KeyLedger ledger)
     {
         var maxTimestamp = last?.MaxTimestamp ?? DateTimeOffset.MinValue;
+        var minTimestamp = DateTimeOffset.MaxValue;
         foreach (var e in events)
         {
-            if (e.Timestamp > maxTimestamp)
-            {
-                maxTimestamp = e.Timestamp;
-            }
+            maxTimestamp = e.Timestamp > maxTimestamp ? e.Timestamp : maxTimestamp;
+            minTimestamp = e.Timestamp < minTimestamp ? e.Timestamp : minTimestamp;
         }
 
         var version = events[^1].Version;
-        return new KeyCheckpoint { Id = KeyCheckpoint.IdFor(keyId, version), KeyId = keyId, Version = version, MaxTimestamp = maxTimestamp, Ledger = ledger };
+        return new KeyCheckpoint
+        {
+            Id = KeyCheckpoint.IdFor(keyId, version), KeyId = keyId, Version = version, MinTimestamp = minTimestamp, MaxTimestamp = maxTimestamp, Ledger = ledger,
+        };
     }
 
     [LoggerMessage(LogLevel.Information, "Wrote {Count} key checkpoints for {Keys} keys")]

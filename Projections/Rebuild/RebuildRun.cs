@@ -35,6 +35,9 @@ public sealed class RebuildRun
     /// <summary>How long the switch held appends back (the exclusive lock to commit).</summary>
     public long? SwitchMilliseconds { get; set; }
 
+    /// <summary>Time spent in each phase so far, in milliseconds.</summary>
+    public Dictionary<string, long> PhaseMilliseconds { get; set; } = [];
+
     /// <summary>Documents written per view table.</summary>
     public Dictionary<string, int> Documents { get; set; } = [];
 

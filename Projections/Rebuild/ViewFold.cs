@@ -24,7 +24,7 @@ internal sealed class ViewFold(IDocumentStore store, IQuerySession session, int 
     private readonly DailyUsageProjection _daily = new();
     private readonly AccountHealthProjection _health = new();
     private readonly IEvent[] _one = new IEvent[1];
-    private readonly Dictionary<string, DateTimeOffset> _keyMaxTimestamp = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (DateTimeOffset Min, DateTimeOffset Max)> _keyTimestamps = new(StringComparer.Ordinal);
 
     public ViewSet<KeyLedger> Keys { get; } = new();
 
@@ -121,18 +121,23 @@ internal sealed class ViewFold(IDocumentStore store, IQuerySession session, int 
 
     private void Checkpoint(IEvent e, KeyLedger ledger)
     {
+        // The interval's earliest timestamp, and the latest of the whole stream so far (see KeyCheckpoint).
         var key = e.StreamKey!;
-        var maxTimestamp = _keyMaxTimestamp.TryGetValue(key, out var seen) && seen > e.Timestamp ? seen : e.Timestamp;
-        _keyMaxTimestamp[key] = maxTimestamp;
+        var (min, max) = _keyTimestamps.TryGetValue(key, out var seen) ? seen : (DateTimeOffset.MaxValue, DateTimeOffset.MinValue);
+        min = e.Timestamp < min ? e.Timestamp : min;
+        max = e.Timestamp > max ? e.Timestamp : max;
         if (e.Version % checkpointEvery == 0)
         {
             // A copy: the ledger goes on changing as the fold goes on.
             var checkpoint = new KeyCheckpoint
             {
-                Id = KeyCheckpoint.IdFor(key, e.Version), KeyId = key, Version = e.Version, MaxTimestamp = maxTimestamp, Ledger = ledger.Copy(),
+                Id = KeyCheckpoint.IdFor(key, e.Version), KeyId = key, Version = e.Version, MinTimestamp = min, MaxTimestamp = max, Ledger = ledger.Copy(),
             };
             Checkpoints.Put(checkpoint.Id, checkpoint);
+            min = DateTimeOffset.MaxValue;
         }
+
+        _keyTimestamps[key] = (min, max);
     }
 }
 

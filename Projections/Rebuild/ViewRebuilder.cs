@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Threading.Channels;
+using JasperFx.Events;
 using JasperFx.Events.Projections;
 using Marten;
 using Microsoft.Extensions.Logging;
@@ -28,6 +30,9 @@ public sealed partial class ViewRebuilder(IDocumentStore store, NpgsqlDataSource
 {
     /// <summary>The advisory lock class of "a rebuild runs" (the views lock's class + 1).</summary>
     private const int RunLockClass = 0x6F7271;
+
+    /// <summary>Events handed from the reader to the fold at a time.</summary>
+    private const int ReadBatch = 1000;
 
     private readonly Lock _gate = new();
     private Task<RebuildRun>? _running;
@@ -128,19 +133,51 @@ public sealed partial class ViewRebuilder(IDocumentStore store, NpgsqlDataSource
         return run;
     }
 
-    /// <summary>Folds the log from the fold's position up to <paramref name="upTo"/>, a settled mark: every event up to it is folded after.</summary>
+    /// <summary>
+    /// Folds the log from the fold's position up to <paramref name="upTo"/>, a settled mark: every event up to it is
+    /// folded after. Reading and deserialising run on one thread and folding on another, a bounded queue of batches
+    /// between them: deserialising is most of the work, and the two overlap.
+    /// </summary>
     private async Task FoldAsync(ViewFold fold, long upTo, Progress progress, CancellationToken cancellationToken)
     {
+        var batches = Channel.CreateBounded<List<IEvent>>(new BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
         var log = new EventLogReader(store, dataSource);
-        await foreach (var e in log.ReadAsync(fold.Position, upTo, cancellationToken))
+        var from = fold.Position;
+        var reading = Task.Run(async () =>
         {
-            await fold.ApplyAsync(e, cancellationToken);
-            if (fold.Events % options.Value.PageSize == 0)
+            try
             {
-                await progress.ReportAsync(fold, cancellationToken);
+                var batch = new List<IEvent>(ReadBatch);
+                await foreach (var e in log.ReadAsync(from, upTo, cancellationToken))
+                {
+                    batch.Add(e);
+                    if (batch.Count == ReadBatch)
+                    {
+                        await batches.Writer.WriteAsync(batch, cancellationToken);
+                        batch = new List<IEvent>(ReadBatch);
+                    }
+                }
+
+                await batches.Writer.WriteAsync(batch, cancellationToken);
+                batches.Writer.Complete();
             }
+            catch (Exception ex)
+            {
+                batches.Writer.Complete(ex);
+            }
+        }, cancellationToken);
+
+        await foreach (var batch in batches.Reader.ReadAllAsync(cancellationToken))
+        {
+            foreach (var e in batch)
+            {
+                await fold.ApplyAsync(e, cancellationToken);
+            }
+
+            await progress.ReportAsync(fold, cancellationToken);
         }
 
+        await reading;
         fold.Reached(upTo);
         await progress.ReportAsync(fold, cancellationToken);
     }
@@ -277,8 +314,14 @@ public sealed partial class ViewRebuilder(IDocumentStore store, NpgsqlDataSource
     private sealed class Progress(IDocumentStore store, TimeProvider clock, RebuildRun run, Stopwatch watch)
     {
         private TimeSpan _savedAt;
+        private TimeSpan _phaseStartedAt;
 
-        public void Enter(string phase) => run.Phase = phase;
+        public void Enter(string phase)
+        {
+            run.PhaseMilliseconds[run.Phase] = run.PhaseMilliseconds.GetValueOrDefault(run.Phase) + (long)(watch.Elapsed - _phaseStartedAt).TotalMilliseconds;
+            _phaseStartedAt = watch.Elapsed;
+            run.Phase = phase;
+        }
 
         public async Task ReportAsync(ViewFold fold, CancellationToken cancellationToken)
         {

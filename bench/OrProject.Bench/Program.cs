@@ -1,4 +1,5 @@
 using OrProject.Bench;
+using OrProject.Bench.History;
 using OrProject.Bench.Load;
 using OrProject.Bench.Simulator;
 
@@ -10,6 +11,7 @@ try
         ["serve", .. var rest] => await SimulatorServer.RunAsync(new BenchArgs(rest)),
         ["run", .. var rest] => await BenchRun.RunAsync(new BenchArgs(rest)),
         ["load", .. var rest] => await BenchRun.LoadAsync(new BenchArgs(rest)),
+        ["history", .. var rest] => await HistoryRun.RunAsync(new BenchArgs(rest)),
         _ => Usage(),
     };
 }
@@ -27,6 +29,9 @@ static int Usage()
                                    [--pid NAME=PID ...] [--deltas 50] [--scale 1.0] [--out bench/results]
                OrProject.Bench load --target URL [--key KEY] [--concurrency 32] [--count 5000] [--plain] [--deltas 50]
                                    (one scenario against one target, e.g. while dotnet-trace or dotnet-counters watch)
+               OrProject.Bench history --gateway URL --key KEY --admin-token TOKEN --postgres CONNECTION --api-pid PID
+                                   [--schema orp] [--keys 1000] [--events 1000000] [--hot 200000] [--out bench/results]
+                                   (the event log at scale: seed, rebuild under load, point in time, export)
         """);
     return 2;
 }
