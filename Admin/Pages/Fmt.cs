@@ -22,6 +22,13 @@ internal static class Fmt
     /// <summary>A chart's day label, "Nov 25".</summary>
     public static string ShortDay(DateOnly day) => day.ToString("MMM d", CultureInfo.InvariantCulture);
 
+    /// <summary>A duration as a person reads it: "4.5 s", "2 min 05 s", "1 h 02 min".</summary>
+    public static string Duration(TimeSpan span) =>
+        span < TimeSpan.Zero ? "—"
+        : span.TotalMinutes < 1 ? span.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + " s"
+        : span.TotalHours < 1 ? string.Create(CultureInfo.InvariantCulture, $"{(int)span.TotalMinutes} min {span.Seconds:00} s")
+        : string.Create(CultureInfo.InvariantCulture, $"{(int)span.TotalHours} h {span.Minutes:00} min");
+
     public static string Plain(decimal value) => value.ToString("0.######", CultureInfo.InvariantCulture);
 
     /// <summary>A chart for <c>admin.js</c>, as the JSON of a <c>data-chart</c> attribute (Razor encodes the attribute).</summary>

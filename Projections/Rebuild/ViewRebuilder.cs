@@ -52,6 +52,21 @@ public sealed partial class ViewRebuilder(IDocumentStore store, NpgsqlDataSource
         }
     }
 
+    /// <summary>
+    /// Whether this instance is running a rebuild. True from the moment <see cref="RunAsync"/> starts one, before the
+    /// run's first record is saved, so a page that started it can tell it is under way.
+    /// </summary>
+    public bool IsRunning
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _running is { IsCompleted: false };
+            }
+        }
+    }
+
     /// <summary>The latest run on any instance, or null if there was none.</summary>
     public static Task<RebuildRun?> LatestAsync(IQuerySession session, CancellationToken cancellationToken) =>
         session.Query<RebuildRun>().OrderByDescending(r => r.StartedAt).FirstOrDefaultAsync(cancellationToken);

@@ -1,6 +1,10 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text.Json;
 using Microsoft.Playwright;
+using OrProject.Admin.Pages;
+using OrProject.Projections.Rebuild;
 using OrProject.Testing;
 
 namespace OrProject.Admin.Tests.Browser;
@@ -154,6 +158,101 @@ public sealed class PanelPagesTests(GatewayFixture gateway, BrowserFixture brows
         Assert.Equal(["key_issued", "usage_recorded", "budget_changed"], types);
         await ui.ShotAsync("events");
         ui.AssertNoErrors();
+    }
+
+    [Fact]
+    public async Task Replay_RebuildStartedInPage_FollowedUntilSucceededAsTheApiSays()
+    {
+        var key = await gateway.IssueKeyAsync(name: "replayed-" + Guid.NewGuid().ToString("N")[..8]);
+        await using var ui = await UiSession.OpenAsync(browser, gateway);
+        await ui.SignInAsync();
+        await ui.Page.GotoAsync("/admin/replay");
+        var previous = await LatestRebuildIdAsync();
+
+        await ui.Page.GetByRole(AriaRole.Button, new() { Name = "Rebuild every view" }).ClickAsync();
+        await Assertions.Expect(ui.Page.GetByRole(AriaRole.Status)).ToContainTextAsync("Rebuild started");
+        // The page reloads itself while the run goes on; a rebuild of this small log takes seconds, not a minute. Right
+        // after the button, the page may still show the previous run.
+        var thisRun = ui.Page.Locator($"[data-testid='rebuild']:not([data-run-id='{previous}'])");
+        await Assertions.Expect(thisRun.GetByTestId("state")).ToHaveTextAsync("succeeded", new() { Timeout = 60_000 });
+        await ui.ShotAsync("replay");
+
+        var api = await gateway.AdminGetAsync("/admin/api/projections/rebuild");
+        Assert.Equal("succeeded", api.GetProperty("state").GetString());
+        await Assertions.Expect(ui.Page.GetByTestId("rebuild")).ToHaveAttributeAsync("data-run-id", api.GetProperty("id").GetString()!);
+        await Assertions.Expect(ui.Page.GetByTestId("phase")).ToHaveTextAsync("done");
+        await Assertions.Expect(ui.Page.GetByTestId("percent")).ToHaveTextAsync("100%");
+        await Assertions.Expect(ui.Page.GetByTestId("events")).ToHaveTextAsync(Fmt.Count(api.GetProperty("events").GetInt64()));
+        var keys = api.GetProperty("documents").GetProperty("mt_doc_keyledger").GetInt32();
+        Assert.True(keys >= 1);
+        await Assertions.Expect(ui.Page.Locator("tr[data-table='mt_doc_keyledger'] td.num")).ToHaveTextAsync(Fmt.Count(keys));
+        // It stops reloading (the reload after the record says succeeded may still see the run's task finishing).
+        await Assertions.Expect(ui.Page.Locator("meta[http-equiv='refresh']")).ToHaveCountAsync(0);
+        await Assertions.Expect(ui.Page.GetByTestId("error")).ToHaveCountAsync(0);
+
+        // The switched-in views serve, and no page says a rebuild is running any more.
+        await ui.Page.GotoAsync("/admin/keys");
+        await Assertions.Expect(ui.Page.Locator($"tr[data-key-id='{key.Id}']")).ToBeVisibleAsync();
+        Assert.Equal(0, await ui.Page.GetByTestId("rebuild-banner").CountAsync());
+        ui.AssertNoErrors();
+    }
+
+    [Fact]
+    public async Task RebuildBanner_WhileARunIsUnderWay_OnPanelPagesOnlyAndReplayPageFollowsIt()
+    {
+        // A run another instance is in the middle of, as its record says: the pages know a rebuild only by its record.
+        var run = new RebuildRun
+        {
+            Id = "rebuild_elsewhere_" + Guid.NewGuid().ToString("N")[..8], Host = "elsewhere", StartedAt = DateTimeOffset.UtcNow,
+            UpdatedAt = DateTimeOffset.UtcNow, Target = 1000, Position = 420, Events = 420, EventsPerSecond = 210,
+        };
+        await using (var session = gateway.Store.LightweightSession())
+        {
+            session.Store(run);
+            await session.SaveChangesAsync();
+        }
+
+        try
+        {
+            await using var ui = await UiSession.OpenAsync(browser, gateway);
+            await ui.Page.GotoAsync("/usage");
+            Assert.Equal(0, await ui.Page.GetByTestId("rebuild-banner").CountAsync());
+
+            await ui.SignInAsync();
+            await ui.Page.GotoAsync("/admin/keys");
+            await Assertions.Expect(ui.Page.GetByTestId("rebuild-banner")).ToContainTextAsync("Rebuilding views: folding, 42%");
+            await ui.ShotAsync("rebuild-banner");
+
+            await ui.Page.GetByTestId("rebuild-banner").GetByRole(AriaRole.Link, new() { Name = "Follow it" }).ClickAsync();
+            await ui.WaitForPathAsync("/admin/replay");
+            await Assertions.Expect(ui.Page.GetByTestId("state")).ToHaveTextAsync("running");
+            await Assertions.Expect(ui.Page.GetByTestId("percent")).ToHaveTextAsync("42%");
+            await Assertions.Expect(ui.Page.GetByTestId("position")).ToHaveTextAsync("event 420 of 1,000");
+            await Assertions.Expect(ui.Page.GetByRole(AriaRole.Button, new() { Name = "Rebuild every view" })).ToBeDisabledAsync();
+            Assert.Equal(1, await ui.Page.Locator("meta[http-equiv='refresh']").CountAsync());
+            Assert.Equal(0, await ui.Page.GetByTestId("rebuild-banner").CountAsync()); // the page itself shows the run
+            await ui.ShotAsync("replay-running");
+            ui.AssertNoErrors();
+        }
+        finally
+        {
+            await using var session = gateway.Store.LightweightSession();
+            session.Delete(run);
+            await session.SaveChangesAsync();
+        }
+    }
+
+    /// <summary>The id of the latest rebuild the API knows of; empty if none ran.</summary>
+    private async Task<string> LatestRebuildIdAsync()
+    {
+        using var response = await gateway.AdminSendAsync(HttpMethod.Get, "/admin/api/projections/rebuild");
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return "";
+        }
+
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
     }
 
     private async Task ChangeBudgetAsync(string id, decimal budgetUsd)

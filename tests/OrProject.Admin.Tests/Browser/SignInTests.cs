@@ -7,7 +7,8 @@ namespace OrProject.Admin.Tests.Browser;
 public sealed class SignInTests(GatewayFixture gateway, BrowserFixture browser)
 {
     private static readonly string[] PanelPages =
-        ["/admin", "/admin/keys", "/admin/accounts", "/admin/settings", "/admin/prices", "/admin/usage", "/admin/audit", "/admin/events?stream=settings"];
+        ["/admin", "/admin/keys", "/admin/accounts", "/admin/settings", "/admin/prices", "/admin/usage", "/admin/audit", "/admin/events?stream=settings",
+         "/admin/replay"];
 
     [Fact]
     public async Task AdminPages_NotSignedIn_EveryPageRedirectsToSignInAndShowsNothing()
