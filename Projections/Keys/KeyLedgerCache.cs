@@ -84,6 +84,16 @@ public sealed class KeyLedgerCache(IDocumentStore store, TimeProvider clock, Tim
         }
     }
 
+    /// <summary>
+    /// Every view was just replaced (a rebuild switched in): forget what was read of the old ones, known keys and
+    /// unknown hashes alike, so a key the rebuild repaired is admitted at once rather than after the unknown-key memory.
+    /// </summary>
+    public void ForgetAll()
+    {
+        _byHash.Clear();
+        _unknown.Clear();
+    }
+
     private async Task<Entry?> LoadAsync(string keyHash)
     {
         // Shared by every request waiting on this key, so no single request's cancellation may stop it.

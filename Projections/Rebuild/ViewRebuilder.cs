@@ -6,6 +6,7 @@ using Marten;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using OrProject.Projections.Keys;
 
 namespace OrProject.Projections.Rebuild;
 
@@ -26,7 +27,7 @@ public sealed class RebuildBusyException(string message) : Exception(message);
 /// One rebuild at a time across all instances (a session advisory lock); progress is a <see cref="RebuildRun"/>.
 /// </summary>
 public sealed partial class ViewRebuilder(IDocumentStore store, NpgsqlDataSource dataSource, IOptions<ReplayOptions> options,
-    TimeProvider clock, ILogger<ViewRebuilder> logger)
+    TimeProvider clock, KeyLedgerCache admission, ILogger<ViewRebuilder> logger)
 {
     /// <summary>The advisory lock class of "a rebuild runs" (the views lock's class + 1).</summary>
     private const int RunLockClass = 0x6F7271;
@@ -112,6 +113,9 @@ public sealed partial class ViewRebuilder(IDocumentStore store, NpgsqlDataSource
 
             progress.Enter(RebuildPhases.Switching);
             run.SwitchMilliseconds = await SwitchAsync(fold, tables, connection, progress, cancellationToken);
+            // Other edges read the new views as soon as their cached reads expire (Keys:AdmissionCacheMilliseconds,
+            // Keys:UnknownKeyCacheSeconds); this one need not wait.
+            admission.ForgetAll();
             foreach (var table in tables)
             {
                 await table.Shadow.DropLeftoversAsync(connection, cancellationToken);

@@ -138,6 +138,34 @@ public sealed class LiveRebuildTests(GatewayFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Rebuild_RepairsADamagedKeyView_KeyAdmittedAtOnce()
+    {
+        var key = await fixture.IssueKeyAsync(budgetUsd: 5m);
+        (await PostAsync(key)).EnsureSuccessStatusCode();
+
+        // The damage an earlier, racing rebuild did: the key's view lost its issue (no hash, no budget).
+        await using (var session = fixture.Store.LightweightSession())
+        {
+            var damaged = (await session.LoadAsync<KeyLedger>(key.Id))!;
+            damaged.KeyHash = "";
+            damaged.Name = "";
+            damaged.BudgetUsd = 0;
+            session.Store(damaged);
+            await session.SaveChangesAsync();
+        }
+
+        var refused = await Eventually.ReadAsync(async () => (await PostAsync(key)).StatusCode, s => s == HttpStatusCode.Unauthorized);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused); // and now remembered as unknown for a while
+
+        using var rebuild = await fixture.AdminSendAsync(HttpMethod.Post, "/admin/api/projections/rebuild");
+        Assert.Equal(HttpStatusCode.OK, rebuild.StatusCode);
+        using var admitted = await PostAsync(key);
+        Assert.Equal(HttpStatusCode.OK, admitted.StatusCode);
+        var row = await fixture.AdminGetAsync($"/admin/api/keys/{key.Id}");
+        Assert.Equal(5m, row.GetProperty("budgetUsd").GetDecimal());
+    }
+
+    [Fact]
     public async Task Append_WithoutTheViewsLock_IsRefusedByTheDatabase()
     {
         var key = await fixture.IssueKeyAsync();
