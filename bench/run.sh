@@ -157,10 +157,17 @@ bench_up() {
   return 0
 }
 
-bench_load() {
+# The commit measured, marked when the tree has uncommitted changes to tracked files.
+bench_commit() {
   local commit
   commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
   [[ -z $(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null) ]] || commit="$commit+changes"
+  echo "$commit"
+}
+
+bench_load() {
+  local commit
+  commit=$(bench_commit)
   mkdir -p "$RESULTS_DIR"
   say "running the load (scale $ORP_BENCH_SCALE); log: $LOG_DIR/bench.log"
   dotnet "$BENCH_DLL" run --direct "http://127.0.0.1:$ORP_BENCH_SIM_PORT" --gateway "$BENCH_BASE" \
@@ -173,8 +180,7 @@ bench_load() {
 #   ORP_BENCH_HISTORY_EVENTS=1000000, ORP_BENCH_HISTORY_KEYS=1000, ORP_BENCH_HISTORY_HOT=200000
 bench_history() {
   local commit
-  commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-  [[ -z $(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null) ]] || commit="$commit+changes"
+  commit=$(bench_commit)
   mkdir -p "$RESULTS_DIR"
   say "seeding ${ORP_BENCH_HISTORY_EVENTS:-1000000} events, then rebuild, point in time and export; log: $LOG_DIR/bench-history.log"
   dotnet "$BENCH_DLL" history --gateway "$BENCH_BASE" --key "$BENCH_KEY" --admin-token "$ADMIN_TOKEN" --postgres "$PG_CONN" \

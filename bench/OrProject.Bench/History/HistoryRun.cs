@@ -76,21 +76,16 @@ internal static class HistoryRun
         // First on a quiet system: the rebuild's own rate.
         await QuietAsync(apiPid);
         var quiet = Stopwatch.StartNew();
-        using (var first = await http.PostAsync("admin/api/projections/rebuild", null))
+        if (await RebuildAsync(http.PostAsync("admin/api/projections/rebuild", null)) is not { } json)
         {
-            var json = await first.Content.ReadFromJsonAsync<JsonElement>();
-            if (!first.IsSuccessStatusCode)
-            {
-                Console.Error.WriteLine($"bench: the rebuild failed: {json}");
-                return 1;
-            }
-
-            var folded = json.GetProperty("events").GetInt64();
-            Line($"- rebuild, nothing else running: {folded:N0} events in {quiet.Elapsed.TotalSeconds:N1} s = {folded / quiet.Elapsed.TotalSeconds:N0} events/s end to end " +
-                 $"(fold, write, catch-up, switch); appends waited {json.GetProperty("switchMilliseconds")} ms at the switch");
-            Line($"  time by phase (ms): {string.Join(", ", json.GetProperty("phaseMilliseconds").EnumerateObject().Select(p => $"{p.Name} {p.Value.GetInt64():N0}"))}");
-            Line($"  documents written: {string.Join(", ", json.GetProperty("documents").EnumerateObject().Select(p => $"{p.Name} {p.Value.GetInt32():N0}"))}");
+            return 1;
         }
+
+        var quietEvents = json.GetProperty("events").GetInt64();
+        Line($"- rebuild, nothing else running: {quietEvents:N0} events in {quiet.Elapsed.TotalSeconds:N1} s = {quietEvents / quiet.Elapsed.TotalSeconds:N0} events/s end to end " +
+             $"(fold, write, catch-up, switch); appends waited {json.GetProperty("switchMilliseconds")} ms at the switch");
+        Line($"  time by phase (ms): {string.Join(", ", json.GetProperty("phaseMilliseconds").EnumerateObject().Select(p => $"{p.Name} {p.Value.GetInt64():N0}"))}");
+        Line($"  documents written: {string.Join(", ", json.GetProperty("documents").EnumerateObject().Select(p => $"{p.Name} {p.Value.GetInt32():N0}"))}");
 
         // Then with four clients sending: what they see while it runs.
         await QuietAsync(apiPid);
@@ -101,14 +96,12 @@ internal static class HistoryRun
         var rebuildWatch = Stopwatch.StartNew();
         var rebuild = http.PostAsync("admin/api/projections/rebuild", null);
         var during = await LatenciesAsync(requests, target, TimeSpan.FromMinutes(30), rebuild, () => peakRss = Math.Max(peakRss, ProcessMonitor.RssKb(apiPid) / 1024.0));
-        using var rebuilt = await rebuild;
-        var rebuildElapsed = rebuildWatch.Elapsed;
-        var result = await rebuilt.Content.ReadFromJsonAsync<JsonElement>();
-        if (!rebuilt.IsSuccessStatusCode)
+        if (await RebuildAsync(rebuild) is not { } result)
         {
-            Console.Error.WriteLine($"bench: the rebuild failed: {result}");
             return 1;
         }
+
+        var rebuildElapsed = rebuildWatch.Elapsed;
 
         var rebuildEvents = result.GetProperty("events").GetInt64();
         Line($"- rebuild while the clients send: {rebuildEvents:N0} events in {rebuildElapsed.TotalSeconds:N1} s = {rebuildEvents / rebuildElapsed.TotalSeconds:N0} events/s; " +
@@ -264,6 +257,20 @@ internal static class HistoryRun
             }
         })));
         return latencies;
+    }
+
+    /// <summary>The rebuild's answer, or null (said on stderr) if it failed.</summary>
+    private static async Task<JsonElement?> RebuildAsync(Task<HttpResponseMessage> posted)
+    {
+        using var response = await posted;
+        var json = await response.Content.ReadFromJsonAsync<JsonElement>();
+        if (response.IsSuccessStatusCode)
+        {
+            return json;
+        }
+
+        Console.Error.WriteLine($"bench: the rebuild failed: {json}");
+        return null;
     }
 
     /// <summary>
