@@ -5,6 +5,7 @@ using OrProject.Api.Messages;
 using OrProject.Api.Streaming;
 using OrProject.Contracts.Anthropic;
 using OrProject.Contracts.Messaging;
+using OrProject.Contracts.OpenAI;
 using OrProject.Contracts.Pricing;
 using OrProject.Projections.Settings;
 
@@ -60,6 +61,10 @@ internal sealed class EdgePipeline(KeyAdmission admission, SettingsReader settin
         }
 
         Canonicalizer.Apply(canonical, model, current);
+        if (request.Translated)
+        {
+            ModelFit.Apply(canonical, request.Original, model);
+        }
         var text = canonical.ToJsonString(Json.Relaxed);
         var requestId = EdgeRequest.Id(context);
         var key = admitted.Key;

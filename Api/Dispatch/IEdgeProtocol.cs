@@ -15,14 +15,17 @@ internal interface IEdgeProtocol
     IGenerationResponder CreateResponder(ClientRequest request, string model);
 }
 
-/// <summary>A client request in canonical form: the body, whether to stream, and the client's own JSON.</summary>
-internal sealed record ClientRequest(JsonObject? Canonical, bool Stream, bool IncludeUsage, JsonObject Original, string? Error)
+/// <summary>
+/// A client request in canonical form: the body, whether to stream, and the client's own JSON; <c>Translated</c> when
+/// it came in an OpenAI format (not Anthropic's own, which travels as the client wrote it).
+/// </summary>
+internal sealed record ClientRequest(JsonObject? Canonical, bool Stream, bool IncludeUsage, JsonObject Original, string? Error, bool Translated = false)
 {
     public static ClientRequest Invalid(JsonObject original, string error) => new(null, false, false, original, error);
 
     /// <summary>A translator's result; an error names the offending parameter first, as the vendors' messages do.</summary>
     public static ClientRequest From(CanonicalRequestResult result, JsonObject original, bool includeUsage) =>
         result.Succeeded
-            ? new ClientRequest(result.Request, result.Stream, includeUsage, original, null)
+            ? new ClientRequest(result.Request, result.Stream, includeUsage, original, null, Translated: true)
             : Invalid(original, result.Error?.Param is { } param ? $"{param}: {result.Error.Message}" : result.Error?.Message ?? "Invalid request.");
 }

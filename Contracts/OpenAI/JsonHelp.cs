@@ -21,7 +21,24 @@ internal static class JsonHelp
     public static bool TryDouble(JsonNode? node, out double number)
     {
         number = 0;
-        return node is JsonValue value && value.GetValueKind() == JsonValueKind.Number && value.TryGetValue(out number);
+        if (node is not JsonValue value || value.GetValueKind() != JsonValueKind.Number)
+        {
+            return false;
+        }
+
+        // A value parsed from JSON converts to double; one the gateway set itself keeps its CLR type (int, long).
+        if (value.TryGetValue(out number))
+        {
+            return true;
+        }
+
+        if (value.TryGetValue(out long whole))
+        {
+            number = whole;
+            return true;
+        }
+
+        return value.TryGetValue(out int small) && (number = small) == small;
     }
 
     public static bool TryLong(JsonNode? node, out long number)

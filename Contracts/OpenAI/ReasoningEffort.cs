@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace OrProject.Contracts.OpenAI;
 
 /// <summary>OpenAI's <c>reasoning_effort</c> words and Anthropic's thinking budgets, both ways.</summary>
-internal static class ReasoningEffort
+public static class ReasoningEffort
 {
     public const int MinimumBudget = 1024;
 
@@ -19,8 +19,9 @@ internal static class ReasoningEffort
     };
 
     /// <summary>
-    /// <c>{type:"enabled",budget_tokens}</c> with the budget clamped below <paramref name="maxTokens"/>;
-    /// <c>null</c> when the effort asks for none or the clamped budget would fall under Anthropic's minimum.
+    /// <c>{type:"enabled",budget_tokens}</c> with the budget at most half of <paramref name="maxTokens"/>, so thinking
+    /// never leaves the answer without room (<c>max_tokens</c> counts both); <c>null</c> when the effort asks for none or
+    /// that share would fall under Anthropic's minimum budget.
     /// </summary>
     public static JsonObject? Thinking(string? effort, int maxTokens)
     {
@@ -29,8 +30,54 @@ internal static class ReasoningEffort
             return null;
         }
 
-        var budget = Math.Min(bucket, maxTokens - 1);
+        var budget = Math.Min(bucket, maxTokens / 2);
         return budget < MinimumBudget ? null : new JsonObject { ["type"] = "enabled", ["budget_tokens"] = budget };
+    }
+
+    /// <summary>
+    /// Once the model is known, puts an OpenAI-format request's thinking in the form that model takes: adaptive
+    /// thinking with Anthropic's effort word for Claude 4.6 and later (which refuse or deprecate budgets), a budget of
+    /// at most half of <c>max_tokens</c> for earlier models. Leaves a request without thinking alone (none was asked,
+    /// or a forced tool choice ruled it out at translation).
+    /// </summary>
+    public static void Shape(JsonObject canonical, string model, string? effort)
+    {
+        if (canonical["thinking"] is null || Budget(effort) is null)
+        {
+            return;
+        }
+
+        canonical.Remove("thinking");
+        var output = canonical["output_config"] as JsonObject;
+        output?.Remove("effort");
+        if (Pricing.ModelLimits.ThinksAdaptively(model))
+        {
+            canonical["thinking"] = new JsonObject { ["type"] = "adaptive" };
+            if (output is null)
+            {
+                output = [];
+                canonical["output_config"] = output;
+            }
+
+            output["effort"] = effort switch
+            {
+                "minimal" or "low" => "low",
+                "medium" => "medium",
+                "xhigh" or "max" => Pricing.ModelLimits.IsOpus(model) ? "max" : "high",
+                _ => "high",
+            };
+            return;
+        }
+
+        if (output is { Count: 0 })
+        {
+            canonical.Remove("output_config");
+        }
+
+        if (Thinking(effort, JsonHelp.TryLong(canonical["max_tokens"], out var max) ? (int)Math.Min(max, int.MaxValue) : 0) is { } budgeted)
+        {
+            canonical["thinking"] = budgeted;
+        }
     }
 
     /// <summary>

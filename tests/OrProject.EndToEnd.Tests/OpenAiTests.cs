@@ -49,6 +49,22 @@ public sealed class OpenAiTests(GatewayFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CompleteChat_HighEffortWithoutMaxTokens_ModelsOutputLimitAndThinkingThatLeavesRoom()
+    {
+        var (chat, _) = await ClientAsync();
+
+#pragma warning disable OPENAI001 // the SDK marks reasoning effort as evaluation-only; it is what reasoning clients send
+        await chat.CompleteChatAsync([new UserChatMessage("Hi")], new ChatCompletionOptions { ReasoningEffortLevel = ChatReasoningEffortLevel.High });
+#pragma warning restore OPENAI001
+
+        // The SDK sends no max_tokens: the model's usual limit, not a small default; the budget is at most half of it.
+        var upstream = JsonNode.Parse(fixture.Upstream.Requests.Single().Body)!;
+        Assert.Equal(64_000, (int)upstream["max_tokens"]!);
+        Assert.Equal("enabled", (string?)upstream["thinking"]!["type"]);
+        Assert.Equal(16_384, (int)upstream["thinking"]!["budget_tokens"]!);
+    }
+
+    [Fact]
     public async Task CompleteChatStreaming_WithUsage_StreamsDeltasThenUsage()
     {
         fixture.Upstream.Respond = (ctx, _) => FakeAnthropic.WriteTextAsync(ctx, ["a", "b", "c"], inputTokens: 11, outputTokens: 3);

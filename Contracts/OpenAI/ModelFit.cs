@@ -1,0 +1,25 @@
+using System.Text.Json.Nodes;
+using OrProject.Contracts.Pricing;
+
+namespace OrProject.Contracts.OpenAI;
+
+/// <summary>
+/// What an OpenAI-format request can only be given once its model is resolved (aliases and the default model are
+/// applied after translation): the model's usual output limit when the client set none — OpenAI's APIs have no
+/// required <c>max_tokens</c>, and a small fixed default cut answers short — and thinking in the model's own form.
+/// </summary>
+public static class ModelFit
+{
+    private static readonly string[] MaxTokenFields = ["max_completion_tokens", "max_tokens", "max_output_tokens"];
+
+    public static void Apply(JsonObject canonical, JsonObject original, string model)
+    {
+        if (!MaxTokenFields.Any(original.ContainsKey))
+        {
+            canonical["max_tokens"] = ModelLimits.MaxOutputTokens(model);
+        }
+
+        var effort = JsonHelp.Str(original["reasoning_effort"]) ?? JsonHelp.Str((original["reasoning"] as JsonObject)?["effort"]);
+        ReasoningEffort.Shape(canonical, model, effort);
+    }
+}

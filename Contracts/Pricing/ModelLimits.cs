@@ -1,0 +1,57 @@
+using System.Text.RegularExpressions;
+
+namespace OrProject.Contracts.Pricing;
+
+/// <summary>
+/// What a model takes, by its family and version as its id spells them (<c>claude-sonnet-4-5-20250929</c>,
+/// <c>claude-3-7-sonnet-latest</c>): the output tokens a request may ask for, and whether it thinks adaptively
+/// (Claude 4.6 and later: <c>thinking: {type: "adaptive"}</c> with <c>output_config.effort</c>; the later Opus models
+/// refuse token budgets) or with a token budget (<c>thinking: {type: "enabled", budget_tokens}</c>). Models the
+/// gateway cannot place (other vendors behind an OpenAI-compatible account) get a modest output default.
+/// </summary>
+public static partial class ModelLimits
+{
+    /// <summary>The output default for a model this table does not know.</summary>
+    public const int UnknownMaxOutputTokens = 8192;
+
+    public static int MaxOutputTokens(string model) => Place(model) switch
+    {
+        null => UnknownMaxOutputTokens,
+        (_, 3, 7) => 64_000,
+        (_, 3, _) => 8192,
+        ("opus", 4, <= 1) => 32_000,
+        _ => 64_000,
+    };
+
+    /// <summary>Claude 4.6 and later think adaptively, with an effort word instead of a token budget.</summary>
+    public static bool ThinksAdaptively(string model) => Place(model) is var (_, major, minor) && (major > 4 || (major == 4 && minor >= 6));
+
+    public static bool IsOpus(string model) => Place(model) is ("opus", _, _);
+
+    /// <summary>(family, major, minor), or null for a model id that is not Claude's.</summary>
+    private static (string Family, int Major, int Minor)? Place(string model)
+    {
+        var id = model.Trim().ToLowerInvariant();
+        if (NewStyle().Match(id) is { Success: true } modern)
+        {
+            return (modern.Groups["family"].Value, int.Parse(modern.Groups["major"].Value, System.Globalization.CultureInfo.InvariantCulture),
+                modern.Groups["minor"].Success ? int.Parse(modern.Groups["minor"].Value, System.Globalization.CultureInfo.InvariantCulture) : 0);
+        }
+
+        if (OldStyle().Match(id) is { Success: true } old)
+        {
+            return (old.Groups["family"].Value, int.Parse(old.Groups["major"].Value, System.Globalization.CultureInfo.InvariantCulture),
+                int.Parse(old.Groups["minor"].Value, System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        return null;
+    }
+
+    /// <summary><c>claude-sonnet-4-5-20250929</c>, <c>claude-opus-4-1</c>, <c>claude-sonnet-4-20250514</c>.</summary>
+    [GeneratedRegex(@"^claude-(?<family>opus|sonnet|haiku)-(?<major>\d{1,2})(?:-(?<minor>\d{1,2}))?(?:-|$)")]
+    private static partial Regex NewStyle();
+
+    /// <summary><c>claude-3-7-sonnet-20250219</c>, <c>claude-3-5-haiku-latest</c>.</summary>
+    [GeneratedRegex(@"^claude-(?<major>\d)-(?<minor>\d)-(?<family>opus|sonnet|haiku)(?:-|$)")]
+    private static partial Regex OldStyle();
+}
