@@ -20,6 +20,10 @@ internal static class EventQueries
         return string.IsNullOrEmpty(stream) ? query : query.Where(e => e.StreamKey == stream);
     }
 
+    /// <summary>
+    /// One event as the API and the export show it, its type named as the contract documents it (<c>KeyIssued</c>, the
+    /// .NET record's name) rather than Marten's stored alias (<c>key_issued</c>).
+    /// </summary>
     public static EventResponse ToResponse(IEvent e) => new(e.Sequence, e.StreamKey ?? e.StreamId.ToString(),
-        e.EventTypeName, e.Timestamp, JsonSerializer.SerializeToElement(e.Data, e.EventType, EventJson.Options));
+        e.EventType.Name, e.Timestamp, JsonSerializer.SerializeToElement(e.Data, e.EventType, EventJson.Options));
 }

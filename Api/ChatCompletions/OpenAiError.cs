@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using OrProject.Api.Dispatch;
 using OrProject.Api.Streaming;
-using OrProject.Contracts.Anthropic;
+using OrProject.Contracts.OpenAI;
 
 namespace OrProject.Api.ChatCompletions;
 
@@ -15,7 +15,8 @@ internal static class OpenAiError
         SseResponse.SetRetryAfter(context, retryAfterSeconds);
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
-        return context.Response.WriteAsync(Envelope(type, UpstreamMessage(upstreamBody) ?? message), context.RequestAborted);
+        var said = UpstreamMessage(upstreamBody) ?? message;
+        return context.Response.WriteAsync(Envelope(type, said, OpenAiErrorCodes.For(type, said)), context.RequestAborted);
     }
 
     /// <summary>A refusal in OpenAI's words: its own type and code where they differ (<c>insufficient_quota</c>).</summary>
@@ -25,25 +26,17 @@ internal static class OpenAiError
         context.Response.StatusCode = refusal.Status;
         context.Response.ContentType = "application/json";
         var type = refusal.OpenAiType ?? refusal.Type;
-        return context.Response.WriteAsync(Envelope(type, refusal.OpenAiMessage ?? refusal.Message, refusal.OpenAiCode ?? Code(type)),
+        var message = refusal.OpenAiMessage ?? refusal.Message;
+        return context.Response.WriteAsync(Envelope(type, message, refusal.OpenAiCode ?? OpenAiErrorCodes.For(type, message)),
             context.RequestAborted);
     }
 
-    public static string Envelope(string type, string message) => Envelope(type, message, Code(type));
+    public static string Envelope(string type, string message) => Envelope(type, message, OpenAiErrorCodes.For(type, message));
 
     private static string Envelope(string type, string message, string? code) => new JsonObject
     {
         ["error"] = new JsonObject { ["message"] = message, ["type"] = type, ["param"] = null, ["code"] = code },
     }.ToJsonString();
-
-    private static string? Code(string type) => type switch
-    {
-        AnthropicErrors.Authentication => "invalid_api_key",
-        AnthropicErrors.RateLimit => "rate_limit_exceeded",
-        AnthropicErrors.NotFound => "not_found",
-        AnthropicErrors.Overloaded => "overloaded",
-        _ => null,
-    };
 
     /// <summary>The upstream's own words, whatever envelope it used: clients match on them (context length and the like).</summary>
     private static string? UpstreamMessage(string? body)

@@ -44,10 +44,13 @@ internal sealed class ChatChunks(string id, string model, long created, bool inc
         return call;
     }
 
-    /// <summary>OpenAI's mid-stream error chunk; the canonical (Anthropic) error type is kept as both type and code.</summary>
+    /// <summary>
+    /// OpenAI's mid-stream error chunk: the canonical (Anthropic) error type, and as code OpenAI's own where there is one
+    /// (<c>context_length_exceeded</c>), the type otherwise.
+    /// </summary>
     public static string Error(string type, string message) => JsonHelp.Write(new JsonObject
     {
-        ["error"] = new JsonObject { ["message"] = message, ["type"] = type, ["param"] = null, ["code"] = type },
+        ["error"] = new JsonObject { ["message"] = message, ["type"] = type, ["param"] = null, ["code"] = OpenAiErrorCodes.IsContextOverflow(type, message) ? OpenAiErrorCodes.ContextLengthExceeded : type },
     });
 
     private JsonObject Envelope(JsonArray choices) => new()

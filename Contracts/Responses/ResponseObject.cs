@@ -57,8 +57,7 @@ internal static class ResponseObject
         var code = type switch
         {
             AnthropicErrors.RateLimit => "rate_limit_exceeded",
-            AnthropicErrors.InvalidRequest when message.Contains("too long", StringComparison.OrdinalIgnoreCase) ||
-                                                message.Contains("context", StringComparison.OrdinalIgnoreCase) => "context_length_exceeded",
+            _ when OpenAiErrorCodes.IsContextOverflow(type, message) => OpenAiErrorCodes.ContextLengthExceeded,
             AnthropicErrors.InvalidRequest => "invalid_prompt",
             _ => "server_error",
         };

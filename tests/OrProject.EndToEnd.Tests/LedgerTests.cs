@@ -68,7 +68,7 @@ public sealed class LedgerTests(GatewayFixture fixture) : IAsyncLifetime
         Assert.Equal(count, me.GetProperty("requests").GetInt64());
 
         var events = await fixture.AdminGetAsync($"/admin/api/events?stream={key.Id}&limit=1000");
-        var usage = events.EnumerateArray().Where(e => e.GetProperty("type").GetString()!.Contains("usage_recorded", StringComparison.OrdinalIgnoreCase)).ToList();
+        var usage = events.EnumerateArray().Where(e => e.GetProperty("type").GetString() == "UsageRecorded").ToList();
         Assert.Equal(count, usage.Count);
         Assert.Equal(count, usage.Select(e => e.GetProperty("data").GetProperty("requestId").GetString()).Distinct().Count());
         Assert.Equal(expected, usage.Sum(e => e.GetProperty("data").GetProperty("costUsd").GetDecimal()));

@@ -89,8 +89,8 @@ public sealed class MessagesCancellationTests(GatewayFixture fixture) : GatewayT
         await Upstream.Aborted.Task.WaitAsync(AbortWithin);
 
         var events = await EventuallyAsync(() => Fixture.AdminGetAsync("/admin/api/events?stream=" + key.Id),
-            e => e.EnumerateArray().Any(x => x.GetProperty("type").GetString() == "usage_recorded"));
-        var usage = Assert.Single(events.EnumerateArray(), x => x.GetProperty("type").GetString() == "usage_recorded").GetProperty("data");
+            e => e.EnumerateArray().Any(x => x.GetProperty("type").GetString() == "UsageRecorded"));
+        var usage = Assert.Single(events.EnumerateArray(), x => x.GetProperty("type").GetString() == "UsageRecorded").GetProperty("data");
         Assert.Equal(25, usage.GetProperty("inputTokens").GetInt64());
         Assert.True(usage.GetProperty("costUsd").GetDecimal() > 0m);
         Assert.Equal("the client disconnected", usage.GetProperty("outcome").GetString());

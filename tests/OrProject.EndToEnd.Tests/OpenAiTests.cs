@@ -211,6 +211,31 @@ public sealed class OpenAiTests(GatewayFixture fixture) : IAsyncLifetime
         Assert.True(response.Headers.Contains("x-request-id"));
     }
 
+    [Theory]
+    [InlineData("/v1/chat/completions", false)]
+    [InlineData("/v1/chat/completions", true)]
+    [InlineData("/v1/responses", false)]
+    [InlineData("/v1/responses", true)]
+    public async Task ContextOverflow_EitherRoute_StreamedOrNot_CodeIsContextLengthExceeded(string route, bool stream)
+    {
+        const string overflow = "prompt is too long: 210345 tokens > 200000 maximum";
+        fixture.Upstream.Respond = (ctx, _) => FakeAnthropic.WriteErrorAsync(ctx, 400, "invalid_request_error", overflow);
+        var (_, key) = await ClientAsync();
+        object body = route == "/v1/responses"
+            ? new { model = "claude-sonnet-4-5", input = "a long conversation", stream }
+            : new { model = "claude-sonnet-4-5", messages = new[] { new { role = "user", content = "a long conversation" } }, stream };
+        using var request = new HttpRequestMessage(HttpMethod.Post, route) { Content = JsonContent.Create(body) };
+        request.Headers.Authorization = new("Bearer", key.Key);
+        using var response = await fixture.Http.SendAsync(request);
+
+        // Nothing was streamed before the upstream refused, so the answer is a plain 400 in either case.
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!;
+        Assert.Equal("context_length_exceeded", (string?)error["code"]);
+        Assert.Equal("invalid_request_error", (string?)error["type"]);
+        Assert.Contains("prompt is too long", (string?)error["message"], StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Responses_Streaming_EmitsEventSequenceThroughCompleted()
     {

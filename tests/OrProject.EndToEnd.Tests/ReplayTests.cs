@@ -141,14 +141,14 @@ public sealed class ReplayTests(GatewayFixture fixture) : IAsyncLifetime
         using var jsonl = await fixture.AdminSendAsync(HttpMethod.Get, $"/admin/api/events/export?stream={key.Id}", null);
         var lines = (await jsonl.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => JsonDocument.Parse(l).RootElement).ToList();
-        Assert.Equal(["key_issued", "usage_recorded", "key_disabled"], lines.Select(l => l.GetProperty("type").GetString()));
+        Assert.Equal(["KeyIssued", "UsageRecorded", "KeyDisabled"], lines.Select(l => l.GetProperty("type").GetString()));
         Assert.Equal("admin", lines[2].GetProperty("data").GetProperty("actor").GetString());
 
         using var csv = await fixture.AdminSendAsync(HttpMethod.Get, $"/admin/api/events/export?stream={key.Id}&format=csv", null);
         var rows = (await csv.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal("seq,stream_id,type,timestamp,data", rows[0]);
         Assert.Equal(4, rows.Length);
-        Assert.Contains("usage_recorded", rows[2], StringComparison.Ordinal);
+        Assert.Contains("UsageRecorded", rows[2], StringComparison.Ordinal);
     }
 
     /// <summary>Every view a person reads for these keys, as one string: the key list rows, usage breakdowns, /usage/me.</summary>

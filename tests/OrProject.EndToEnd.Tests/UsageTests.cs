@@ -13,7 +13,7 @@ namespace OrProject.EndToEnd.Tests;
 public sealed class UsageTests(GatewayFixture fixture) : GatewayTest(fixture)
 {
     // The admin event log names types in Marten's snake_case and shows each event's data as stored (PascalCase).
-    private const string UsageRecordedType = "usage_recorded";
+    private const string UsageRecordedType = "UsageRecorded";
 
     [Theory]
     [InlineData(false)]

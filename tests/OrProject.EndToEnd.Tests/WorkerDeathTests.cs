@@ -71,7 +71,7 @@ public sealed class WorkerDeathTests(WorkerDeathFixture fixture) : IAsyncLifetim
 
         // What the client received is charged, once.
         var usage = (await fixture.AdminGetAsync($"/admin/api/events?stream={key.Id}")).EnumerateArray()
-            .Where(e => e.GetProperty("type").GetString() == "usage_recorded").ToList();
+            .Where(e => e.GetProperty("type").GetString() == "UsageRecorded").ToList();
         var recorded = Assert.Single(usage).GetProperty("data");
         Assert.Equal(40, recorded.GetProperty("inputTokens").GetInt64());
         Assert.True(recorded.GetProperty("outputTokens").GetInt64() >= 1);
@@ -129,7 +129,7 @@ public sealed class WorkerDeathTests(WorkerDeathFixture fixture) : IAsyncLifetim
         Assert.Equal(served, view.GetProperty("requests").GetInt64());
         Assert.True(view.GetProperty("spentUsd").GetDecimal() <= budget);
         var usage = (await fixture.AdminGetAsync($"/admin/api/events?stream={key.Id}&limit=1000")).EnumerateArray()
-            .Where(e => e.GetProperty("type").GetString() == "usage_recorded").Select(e => e.GetProperty("data")).ToList();
+            .Where(e => e.GetProperty("type").GetString() == "UsageRecorded").Select(e => e.GetProperty("data")).ToList();
         Assert.Equal(served, usage.Select(u => u.GetProperty("requestId").GetString()).Distinct().Count());
         Assert.All(usage, u => Assert.Equal(40, u.GetProperty("inputTokens").GetInt64()));
     }

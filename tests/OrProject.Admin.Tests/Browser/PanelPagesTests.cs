@@ -155,7 +155,7 @@ public sealed class PanelPagesTests(GatewayFixture gateway, BrowserFixture brows
         await ui.Page.GetByLabel("Stream id").FillAsync(key.Id);
         await ui.Page.GetByRole(AriaRole.Button, new() { Name = "Show events" }).ClickAsync();
         var types = await ui.Page.Locator("tbody tr td.mono").AllTextContentsAsync();
-        Assert.Equal(["key_issued", "usage_recorded", "budget_changed"], types);
+        Assert.Equal(["KeyIssued", "UsageRecorded", "BudgetChanged"], types);
         await ui.ShotAsync("events");
         ui.AssertNoErrors();
     }
