@@ -84,7 +84,7 @@ internal sealed class EdgePipeline(KeyAdmission admission, SettingsReader settin
             requested,
             model,
             Headers(context.Request),
-            Affinity(context.Request, canonical),
+            Affinity(context.Request, canonical, json),
             clock.GetUtcNow(),
             pump.Deadline());
         await pump.RunAsync(context, dispatch, protocol.CreateResponder(request, model));
@@ -105,9 +105,14 @@ internal sealed class EdgePipeline(KeyAdmission admission, SettingsReader settin
         return headers;
     }
 
-    /// <summary>A conversation hint for account affinity: Claude Code's or Codex's session header, else the user id.</summary>
-    private static string? Affinity(HttpRequest request, JsonObject body) =>
+    /// <summary>
+    /// A conversation hint for account affinity, so that its turns reach the account that cached its prefix: Claude
+    /// Code's or Codex's session header, else OpenAI's <c>prompt_cache_key</c> (sent for exactly this), else the user id
+    /// (<c>metadata.user_id</c>, which the OpenAI routes fill from <c>user</c>).
+    /// </summary>
+    private static string? Affinity(HttpRequest request, JsonObject body, JsonObject original) =>
         request.Headers["x-claude-code-session-id"].ToString() is { Length: > 0 } session ? session
         : request.Headers["session_id"].ToString() is { Length: > 0 } codex ? codex
+        : original["prompt_cache_key"] is JsonValue cacheKey && cacheKey.TryGetValue<string>(out var key) && key.Length > 0 ? key
         : (body["metadata"] as JsonObject)?["user_id"] is JsonValue user && user.TryGetValue<string>(out var id) ? id : null;
 }

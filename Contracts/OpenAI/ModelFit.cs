@@ -6,7 +6,8 @@ namespace OrProject.Contracts.OpenAI;
 /// <summary>
 /// What an OpenAI-format request can only be given once its model is resolved (aliases and the default model are
 /// applied after translation): the model's usual output limit when the client set none — OpenAI's APIs have no
-/// required <c>max_tokens</c>, and a small fixed default cut answers short — and thinking in the model's own form.
+/// required <c>max_tokens</c>, and a small fixed default cut answers short — thinking in the model's own form, and
+/// cache breakpoints (after the admin's system prompt is in place, so it is cached with the rest).
 /// </summary>
 public static class ModelFit
 {
@@ -21,5 +22,6 @@ public static class ModelFit
 
         var effort = JsonHelp.Str(original["reasoning_effort"]) ?? JsonHelp.Str((original["reasoning"] as JsonObject)?["effort"]);
         ReasoningEffort.Shape(canonical, model, effort);
+        CacheBreakpoints.Mark(canonical);
     }
 }
