@@ -4,9 +4,11 @@ using OrProject.Contracts.OpenAI;
 namespace OrProject.Contracts.Responses;
 
 /// <summary>
-/// OpenAI Responses API request → canonical (Anthropic Messages) request: the text and function-calling subset.
-/// Items and tools Anthropic cannot take — reasoning, custom/local-shell/web-search calls,
-/// non-function tools — are skipped, not rejected, because Codex always sends them.
+/// OpenAI Responses API request → canonical (Anthropic Messages) request, for Codex-style clients: text, images,
+/// files, function/custom/namespace/local-shell tools and their calls, web search as Anthropic's server tool, and
+/// reasoning items this gateway emitted, which become their thinking blocks again (see <see cref="ReasoningContent"/>).
+/// A tool type Anthropic has no counterpart for is a validation error, except the few that are harmless to drop
+/// (<see cref="ResponsesTools"/>).
 /// </summary>
 public static class ResponsesRequestTranslator
 {
@@ -20,6 +22,12 @@ public static class ResponsesRequestTranslator
         catch (RequestValidationException e)
         {
             return CanonicalRequestResult.Invalid(e.Message, e.Param);
+        }
+        catch (InvalidOperationException)
+        {
+            // JsonNode throws this when a field read as an object is a string or an array: a malformed request,
+            // not a server fault.
+            return CanonicalRequestResult.Invalid("A field has the wrong JSON type (an object was expected).", null);
         }
     }
 
@@ -35,7 +43,8 @@ public static class ResponsesRequestTranslator
         var system = new SystemPrompt();
         system.Add(JsonHelp.Str(request["instructions"]));
         var turns = new CanonicalTurns();
-        ResponsesInput.Read(request["input"], system, turns);
+        var tools = ResponsesTools.From(request["tools"]);
+        ResponsesInput.Read(request["input"], system, turns, tools);
 
         var canonical = new JsonObject
         {
@@ -47,26 +56,60 @@ public static class ResponsesRequestTranslator
         system.WriteTo(canonical);
         canonical["messages"] = turns.Build();
         CanonicalOptions.WriteTools(
-            canonical, Tools(request["tools"]), CanonicalOptions.ToolChoice(request["tool_choice"]), JsonHelp.Bool(request["parallel_tool_calls"]));
+            canonical, tools.Canonical, ToolChoice(request["tool_choice"], tools), JsonHelp.Bool(request["parallel_tool_calls"]));
         CanonicalOptions.WriteSampling(canonical, request["temperature"], request["top_p"], JsonHelp.Str(request["reasoning"]?["effort"]));
+        if (DropThinkingIfHistoryLacksIt(canonical))
+        {
+            // Without thinking, the client's sampling settings are allowed again.
+            CanonicalOptions.WriteSampling(canonical, request["temperature"], request["top_p"], null);
+        }
+
         CanonicalOptions.WriteUser(canonical, JsonHelp.Str(request["user"]) ?? JsonHelp.Str(request["safety_identifier"]));
         return CanonicalRequestResult.Ok(canonical, JsonHelp.Bool(request["stream"]) == true, includeUsage: false);
     }
 
-    private static JsonArray Tools(JsonNode? tools)
+    /// <summary>
+    /// OpenAI's choices, plus the forms only Responses has: a <c>custom</c> tool, and a <c>function</c> inside a
+    /// namespace, both forced by their canonical name.
+    /// </summary>
+    private static JsonObject? ToolChoice(JsonNode? choice, ResponsesTools tools) =>
+        choice is JsonObject forced && JsonHelp.Str(forced["type"]) is "custom" or "function" && JsonHelp.Str(forced["name"]) is { } name
+            ? new JsonObject { ["type"] = "tool", ["name"] = tools.CanonicalName(JsonHelp.Str(forced["namespace"]), name) }
+            : CanonicalOptions.ToolChoice(choice);
+
+    // TEMPORARY, to be replaced by the shared CanonicalThinking.DropThinkingIfHistoryLacksIt when the branches merge:
+    // the same rule, kept private here so the two branches do not both create that file.
+    /// <summary>
+    /// Anthropic refuses a request with thinking enabled whose last assistant turn with tool_use does not start with a
+    /// thinking block ("Expected thinking or redacted_thinking, but found tool_use"). History from a client that never
+    /// kept the thinking (summary-only reasoning items, a switch of model or provider) cannot be repaired, so thinking
+    /// is turned off for this request instead of sending one that would be refused. Returns whether it was dropped.
+    /// </summary>
+    private static bool DropThinkingIfHistoryLacksIt(JsonObject canonical)
     {
-        var result = new JsonArray();
-        var list = tools as JsonArray ?? [];
-        for (var i = 0; i < list.Count; i++)
+        if (canonical["thinking"] is not JsonObject thinking || JsonHelp.Str(thinking["type"]) is "disabled" ||
+            canonical["messages"] is not JsonArray messages)
         {
-            var tool = list[i];
-            if (JsonHelp.Str(tool?["type"]) == "function")
-            {
-                result.Add(CanonicalOptions.Tool(
-                    JsonHelp.Str(tool?["name"]), JsonHelp.Str(tool?["description"]), tool?["parameters"], $"tools[{i}].name"));
-            }
+            return false;
         }
 
-        return result;
+        for (var i = messages.Count - 1; i >= 0; i--)
+        {
+            if (JsonHelp.Str(messages[i]?["role"]) != "assistant" || messages[i]?["content"] is not JsonArray content ||
+                !content.Any(block => JsonHelp.Str(block?["type"]) == "tool_use"))
+            {
+                continue;
+            }
+
+            if (JsonHelp.Str(content[0]?["type"]) is "thinking" or "redacted_thinking")
+            {
+                return false;
+            }
+
+            canonical.Remove("thinking");
+            return true;
+        }
+
+        return false;
     }
 }

@@ -14,7 +14,7 @@ namespace OrProject.Worker.Upstreams;
 /// is translated on the way out, and the chunk stream back into canonical events, so Anthropic- and OpenAI-format
 /// clients alike can be served by it, tools and streaming included.
 /// </summary>
-internal sealed class OpenAiUpstream(IHttpClientFactory httpClientFactory) : IUpstreamAdapter
+internal sealed partial class OpenAiUpstream(IHttpClientFactory httpClientFactory, ILogger<OpenAiUpstream> logger) : IUpstreamAdapter
 {
     public string Kind => "openai";
 
@@ -22,6 +22,15 @@ internal sealed class OpenAiUpstream(IHttpClientFactory httpClientFactory) : IUp
     {
         var canonical = JsonNode.Parse(request.Request)!.AsObject();
         var estimatedInput = TokenEstimator.Estimate(canonical);
+        // The edge translates before an account is chosen, so a request may carry Anthropic server tools (web search
+        // from a Responses client); this upstream cannot run them and the translation leaves them out.
+        if (canonical["tools"] is JsonArray tools &&
+            tools.Where(t => t?["type"] is JsonValue type && type.TryGetValue<string>(out var kind) && kind != "custom")
+                .Select(t => (string?)t!["type"]).ToList() is { Count: > 0 } serverTools)
+        {
+            LogServerToolsDropped(request.Model, string.Join(", ", serverTools));
+        }
+
         var translated = OpenAiUpstreamRequest.FromCanonical(canonical, new OpenAiUpstreamOptions { Model = request.Model });
         using var message = new HttpRequestMessage(HttpMethod.Post, ChatUri(target.BaseUrl))
         {
@@ -87,4 +96,7 @@ internal sealed class OpenAiUpstream(IHttpClientFactory httpClientFactory) : IUp
             yield return item;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Server tools {Tools} left out for the OpenAI-compatible upstream (model {Model}): only Anthropic runs them")]
+    private partial void LogServerToolsDropped(string model, string tools);
 }

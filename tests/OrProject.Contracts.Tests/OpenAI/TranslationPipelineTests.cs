@@ -53,7 +53,8 @@ public sealed class TranslationPipelineTests
 
         var completed = JsonNode.Parse(events[^1].Data)!["response"]!;
         Assert.Equal("response.completed", events[^1].Event);
-        Assert.Equal("Answer is 4.", (string?)completed["output"]![0]!["content"]![0]!["text"]);
+        Assert.Equal(["reasoning", "message"], completed["output"]!.AsArray().Select(item => (string?)item!["type"]));
+        Assert.Equal("Answer is 4.", (string?)completed["output"]![1]!["content"]![0]!["text"]);
         Assert.Equal(100, (int)completed["usage"]!["input_tokens"]!);
         Assert.Equal(60, (int)completed["usage"]!["input_tokens_details"]!["cached_tokens"]!);
     }

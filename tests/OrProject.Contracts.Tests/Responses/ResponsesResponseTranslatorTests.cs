@@ -23,6 +23,26 @@ public sealed class ResponsesResponseTranslatorTests
     }
 
     [Fact]
+    public void FromCanonicalMessage_CodexReasoningAndTools_MatchesGolden()
+    {
+        var response = ResponsesResponseTranslator.FromCanonicalMessage(
+            Golden.Object("Responses/Response/codex-reasoning-tools.input.json"), ResponsesStreamTranslatorTests.CodexContext());
+
+        Golden.AssertMatches("Responses/Response/codex-reasoning-tools.expected.json", response);
+    }
+
+    [Fact]
+    public void FromCanonicalMessage_NoIncludeNoSummary_ReasoningItemIsBare()
+    {
+        var message = Golden.Object("Responses/Response/codex-reasoning-tools.input.json");
+
+        var response = ResponsesResponseTranslator.FromCanonicalMessage(message, new ResponsesContext("resp_1", "m", 1));
+
+        Golden.AssertJson(
+            JsonNode.Parse("""{"id": "rs_1_0", "type": "reasoning", "summary": []}"""), response["output"]![0]);
+    }
+
+    [Fact]
     public void FromCanonicalMessage_FunctionCallRoundTrip_RebuildsSameToolUse()
     {
         var message = Golden.Object("Responses/Response/tool.input.json");

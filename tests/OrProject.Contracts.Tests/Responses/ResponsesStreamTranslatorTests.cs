@@ -45,6 +45,47 @@ public sealed class ResponsesStreamTranslatorTests
         Assert.Equal("completed", (string?)done["item"]!["status"]);
     }
 
+    [Theory]
+    [InlineData("codex-reasoning-tools")]
+    [InlineData("web-search")]
+    public void Translate_CodexGoldenStream_MatchesExpectedWithReasoningAndToolItems(string name)
+    {
+        var events = Run(Golden.Events($"Responses/Stream/{name}.input.sse"), CodexContext());
+
+        Golden.AssertMatches($"Responses/Stream/{name}.expected.json", Golden.EventsAsJson(events));
+        var data = events.Select(e => JsonNode.Parse(e.Data)!).ToList();
+        Assert.Equal(Enumerable.Range(0, data.Count), data.Select(d => (int)d["sequence_number"]!));
+    }
+
+    [Fact]
+    public void Translate_ThinkingThenTool_ReasoningItemReplaysAsTheSignedBlockFirst()
+    {
+        var context = CodexContext();
+        var events = Run(Golden.Events("Responses/Stream/codex-reasoning-tools.input.sse"), context);
+        var output = JsonNode.Parse(events[^1].Data)!["response"]!["output"]!.AsArray();
+        var input = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = "Fix it." });
+        foreach (var item in output)
+        {
+            input.Add(item!.DeepClone());
+        }
+
+        input.Add(new JsonObject { ["type"] = "custom_tool_call_output", ["call_id"] = "toolu_02", ["output"] = "Done" });
+        input.Add(new JsonObject { ["type"] = "function_call_output", ["call_id"] = "toolu_03", ["output"] = "#7" });
+        var next = context.Request!.DeepClone().AsObject();
+        next["input"] = input;
+
+        var canonical = ResponsesRequestTranslator.ToCanonical(next).Request!;
+
+        Assert.NotNull(canonical["thinking"]);
+        var assistant = canonical["messages"]![1]!["content"]!.AsArray();
+        Golden.AssertJson(
+            JsonNode.Parse("""{"type":"thinking","thinking":"The test expects 2; patch a.py, then file an issue.","signature":"EqQBCkYIBxgCKkDsig9"}"""),
+            assistant[0]);
+        Assert.Equal(["thinking", "text", "tool_use", "tool_use"], assistant.Select(b => (string?)b!["type"]));
+        Golden.AssertJson(JsonNode.Parse("""{"input":"*** Begin Patch\n*** Update File: a.py\n*** End Patch"}"""), assistant[2]!["input"]);
+        Assert.Equal("mcp__github__create_issue", (string?)assistant[3]!["name"]);
+    }
+
     [Fact]
     public void Finish_StreamCutWithoutStopReason_EndsWithResponseFailed()
     {
@@ -88,9 +129,24 @@ public sealed class ResponsesStreamTranslatorTests
         return new SseEvent(name, node.ToJsonString());
     }
 
-    private static List<SseEvent> Run(IEnumerable<SseEvent> canonical)
+    /// <summary>A context whose request asks what Codex asks: summaries, encrypted reasoning, its tool kinds.</summary>
+    internal static ResponsesContext CodexContext() => new("resp_abc", "gpt-5-codex", 1700000000)
     {
-        var translator = new ResponsesStreamTranslator(Context);
+        Request = JsonNode.Parse("""
+            {"model": "claude-sonnet-4-5", "input": "ignored", "reasoning": {"effort": "high", "summary": "auto"},
+             "include": ["reasoning.encrypted_content"], "store": false,
+             "tools": [
+               {"type": "function", "name": "shell_command", "parameters": {"type": "object", "properties": {"command": {"type": "string"}}}},
+               {"type": "custom", "name": "apply_patch", "format": {"type": "grammar", "syntax": "lark", "definition": "start: patch"}},
+               {"type": "namespace", "name": "mcp__github", "description": "GitHub.", "tools": [
+                 {"type": "function", "name": "create_issue", "parameters": {"type": "object", "properties": {"title": {"type": "string"}}}}]},
+               {"type": "web_search"}]}
+            """)!.AsObject(),
+    };
+
+    private static List<SseEvent> Run(IEnumerable<SseEvent> canonical, ResponsesContext? context = null)
+    {
+        var translator = new ResponsesStreamTranslator(context ?? Context);
         var events = new List<SseEvent>();
         foreach (var e in canonical)
         {
