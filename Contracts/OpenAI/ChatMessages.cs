@@ -56,6 +56,12 @@ internal static class ChatMessages
 
     private static void Assistant(JsonObject message, string param, CanonicalTurns turns)
     {
+        // Anthropic wants the thinking first in the turn, before its text and tool calls.
+        foreach (var block in ChatThinking.Read(message, param))
+        {
+            turns.Add("assistant", block);
+        }
+
         foreach (var text in Texts(message["content"], $"{param}.content"))
         {
             turns.AddText("assistant", text);

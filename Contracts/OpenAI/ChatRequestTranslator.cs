@@ -59,6 +59,13 @@ public static class ChatRequestTranslator
             canonical, Tools(request["tools"]), CanonicalOptions.ToolChoice(request["tool_choice"]), JsonHelp.Bool(request["parallel_tool_calls"]));
         CanonicalOptions.WriteSampling(
             canonical, request["temperature"], request["top_p"], JsonHelp.Str(request["reasoning_effort"]));
+        if (CanonicalThinking.DropThinkingIfHistoryLacksIt(canonical))
+        {
+            // The client did not send back the thinking of the tool loop under way (most Chat clients cannot), and
+            // Anthropic refuses thinking then: this request goes without it, with the sampling thinking had displaced.
+            CanonicalOptions.WriteSampling(canonical, request["temperature"], request["top_p"], null);
+        }
+
         CanonicalOptions.WriteUser(canonical, JsonHelp.Str(request["user"]) ?? JsonHelp.Str(request["safety_identifier"]));
 
         var stream = JsonHelp.Bool(request["stream"]) == true;

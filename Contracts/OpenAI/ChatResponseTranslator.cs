@@ -9,7 +9,9 @@ public static class ChatResponseTranslator
     /// <summary>
     /// Builds the <c>chat.completion</c> body. Text blocks are concatenated into <c>message.content</c> (<c>null</c> when
     /// there is no text), tool_use blocks become <c>tool_calls</c>, thinking text becomes the de-facto
-    /// <c>reasoning_content</c> extension (omitted when there is none); redacted thinking and server-tool blocks are dropped.
+    /// <c>reasoning_content</c> extension (omitted when there is none), and the thinking and redacted_thinking blocks
+    /// themselves, signatures included, go in <c>thinking_blocks</c> (LiteLLM's extension) so that a client can send
+    /// them back in its next request of a tool loop, as Anthropic requires; server-tool blocks are dropped.
     /// </summary>
     /// <param name="anthropicMessage">The message as the Messages API (or <c>MessageAccumulator</c>) returns it.</param>
     /// <param name="model">The model name to report, normally what the client asked for.</param>
@@ -19,6 +21,7 @@ public static class ChatResponseTranslator
     {
         var text = new StringBuilder();
         var reasoning = new StringBuilder();
+        var thinkingBlocks = new JsonArray();
         var calls = new JsonArray();
         foreach (var block in anthropicMessage["content"] as JsonArray ?? [])
         {
@@ -29,6 +32,10 @@ public static class ChatResponseTranslator
                     break;
                 case "thinking":
                     reasoning.Append(JsonHelp.Str(block?["thinking"]));
+                    thinkingBlocks.Add(block!.DeepClone());
+                    break;
+                case "redacted_thinking":
+                    thinkingBlocks.Add(block!.DeepClone());
                     break;
                 case "tool_use":
                     calls.Add(ChatChunks.ToolCall(
@@ -48,6 +55,11 @@ public static class ChatResponseTranslator
         if (reasoning.Length > 0)
         {
             message["reasoning_content"] = reasoning.ToString();
+        }
+
+        if (thinkingBlocks.Count > 0)
+        {
+            message["thinking_blocks"] = thinkingBlocks;
         }
 
         if (calls.Count > 0)

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json.Nodes;
 using OrProject.Contracts.Anthropic;
 using OrProject.Contracts.Messaging;
@@ -9,16 +10,21 @@ namespace OrProject.Contracts.OpenAI;
 /// The edge writes each string as <c>data: &lt;json&gt;\n\n</c>; after <see cref="Finish"/> it writes <c>data: [DONE]</c>
 /// unless <see cref="Failed"/> (an error chunk ends the stream). Tool-call <c>index</c> is the ordinal among tool_use
 /// blocks, not the canonical block index, and argument fragments are forwarded as they arrive, never buffered.
+/// Thinking text streams as <c>reasoning_content</c> deltas; when a thinking (or redacted_thinking) block ends, the
+/// whole block with its signature follows as a one-element <c>thinking_blocks</c> delta (LiteLLM's extension), because
+/// a client can only send thinking back to Anthropic signed and whole, and the signature arrives last.
 /// </summary>
 /// <param name="id">The <c>chatcmpl-…</c> id repeated on every chunk.</param>
 /// <param name="model">The model name to report.</param>
 /// <param name="created">Unix seconds, repeated on every chunk.</param>
 /// <param name="includeUsage"><c>stream_options.include_usage</c>: <c>usage:null</c> on every chunk and a final usage chunk.</param>
-/// <param name="includeReasoning">Forward thinking text as the <c>reasoning_content</c> delta extension.</param>
+/// <param name="includeReasoning">Forward thinking as the <c>reasoning_content</c> and <c>thinking_blocks</c> delta extensions.</param>
 public sealed class ChatStreamTranslator(string id, string model, long created, bool includeUsage, bool includeReasoning = true)
 {
     private readonly ChatChunks _chunks = new(id, model, created, includeUsage);
     private readonly Dictionary<int, int> _toolOrdinals = [];
+    // Thinking blocks being streamed, by canonical index: the block as started and the text gathered so far.
+    private readonly Dictionary<int, (JsonObject Block, StringBuilder Text)> _thinking = [];
     private TokenUsage _usage = TokenUsage.Zero;
     private string? _stopReason;
     private bool _started;
@@ -51,6 +57,9 @@ public sealed class ChatStreamTranslator(string id, string model, long created, 
             case "content_block_delta":
                 BlockDelta(JsonHelp.Object(canonicalEvent.Data), output);
                 break;
+            case "content_block_stop":
+                BlockStop(JsonHelp.Object(canonicalEvent.Data), output);
+                break;
             case "message_delta":
                 var data = JsonHelp.Object(canonicalEvent.Data);
                 _usage = UsageMapping.Merge(_usage, data["usage"]);
@@ -71,7 +80,7 @@ public sealed class ChatStreamTranslator(string id, string model, long created, 
                 Completed = Failed = true;
                 break;
             default:
-                break; // ping, content_block_stop and event types newer than this code
+                break; // ping and event types newer than this code
         }
 
         return output;
@@ -104,7 +113,15 @@ public sealed class ChatStreamTranslator(string id, string model, long created, 
     private void BlockStart(JsonObject data, List<string> output)
     {
         var block = data["content_block"];
-        if (JsonHelp.Str(block?["type"]) != "tool_use")
+        var type = JsonHelp.Str(block?["type"]);
+        if (includeReasoning && type is "thinking" or "redacted_thinking" && block is JsonObject started)
+        {
+            var copy = started.DeepClone().AsObject();
+            _thinking[(int)JsonHelp.Long(data["index"])] = (copy, new StringBuilder(JsonHelp.Str(copy["thinking"])));
+            return;
+        }
+
+        if (type != "tool_use")
         {
             return;
         }
@@ -119,6 +136,21 @@ public sealed class ChatStreamTranslator(string id, string model, long created, 
     private void BlockDelta(JsonObject data, List<string> output)
     {
         var delta = data["delta"];
+        if (_thinking.TryGetValue((int)JsonHelp.Long(data["index"]), out var open))
+        {
+            switch (JsonHelp.Str(delta?["type"]))
+            {
+                case "thinking_delta":
+                    open.Text.Append(JsonHelp.Str(delta?["thinking"]));
+                    break;
+                case "signature_delta":
+                    open.Block["signature"] = JsonHelp.Str(delta?["signature"]);
+                    break;
+                default:
+                    break;
+            }
+        }
+
         JsonObject? chunk = JsonHelp.Str(delta?["type"]) switch
         {
             "text_delta" when JsonHelp.Str(delta?["text"]) is { Length: > 0 } text => new() { ["content"] = text },
@@ -141,6 +173,22 @@ public sealed class ChatStreamTranslator(string id, string model, long created, 
             Start(output);
             output.Add(_chunks.Delta(chunk));
         }
+    }
+
+    private void BlockStop(JsonObject data, List<string> output)
+    {
+        if (!_thinking.Remove((int)JsonHelp.Long(data["index"]), out var done))
+        {
+            return;
+        }
+
+        if (JsonHelp.Str(done.Block["type"]) == "thinking")
+        {
+            done.Block["thinking"] = done.Text.ToString();
+        }
+
+        Start(output);
+        output.Add(_chunks.Delta(new JsonObject { ["thinking_blocks"] = new JsonArray(done.Block) }));
     }
 
     private void SendFinish(List<string> output)

@@ -47,6 +47,8 @@ internal sealed class AnthropicUpstream(IHttpClientFactory httpClientFactory) : 
     /// <summary>
     /// Thinking blocks the gateway synthesized from another provider's reasoning carry a fake signature that
     /// Anthropic rejects (<c>Invalid signature</c>): they never go to an Anthropic upstream. Cheap when absent.
+    /// A tool loop whose thinking was all synthetic is then left without any, which Anthropic refuses while thinking is
+    /// on: such a request goes without thinking.
     /// </summary>
     private static string WithoutSyntheticThinking(string body)
     {
@@ -57,6 +59,7 @@ internal sealed class AnthropicUpstream(IHttpClientFactory httpClientFactory) : 
 
         var json = System.Text.Json.Nodes.JsonNode.Parse(body)!.AsObject();
         SyntheticThinking.StripFrom(json);
+        CanonicalThinking.DropThinkingIfHistoryLacksIt(json);
         return json.ToJsonString();
     }
 

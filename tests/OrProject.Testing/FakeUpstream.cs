@@ -25,6 +25,12 @@ public sealed class FakeUpstream : IAsyncDisposable
     /// <summary>What the upstream does; a plain Anthropic text stream by default.</summary>
     public Func<HttpContext, UpstreamRequest, Task> Respond { get; set; } = (ctx, _) => FakeAnthropic.WriteTextAsync(ctx, ["Hel", "lo"]);
 
+    /// <summary>
+    /// Whether <c>/v1/messages</c> requests that break <see cref="AnthropicRules"/> get Anthropic's 400 instead of the
+    /// script, as the real API would answer them. On by default and after <see cref="Reset"/>.
+    /// </summary>
+    public bool EnforceAnthropicRules { get; set; } = true;
+
     /// <summary>Set when a scripted stream saw its client (the worker) disconnect.</summary>
     public TaskCompletionSource Aborted { get; private set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -44,6 +50,13 @@ public sealed class FakeUpstream : IAsyncDisposable
             // Captured now: a request left over from an earlier test must not complete the current test's signal.
             var aborted = Aborted;
             context.RequestAborted.Register(() => aborted.TrySetResult());
+            if (EnforceAnthropicRules && request.Path.EndsWith("/v1/messages", StringComparison.Ordinal) &&
+                AnthropicRules.Check(body) is { } refusal)
+            {
+                await FakeAnthropic.WriteErrorAsync(context, 400, "invalid_request_error", refusal);
+                return;
+            }
+
             await Respond(context, request);
         });
         await _app.StartAsync();
@@ -54,6 +67,7 @@ public sealed class FakeUpstream : IAsyncDisposable
     public void Reset()
     {
         Requests.Clear();
+        EnforceAnthropicRules = true;
         Aborted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Respond = (ctx, _) => FakeAnthropic.WriteTextAsync(ctx, ["Hel", "lo"]);
     }

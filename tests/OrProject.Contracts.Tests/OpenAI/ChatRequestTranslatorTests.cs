@@ -10,6 +10,9 @@ public sealed class ChatRequestTranslatorTests
     [InlineData("multimodal")]
     [InlineData("tools")]
     [InlineData("reasoning")]
+    [InlineData("thinking-blocks")]
+    [InlineData("reasoning-details")]
+    [InlineData("thinking-dropped")]
     public void ToCanonical_GoldenRequest_MatchesExpected(string name)
     {
         var result = ChatRequestTranslator.ToCanonical(Golden.Object($"Chat/Request/{name}.input.json"));
@@ -124,6 +127,53 @@ public sealed class ChatRequestTranslatorTests
         Golden.AssertJson(
             JsonNode.Parse("""[{"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]}]"""),
             result.Request!["messages"]);
+    }
+
+    [Theory]
+    [InlineData("""{"thinking_blocks": {"type": "thinking"}}""", "messages[1].thinking_blocks")]
+    [InlineData("""{"thinking_blocks": ["x"]}""", "messages[1].thinking_blocks[0]")]
+    [InlineData("""{"thinking_blocks": [{"type": "thinking", "thinking": "t", "signature": 5}]}""", "messages[1].thinking_blocks[0].signature")]
+    [InlineData("""{"reasoning_details": [{"type": "reasoning.text", "text": ["t"], "signature": "s"}]}""", "messages[1].reasoning_details[0].text")]
+    public void ToCanonical_MalformedThinkingBlocks_IsValidationErrorAtTheField(string assistantFields, string param)
+    {
+        var assistant = JsonNode.Parse("""{"role": "assistant", "content": "ok"}""")!.AsObject();
+        foreach (var (name, value) in JsonNode.Parse(assistantFields)!.AsObject().ToArray())
+        {
+            assistant[name] = value?.DeepClone();
+        }
+
+        var result = ChatRequestTranslator.ToCanonical(Request($$"""{"messages": [{"role": "user", "content": "hi"}, {{assistant.ToJsonString()}}]}"""));
+
+        Assert.False(result.Succeeded);
+        Assert.Equal(param, result.Error.Param);
+    }
+
+    [Fact]
+    public void ToCanonical_UnsignedOrUnknownThinkingBlocks_AreDropped()
+    {
+        var result = ChatRequestTranslator.ToCanonical(Request("""
+            {"messages": [{"role": "user", "content": "hi"},
+                          {"role": "assistant", "content": "ok", "thinking_blocks": [
+                             {"type": "thinking", "thinking": "no signature"},
+                             {"type": "thinking", "thinking": "empty signature", "signature": ""},
+                             {"type": "redacted_thinking"},
+                             {"type": "reasoning", "text": "another provider's"}]}]}
+            """));
+
+        Golden.AssertJson(JsonNode.Parse("""[{"type": "text", "text": "ok"}]"""), result.Request!["messages"]![1]!["content"]);
+    }
+
+    [Fact]
+    public void ToCanonical_ThinkingBlocksWinOverReasoningDetails()
+    {
+        var result = ChatRequestTranslator.ToCanonical(Request("""
+            {"messages": [{"role": "user", "content": "hi"},
+                          {"role": "assistant", "content": "ok",
+                           "thinking_blocks": [{"type": "redacted_thinking", "data": "from-litellm"}],
+                           "reasoning_details": [{"type": "reasoning.encrypted", "data": "from-openrouter"}]}]}
+            """));
+
+        Assert.Equal("from-litellm", (string?)result.Request!["messages"]![1]!["content"]![0]!["data"]);
     }
 
     private static JsonObject Request(string extraFields)

@@ -22,6 +22,22 @@ public sealed class ChatStreamTranslatorTests
     }
 
     [Fact]
+    public void Translate_SignedThinkingThenToolCall_SendsEachBlockWholeWhenItEnds()
+    {
+        var chunks = Run("thinking-tools", new ChatStreamTranslator("chatcmpl-4", "gpt-4o", 1700000003, includeUsage: false));
+
+        Golden.AssertMatches("Chat/Stream/thinking-tools.expected.json", Golden.ChunksAsJson(chunks));
+    }
+
+    [Fact]
+    public void Translate_WithoutReasoning_SendsNoThinking()
+    {
+        var chunks = Run("thinking-tools", new ChatStreamTranslator("c", "m", 1, includeUsage: false, includeReasoning: false));
+
+        Assert.DoesNotContain(chunks, c => c.Contains("thinking", StringComparison.Ordinal) || c.Contains("reasoning", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Translate_ErrorMidStream_EmitsErrorChunkAndStops()
     {
         var translator = new ChatStreamTranslator("chatcmpl-3", "gpt-4o", 1700000002, includeUsage: true);
