@@ -58,7 +58,7 @@ public static class ResponsesRequestTranslator
         CanonicalOptions.WriteTools(
             canonical, tools.Canonical, ToolChoice(request["tool_choice"], tools), JsonHelp.Bool(request["parallel_tool_calls"]));
         CanonicalOptions.WriteSampling(canonical, request["temperature"], request["top_p"], JsonHelp.Str(request["reasoning"]?["effort"]));
-        if (DropThinkingIfHistoryLacksIt(canonical))
+        if (CanonicalThinking.DropThinkingIfHistoryLacksIt(canonical))
         {
             // Without thinking, the client's sampling settings are allowed again.
             CanonicalOptions.WriteSampling(canonical, request["temperature"], request["top_p"], null);
@@ -76,40 +76,4 @@ public static class ResponsesRequestTranslator
         choice is JsonObject forced && JsonHelp.Str(forced["type"]) is "custom" or "function" && JsonHelp.Str(forced["name"]) is { } name
             ? new JsonObject { ["type"] = "tool", ["name"] = tools.CanonicalName(JsonHelp.Str(forced["namespace"]), name) }
             : CanonicalOptions.ToolChoice(choice);
-
-    // TEMPORARY, to be replaced by the shared CanonicalThinking.DropThinkingIfHistoryLacksIt when the branches merge:
-    // the same rule, kept private here so the two branches do not both create that file.
-    /// <summary>
-    /// Anthropic refuses a request with thinking enabled whose last assistant turn with tool_use does not start with a
-    /// thinking block ("Expected thinking or redacted_thinking, but found tool_use"). History from a client that never
-    /// kept the thinking (summary-only reasoning items, a switch of model or provider) cannot be repaired, so thinking
-    /// is turned off for this request instead of sending one that would be refused. Returns whether it was dropped.
-    /// </summary>
-    private static bool DropThinkingIfHistoryLacksIt(JsonObject canonical)
-    {
-        if (canonical["thinking"] is not JsonObject thinking || JsonHelp.Str(thinking["type"]) is "disabled" ||
-            canonical["messages"] is not JsonArray messages)
-        {
-            return false;
-        }
-
-        for (var i = messages.Count - 1; i >= 0; i--)
-        {
-            if (JsonHelp.Str(messages[i]?["role"]) != "assistant" || messages[i]?["content"] is not JsonArray content ||
-                !content.Any(block => JsonHelp.Str(block?["type"]) == "tool_use"))
-            {
-                continue;
-            }
-
-            if (JsonHelp.Str(content[0]?["type"]) is "thinking" or "redacted_thinking")
-            {
-                return false;
-            }
-
-            canonical.Remove("thinking");
-            return true;
-        }
-
-        return false;
-    }
 }
