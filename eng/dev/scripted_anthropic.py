@@ -12,6 +12,7 @@ Like the real API it refuses, with Anthropic's own error, a request with thinkin
 does not start with a thinking block, and a thinking block whose signature is not the one it issued. Standard library
 only; streaming (SSE) and plain JSON answers.
 """
+import base64
 import hashlib
 import hmac
 import json
@@ -24,7 +25,8 @@ MODEL_OUT = "claude-sonnet-4-5-20250929"
 
 
 def sign(text):
-    return "sig_" + hmac.new(SECRET, text.encode(), hashlib.sha256).hexdigest()
+    # Shaped like Anthropic's (opaque base64); it is an HMAC of the thinking text, so a changed block is caught.
+    return "Eq" + base64.b64encode(hmac.new(SECRET, text.encode(), hashlib.sha256).digest() * 3).decode()
 
 
 def thinking_on(body):
@@ -128,11 +130,16 @@ class Handler(BaseHTTPRequestHandler):
         problem = refusal(body)
         if problem:
             sys.stderr.write("scripted-upstream: refused: " + problem[:120] + "\n")
+            shape = [(m.get("role"), [b.get("type") for b in m["content"]] if isinstance(m.get("content"), list) else "text")
+                     for m in body.get("messages") or []]
+            sys.stderr.write(f"scripted-upstream: refused request: keys={sorted(body)} cm={body.get('context_management')} thinking={body.get('thinking')} messages={shape}\n")
             return self.send_json(400, {"type": "error", "error": {"type": "invalid_request_error", "message": problem}})
         blocks, stop = answer(body)
         usage = {"input_tokens": len(json.dumps(body)) // 4, "output_tokens": 20,
                  "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
-        message = {"id": "msg_" + uuid.uuid4().hex[:24], "type": "message", "role": "assistant", "model": MODEL_OUT,
+        # The model the request named, as the real API answers an id it was given (Claude Code drops the thinking of
+        # a message whose model differs from the one it asked for, since signatures belong to a model).
+        message = {"id": "msg_" + uuid.uuid4().hex[:24], "type": "message", "role": "assistant", "model": body.get("model") or MODEL_OUT,
                    "content": blocks, "stop_reason": stop, "stop_sequence": None, "usage": usage}
         if not body.get("stream"):
             return self.send_json(200, message)
