@@ -37,7 +37,8 @@ internal sealed class UiSession : IAsyncDisposable
             BaseURL = gateway.BaseAddress,
             ViewportSize = new ViewportSize { Width = 1366, Height = 768 },
         });
-        context.SetDefaultTimeout(10_000);
+        // Generous: the suite runs the end-to-end tests beside these on two cores, and a page can wait its turn.
+        context.SetDefaultTimeout(30_000);
         return new UiSession(context, await context.NewPageAsync());
     }
 

@@ -9,6 +9,7 @@ public sealed class ResponsesRequestTranslatorTests
     [Theory]
     [InlineData("codex")]
     [InlineData("codex-reasoning")]
+    [InlineData("codex-0171")] // captured from Codex CLI 0.171 (`codex exec -c model_reasoning_effort=high`), unedited
     [InlineData("structured")]
     public void ToCanonical_GoldenRequest_MatchesExpected(string name)
     {
