@@ -65,6 +65,12 @@ internal sealed class EdgePipeline(KeyAdmission admission, SettingsReader settin
         {
             ModelFit.Apply(canonical, request.Original, model);
         }
+
+        if (MaxTokensRefusal(canonical, model) is { } tooLarge)
+        {
+            await protocol.WriteRefusalAsync(context, tooLarge);
+            return;
+        }
         var text = canonical.ToJsonString(Json.Relaxed);
         var requestId = EdgeRequest.Id(context);
         var key = admitted.Key;
@@ -88,6 +94,25 @@ internal sealed class EdgePipeline(KeyAdmission admission, SettingsReader settin
             clock.GetUtcNow(),
             pump.Deadline());
         await pump.RunAsync(context, dispatch, protocol.CreateResponder(request, model));
+    }
+
+    /// <summary>
+    /// <c>max_tokens</c> beyond the model's output limit (for models the table can place), or beyond any model's
+    /// (a 32-bit count: nothing past it is ever parsed further), refused before a hold or a worker sees it.
+    /// </summary>
+    private static Refusal? MaxTokensRefusal(JsonObject canonical, string model)
+    {
+        if (canonical["max_tokens"] is not JsonValue value || value.GetValueKind() != System.Text.Json.JsonValueKind.Number)
+        {
+            return null; // the route's own validation already answered a missing or mistyped max_tokens
+        }
+
+        var text = value.ToJsonString();
+        var limit = ModelLimits.KnownMaxOutputTokens(model) ?? int.MaxValue;
+        return decimal.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var requested) &&
+               requested > limit
+            ? Refusal.MaxTokensTooLarge(text, limit, model)
+            : null;
     }
 
     /// <summary>The client headers a worker forwards to the upstream.</summary>

@@ -43,6 +43,17 @@ internal sealed record Refusal(int Status, string Type, string Message)
         ShouldRetry = false,
     };
 
+    /// <summary>
+    /// More output than the model can give: refused at the edge in each vendor's words (Anthropic's 400 names the limit and
+    /// the model; OpenAI's says what was provided), so no absurd number travels to a worker or an upstream.
+    /// </summary>
+    public static Refusal MaxTokensTooLarge(string requested, long limit, string model) =>
+        new(400, AnthropicErrors.InvalidRequest, $"max_tokens: {requested} > {limit}, which is the maximum allowed number of output tokens for {model}")
+        {
+            OpenAiMessage = $"max_tokens is too large: {requested}. This model supports at most {limit} completion tokens, whereas you provided {requested}.",
+            ShouldRetry = false,
+        };
+
     /// <summary>The budget cannot pay for this request, now or later: retrying cannot help.</summary>
     public static Refusal Budget(string message) => new(429, AnthropicErrors.RateLimit, message)
     {

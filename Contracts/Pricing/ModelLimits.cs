@@ -20,8 +20,12 @@ public static partial class ModelLimits
         (_, 3, 7) => 64_000,
         (_, 3, _) => 8192,
         ("opus", 4, <= 1) => 32_000,
+        ("opus", 4, >= 6) or ("opus", > 4, _) => 128_000,
         _ => 64_000,
     };
+
+    /// <summary>The model's output limit when the table can place the model (Claude), else null: unknown models are not checked.</summary>
+    public static int? KnownMaxOutputTokens(string model) => Place(model) is null ? null : MaxOutputTokens(model);
 
     /// <summary>Claude 4.6 and later think adaptively, with an effort word instead of a token budget.</summary>
     public static bool ThinksAdaptively(string model) => Place(model) is var (_, major, minor) && (major > 4 || (major == 4 && minor >= 6));

@@ -30,6 +30,48 @@ public sealed class MessagesValidationTests(GatewayFixture fixture) : GatewayTes
     }
 
     [Theory]
+    [InlineData("99999999999999")]
+    [InlineData("2147483648")]
+    [InlineData("64001")]
+    public async Task Post_MaxTokensBeyondTheModel_Returns400AtOnceInAnthropicsWords(string maxTokens)
+    {
+        var key = await Fixture.IssueKeyAsync();
+        var body = JsonNode.Parse(Body())!.AsObject();
+        body["max_tokens"] = JsonNode.Parse(maxTokens);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+
+        using var response = await SendAsync(Post("/v1/messages", body.ToJsonString(), key.Key));
+
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"answered after {watch.Elapsed}");
+        Assert.Equal(400, (int)response.StatusCode);
+        var error = AssertErrorEnvelope(await ReadJsonAsync(response), "invalid_request_error");
+        Assert.Equal($"max_tokens: {maxTokens} > 64000, which is the maximum allowed number of output tokens for claude-sonnet-4-5", (string?)error["message"]);
+        Assert.Empty(Upstream.Requests);
+    }
+
+    [Fact]
+    public async Task ChatCompletions_MaxTokensBeyondTheModel_Returns400InOpenAisWords()
+    {
+        var key = await Fixture.IssueKeyAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = new StringContent(
+                "{\"model\": \"claude-sonnet-4-5\", \"max_completion_tokens\": 100000, \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}",
+                System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key.Key);
+
+        using var response = await SendAsync(request);
+
+        Assert.Equal(400, (int)response.StatusCode);
+        var error = (await ReadJsonAsync(response))["error"]!;
+        Assert.Equal("invalid_request_error", (string?)error["type"]);
+        Assert.Equal("max_tokens is too large: 100000. This model supports at most 64000 completion tokens, whereas you provided 100000.",
+            (string?)error["message"]);
+        Assert.Empty(Upstream.Requests);
+    }
+
+    [Theory]
     [InlineData("max_tokens")]
     [InlineData("messages")]
     [InlineData("model")]

@@ -14,7 +14,7 @@ public sealed class ModelFitTests
     [InlineData("claude-3-5-haiku-latest", 8192, false)]
     [InlineData("claude-3-7-sonnet-20250219", 64_000, false)]
     [InlineData("claude-sonnet-4-6", 64_000, true)]
-    [InlineData("claude-opus-4-7", 64_000, true)]
+    [InlineData("claude-opus-4-7", 128_000, true)]
     [InlineData("gpt-4o-mini", ModelLimits.UnknownMaxOutputTokens, false)]
     public void ModelLimits_ModelIds_PlacedByFamilyAndVersion(string model, int maxOutput, bool adaptive)
     {
