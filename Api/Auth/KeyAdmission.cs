@@ -40,9 +40,10 @@ internal sealed class KeyAdmission(KeyLedgerCache ledgers, UnknownKeyLimiter unk
     public async Task<Admission> AuthenticateAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         var key = ApiKeys.FromRequest(request);
+        var bearer = request.Headers["x-api-key"].ToString().Length == 0;
         if (string.IsNullOrEmpty(key))
         {
-            return Admission.Refuse(Refusal.UnknownKey);
+            return Admission.Refuse(Refusal.UnknownKey(null, bearer));
         }
 
         var hash = ApiKeys.Hash(key);
@@ -61,7 +62,7 @@ internal sealed class KeyAdmission(KeyLedgerCache ledgers, UnknownKeyLimiter unk
                 unknownKeys.Missed(address); // only lookups that reached the database count
             }
 
-            return Admission.Refuse(Refusal.UnknownKey);
+            return Admission.Refuse(Refusal.UnknownKey(key, bearer));
         }
 
         return view.Ledger.Disabled ? Admission.Refuse(Refusal.DisabledKey) : Admission.Admit(view);

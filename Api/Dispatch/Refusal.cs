@@ -27,10 +27,23 @@ internal sealed record Refusal(int Status, string Type, string Message)
 
     public static Refusal Invalid(string message) => new(400, AnthropicErrors.InvalidRequest, message);
 
-    public static Refusal UnknownKey { get; } = new(401, AnthropicErrors.Authentication, "invalid x-api-key")
-    {
-        OpenAiMessage = "Incorrect API key provided.",
-    };
+    /// <summary>
+    /// No key, or one the gateway did not issue, in words that name the credential the client sent: Anthropic's own for
+    /// <c>x-api-key</c> (and for none), the bearer token otherwise; OpenAI's, with the key's first characters, on its routes.
+    /// </summary>
+    public static Refusal UnknownKey(string? presented, bool bearer) => presented is null
+        ? new(401, AnthropicErrors.Authentication, "x-api-key header is required")
+        {
+            OpenAiMessage = "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth " +
+                "(i.e. Authorization: Bearer YOUR_KEY).",
+        }
+        : new(401, AnthropicErrors.Authentication, bearer ? "invalid bearer token (Authorization header)" : "invalid x-api-key")
+        {
+            OpenAiMessage = $"Incorrect API key provided: {Masked(presented)}. Keys are issued by this gateway's operator.",
+        };
+
+    /// <summary>The first characters of a key and its length, as OpenAI shows them: enough to recognise, not to use.</summary>
+    private static string Masked(string key) => key.Length <= 8 ? new string('*', key.Length) : key[..Math.Min(10, key.Length / 2)] + "****" + key[^4..];
 
     public static Refusal DisabledKey { get; } = new(403, AnthropicErrors.Permission, "This API key is disabled.");
 

@@ -72,6 +72,64 @@ public sealed class MessagesValidationTests(GatewayFixture fixture) : GatewayTes
     }
 
     [Theory]
+    [InlineData("GET", "/v1/messages", "POST", false)]
+    [InlineData("DELETE", "/v1/messages/count_tokens", "POST", false)]
+    [InlineData("GET", "/v1/chat/completions", "POST", true)]
+    [InlineData("PUT", "/v1/responses", "POST", true)]
+    public async Task KnownRoute_WrongMethod_Returns405WithAllowInTheProtocolsEnvelope(string method, string path, string allow, bool openAi)
+    {
+        var key = await Fixture.IssueKeyAsync();
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        request.Headers.Add("x-api-key", key.Key);
+
+        using var response = await SendAsync(request);
+
+        Assert.Equal(405, (int)response.StatusCode);
+        Assert.Equal(allow, string.Join(", ", response.Content.Headers.Allow));
+        var body = await ReadJsonAsync(response);
+        Assert.Equal(openAi ? null : "error", (string?)body["type"]);
+        Assert.Contains($"{method} is not allowed on {path}", (string?)body["error"]!["message"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AdminApi_PostWithoutJsonContentType_Returns415NamingIt()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/admin/api/keys")
+        {
+            Content = new StringContent("{\"name\":\"x\",\"budgetUsd\":1}", System.Text.Encoding.UTF8, "text/plain"),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", GatewayFixture.AdminToken);
+
+        using var response = await SendAsync(request);
+
+        Assert.Equal(415, (int)response.StatusCode);
+        Assert.Contains("application/json", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/v1/messages", "x-api-key", "invalid x-api-key")]
+    [InlineData("/v1/messages", "bearer", "invalid bearer token (Authorization header)")]
+    [InlineData("/v1/messages", null, "x-api-key header is required")]
+    [InlineData("/v1/chat/completions", "bearer", "Incorrect API key provided: sk-orp-wr****3456. Keys are issued by this gateway's operator.")]
+    public async Task UnknownKey_MessageNamesTheCredentialSent(string path, string? credential, string message)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(Body(), System.Text.Encoding.UTF8, "application/json") };
+        if (credential == "x-api-key")
+        {
+            request.Headers.Add("x-api-key", "sk-orp-wrong-123456");
+        }
+        else if (credential == "bearer")
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "sk-orp-wrong-123456");
+        }
+
+        using var response = await SendAsync(request);
+
+        Assert.Equal(401, (int)response.StatusCode);
+        Assert.Equal(message, (string?)(await ReadJsonAsync(response))["error"]!["message"]);
+    }
+
+    [Theory]
     [InlineData("max_tokens")]
     [InlineData("messages")]
     [InlineData("model")]
