@@ -13,7 +13,8 @@ internal static class MiscEndpoints
 {
     public static IEndpointRouteBuilder MapMiscellany(this IEndpointRouteBuilder app)
     {
-        app.MapMethods("/", ["HEAD", "GET"], () => Results.Ok());
+        app.MapMethods("/", ["HEAD"], () => Results.Ok());
+        app.MapGet("/", FrontDoor.GetAsync);
         app.MapMethods("/api/hello", ["HEAD", "GET"], () => Results.Ok());
         app.MapPost("/api/event_logging/{**rest}", () => Results.NoContent());
         app.MapFallback(NotFoundAsync);
