@@ -11,9 +11,16 @@ internal sealed class AccountCommands(IDocumentSession session, SecretProtector 
     public async Task<AdminResult<UpstreamAccount>> AddAsync(AddAccountRequest request, string actor, CancellationToken ct)
     {
         var kind = request.Kind?.Trim().ToLowerInvariant() ?? "";
-        if (string.IsNullOrWhiteSpace(request.Name) || !AccountKinds.IsKnown(kind))
+        if (string.IsNullOrWhiteSpace(request.Name))
         {
-            return AdminResult<UpstreamAccount>.Invalid("name and kind (anthropic, openai or simulator) are required");
+            return AdminResult<UpstreamAccount>.Invalid("name: a name for the account is required");
+        }
+
+        if (!AccountKinds.IsKnown(kind))
+        {
+            return AdminResult<UpstreamAccount>.Invalid(kind.Length == 0
+                ? "kind: one of anthropic, openai or simulator is required"
+                : $"kind: '{request.Kind!.Trim()}' is not a kind this gateway speaks; use anthropic (Anthropic's API or a compatible endpoint), openai (an OpenAI-compatible endpoint) or simulator");
         }
 
         if (kind != AccountKinds.Simulator && (!Uri.TryCreate(request.BaseUrl, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https")))

@@ -68,6 +68,18 @@ public sealed class AdminApiEdgeTests(GatewayFixture fixture)
     }
 
     [Fact]
+    public async Task AdminApi_AccountOfAnUnknownKind_Answers400SayingWhichKindsThereAre()
+    {
+        using var response = await SendAsync(HttpMethod.Post, "/admin/api/accounts",
+            Json("{\"name\":\"g\",\"kind\":\"gemini\",\"baseUrl\":\"https://example.com\",\"apiKey\":\"k\"}"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var message = (string?)(await ErrorAsync(response))["message"];
+        Assert.StartsWith("kind: 'gemini' is not a kind this gateway speaks", message, StringComparison.Ordinal);
+        Assert.Contains("anthropic", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AdminApi_FieldOfTheWrongType_Answers400NamingTheField()
     {
         using var response = await SendAsync(HttpMethod.Post, "/admin/api/keys", Json("""{"name":"x","budgetUsd":"ten"}"""));

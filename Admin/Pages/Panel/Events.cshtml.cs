@@ -30,4 +30,14 @@ internal sealed class EventsModel(IQuerySession session) : AdminPageModel
     }
 
     public static string Pretty(JsonElement data) => JsonSerializer.Serialize(data, Indented);
+
+    /// <summary>
+    /// The event's data on one line, cut at 120 characters: the row stays one line high (a page of events was
+    /// thousands of pixels tall with every body open), and the whole body is one click away.
+    /// </summary>
+    public static string Summary(JsonElement data)
+    {
+        var line = data.GetRawText();
+        return line.Length <= 120 ? line : line[..119] + "…";
+    }
 }

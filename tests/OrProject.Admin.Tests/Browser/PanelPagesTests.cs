@@ -154,8 +154,16 @@ public sealed class PanelPagesTests(GatewayFixture gateway, BrowserFixture brows
         await ui.Page.GotoAsync("/admin/events");
         await ui.Page.GetByLabel("Stream id").FillAsync(key.Id);
         await ui.Page.GetByRole(AriaRole.Button, new() { Name = "Show events" }).ClickAsync();
-        var types = await ui.Page.Locator("tbody tr td.mono").AllTextContentsAsync();
+        var types = await ui.Page.Locator("tbody tr > td.mono").AllTextContentsAsync();
         Assert.Equal(["KeyIssued", "UsageRecorded", "BudgetChanged"], types);
+
+        // Each body is one line until opened, so a page of events stays a page long.
+        var usage = ui.Page.Locator("tbody tr", new() { HasText = "UsageRecorded" });
+        await Assertions.Expect(usage.Locator("pre.json")).ToBeHiddenAsync();
+        await usage.Locator("summary").ClickAsync();
+        await Assertions.Expect(usage.Locator("pre.json")).ToBeVisibleAsync();
+        await Assertions.Expect(usage.Locator("pre.json")).ToContainTextAsync("\"requestId\"");
+        Assert.True(await ui.Page.EvaluateAsync<int>("document.body.scrollHeight") < 2000, "the events page should be short with bodies closed");
         await ui.ShotAsync("events");
         ui.AssertNoErrors();
     }
