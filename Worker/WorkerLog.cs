@@ -21,4 +21,10 @@ internal static partial class WorkerLog
 
     [LoggerMessage(6, LogLevel.Information, "Request {RequestId} moved away from account {AccountId}: {Status}")]
     public static partial void Rotated(ILogger logger, string requestId, string accountId, int status);
+
+    [LoggerMessage(7, LogLevel.Error, "The worker failed on request {RequestId}; the edge is told with a 500")]
+    public static partial void GenerationCrashed(ILogger logger, Exception exception, string requestId);
+
+    [LoggerMessage(8, LogLevel.Error, "Could not tell the edge that request {RequestId} failed")]
+    public static partial void FailureNotSent(ILogger logger, Exception exception, string requestId);
 }

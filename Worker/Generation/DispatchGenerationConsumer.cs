@@ -48,31 +48,71 @@ internal sealed class DispatchGenerationConsumer(
             return; // the edge already answered 529, or its client left: nobody is waiting
         }
 
-        if (await generator.WaitForCapacityAsync(request, context.CancellationToken) is not { } candidates)
-        {
-            WorkerLog.Expired(logger, request.RequestId);
-            await ledger.ReleaseAsync(request.KeyId, request.RequestId, CancellationToken.None);
-            return; // every account stayed saturated until the edge gave up: it answers 529 itself
-        }
-
-        System.Diagnostics.Activity.Current?.SetTag("orp.request_id", request.RequestId);
-        metrics.QueueWait(clock.GetUtcNow() - request.RequestedAt);
-        replies.Start(options.Value.Id);
-        using var cancellation = running.Register(request.RequestId, context.CancellationToken);
         var charged = false;
+        CancellationTokenSource? cancellation = null;
         try
         {
+            if (await generator.WaitForCapacityAsync(request, context.CancellationToken) is not { } candidates)
+            {
+                WorkerLog.Expired(logger, request.RequestId);
+                return; // every account stayed saturated until the edge gave up: it answers 529 itself
+            }
+
+            System.Diagnostics.Activity.Current?.SetTag("orp.request_id", request.RequestId);
+            metrics.QueueWait(clock.GetUtcNow() - request.RequestedAt);
+            replies.Start(options.Value.Id);
+            cancellation = running.Register(request.RequestId, context.CancellationToken);
             charged = await generator.RunAsync(request, candidates, replies, cancellation.Token);
+        }
+        catch (OperationCanceledException) when (cancellation is { IsCancellationRequested: true } && !context.CancellationToken.IsCancellationRequested)
+        {
+            // The client left: nobody waits for an answer.
+        }
+        catch (Exception ex) when (!context.CancellationToken.IsCancellationRequested)
+        {
+            // Anything else is a fault of this worker. Without a reply the edge would hold its client until the queue
+            // timeout, then blame overload; and the exception is not handed to the bus, which would move the dispatch
+            // to an error queue for nothing (it is never run twice).
+            WorkerLog.GenerationCrashed(logger, ex, request.RequestId);
+            await ReportCrashAsync(replies, request.RequestId);
         }
         finally
         {
-            replies.Abandon(); // no more heartbeats if the generation failed before its final message
-            running.Unregister(request.RequestId);
+            replies.Abandon(); // no more heartbeats if the generation ended without its final message
+            if (cancellation is not null)
+            {
+                running.Unregister(request.RequestId);
+                cancellation.Dispose();
+            }
+
             if (!charged)
             {
-                // No upstream read the request (every account refused it before the first byte): nothing to charge.
+                // No upstream read the request (every account refused it before the first byte, or the worker failed
+                // before one did): nothing to charge. After the reply, so that a slow ledger does not delay it.
                 await ledger.ReleaseAsync(request.KeyId, request.RequestId, CancellationToken.None);
             }
+        }
+    }
+
+    /// <summary>
+    /// Tells the edge the generation failed, unless it already had the final message (the fault came after it). Mid-
+    /// stream, the edge ends the client's stream with an error event and charges what it relayed.
+    /// </summary>
+    private async Task ReportCrashAsync(ReplySender replies, string requestId)
+    {
+        if (replies.Finished)
+        {
+            return;
+        }
+
+        try
+        {
+            await replies.FailAsync(seq => new GenerationFailed(requestId, seq, 500, AnthropicErrors.Api, Generator.WorkerFailedMessage(requestId)));
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The broker is gone too: the edge notices the silence within its idle or queue timeout.
+            WorkerLog.FailureNotSent(logger, ex, requestId);
         }
     }
 }

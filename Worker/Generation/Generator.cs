@@ -150,6 +150,7 @@ internal sealed class Generator(
         var observer = new StreamObserver();
         string? failure = null;
         string? upstreamError = null;
+        var crashed = false;
         try
         {
             await foreach (var item in response.Events.WithCancellation(idle.Token))
@@ -179,6 +180,14 @@ internal sealed class Generator(
         {
             failure = "the upstream stream broke: " + ex.Message;
         }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A fault of this worker's own code (an adapter, a translation) rather than of the upstream. The upstream
+            // read the request all the same, so it is charged like a broken stream; the client hears it at once.
+            WorkerLog.GenerationCrashed(logger, ex, request.RequestId);
+            failure = "the worker failed: " + ex.Message;
+            crashed = true;
+        }
 
         var complete = failure is null && observer.Stopped;
         if (complete)
@@ -195,7 +204,20 @@ internal sealed class Generator(
             return;
         }
 
+        if (crashed)
+        {
+            await replies.FailAsync(seq => new GenerationFailed(request.RequestId, seq, 500, AnthropicErrors.Api, WorkerFailedMessage(request.RequestId)));
+            return;
+        }
+
         await replies.FailAsync(seq => new GenerationFailed(request.RequestId, seq, 529, AnthropicErrors.Overloaded,
             $"The upstream stream ended early: {failure ?? "it closed without message_stop"}.", upstreamError));
     }
+
+    /// <summary>
+    /// What the client reads when this worker failed on its request: no internals (the exception is in the worker's
+    /// log), but the request id, which finds that log entry.
+    /// </summary>
+    public static string WorkerFailedMessage(string requestId) =>
+        $"The gateway's worker failed on request {requestId}; see its log.";
 }

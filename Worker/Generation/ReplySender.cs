@@ -51,6 +51,9 @@ internal sealed class ReplySender
         _cancellationToken = cancellationToken;
     }
 
+    /// <summary>Whether the generation's final message (completion or failure) went to the edge.</summary>
+    public bool Finished { get; private set; }
+
     /// <summary>The account serving the request, named in every chunk so the edge can charge if this worker dies.</summary>
     public string? AccountId { get; set; }
 
@@ -122,6 +125,7 @@ internal sealed class ReplySender
         }
 
         await _endpoint.Send(final(NextSeq(), _batch.ToArray()), _cancellationToken);
+        Finished = true;
     }
 
     private int NextSeq() => _seq++;

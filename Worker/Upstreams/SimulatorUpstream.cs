@@ -28,7 +28,7 @@ internal sealed class SimulatorUpstream(Microsoft.Extensions.Options.IOptions<Si
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var body = JsonNode.Parse(request.Request)!.AsObject();
-        var maxTokens = (int?)body["max_tokens"] ?? 1024;
+        var maxTokens = MaxTokens(body);
         var words = Reply(LastUserText(body)).Split(' ');
         var inputTokens = Math.Max(1, request.Request.Length / 4);
         var id = "msg_sim_" + Guid.CreateVersion7().ToString("N");
@@ -73,6 +73,15 @@ internal sealed class SimulatorUpstream(Microsoft.Extensions.Options.IOptions<Si
         yield return Stop(produced < words.Length ? "max_tokens" : "end_turn", produced);
         yield return new SseEvent("message_stop", """{"type":"message_stop"}""");
     }
+
+    /// <summary>
+    /// The request's <c>max_tokens</c>, clamped to what an <see cref="int"/> holds: the edge accepts any positive
+    /// integer (a real upstream refuses what it cannot serve), and the reply is a few words long anyway.
+    /// </summary>
+    private static int MaxTokens(JsonObject body) =>
+        body["max_tokens"] is JsonValue value && value.TryGetValue<long>(out var requested)
+            ? (int)Math.Clamp(requested, 0, int.MaxValue)
+            : 1024;
 
     private static string Reply(string? said) =>
         "Hello from the OrProject simulator: no upstream account is configured, so this answer was generated offline." +

@@ -46,6 +46,11 @@ public class GatewayFixture : IAsyncLifetime
     /// <summary>Whether a worker runs at all (the no-worker fixture says no).</summary>
     protected virtual bool StartWorker => true;
 
+    /// <summary>What a derived fixture changes in its in-process workers' services (an upstream adapter that throws, …).</summary>
+    protected virtual void ConfigureWorker(IServiceCollection services)
+    {
+    }
+
     public async Task InitializeAsync()
     {
         await Upstream.StartAsync();
@@ -184,7 +189,7 @@ public class GatewayFixture : IAsyncLifetime
 
     /// <summary>A worker with some settings changed, to see how it starts (or fails to).</summary>
     public Task<WebApplication> StartWorkerAsync(IReadOnlyDictionary<string, string?> overrides) =>
-        StartAsync(With(overrides), b => b.AddOrProjectWorker(), w => w.MapOrProjectWorker());
+        StartAsync(With(overrides), ComposeWorker, w => w.MapOrProjectWorker());
 
     private Dictionary<string, string?> With(IReadOnlyDictionary<string, string?> overrides)
     {
@@ -201,7 +206,13 @@ public class GatewayFixture : IAsyncLifetime
     public Task<WebApplication> StartWorkerAsync(string id)
     {
         var settings = new Dictionary<string, string?>(HostSettings) { ["Worker:Id"] = id };
-        return StartAsync(settings, b => b.AddOrProjectWorker(), w => w.MapOrProjectWorker());
+        return StartAsync(settings, ComposeWorker, w => w.MapOrProjectWorker());
+    }
+
+    private void ComposeWorker(WebApplicationBuilder builder)
+    {
+        builder.AddOrProjectWorker();
+        ConfigureWorker(builder.Services);
     }
 
     private static async Task<WebApplication> StartAsync(Dictionary<string, string?> settings,
