@@ -116,12 +116,19 @@ public sealed partial class ViewRebuilder(IDocumentStore store, NpgsqlDataSource
             // Other edges read the new views as soon as their cached reads expire (Keys:AdmissionCacheMilliseconds,
             // Keys:UnknownKeyCacheSeconds); this one need not wait.
             admission.ForgetAll();
+            run.State = RebuildStates.Succeeded; // switched in: from here a failure leaves only old tables behind
             foreach (var table in tables)
             {
-                await table.Shadow.DropLeftoversAsync(connection, cancellationToken);
+                try
+                {
+                    await table.Shadow.DropLeftoversAsync(connection, cancellationToken);
+                }
+                catch (Exception cleanup) when (cleanup is not OperationCanceledException)
+                {
+                    LogCleanupFailed(logger, cleanup, table.Shadow.Table);
+                }
             }
 
-            run.State = RebuildStates.Succeeded;
             progress.Enter(RebuildPhases.Done);
             LogFinished(logger, run.Id, run.Events, watch.ElapsedMilliseconds, run.EventsPerSecond, run.SwitchMilliseconds);
         }
