@@ -29,9 +29,6 @@ public sealed class RebuildBusyException(string message) : Exception(message);
 public sealed partial class ViewRebuilder(IDocumentStore store, NpgsqlDataSource dataSource, IOptions<ReplayOptions> options,
     TimeProvider clock, KeyLedgerCache admission, ILogger<ViewRebuilder> logger)
 {
-    /// <summary>The advisory lock class of "a rebuild runs" (the views lock's class + 1).</summary>
-    private const int RunLockClass = 0x6F7271;
-
     /// <summary>Events handed from the reader to the fold at a time.</summary>
     private const int ReadBatch = 1000;
 
@@ -76,7 +73,7 @@ public sealed partial class ViewRebuilder(IDocumentStore store, NpgsqlDataSource
     {
         var schema = store.Options.DatabaseSchemaName;
         await using var runLock = await dataSource.OpenConnectionAsync(cancellationToken);
-        if (!await TryLockRunAsync(runLock, schema, cancellationToken))
+        if (!await ViewsLock.TryTakeRunLockAsync(runLock, schema, cancellationToken))
         {
             throw new RebuildBusyException("A rebuild is already running on another instance; GET /admin/api/projections/rebuild follows it.");
         }
@@ -86,7 +83,7 @@ public sealed partial class ViewRebuilder(IDocumentStore store, NpgsqlDataSource
             Id = "rebuild_" + Guid.CreateVersion7().ToString("N"), Host = Environment.MachineName, StartedAt = clock.GetUtcNow(),
         };
         var watch = Stopwatch.StartNew();
-        var progress = new Progress(store, clock, run, watch);
+        var progress = new RunProgress(store, clock, run, watch);
         await using var events = store.QuerySession();
         var fold = new ViewFold(store, events, options.Value.CheckpointEvery);
         var tables = Tables(fold);
@@ -153,7 +150,7 @@ public sealed partial class ViewRebuilder(IDocumentStore store, NpgsqlDataSource
         {
             run.FinishedAt = clock.GetUtcNow();
             await progress.SaveAsync(CancellationToken.None);
-            await UnlockRunAsync(runLock, schema);
+            await ViewsLock.ReleaseRunLockAsync(runLock, schema);
         }
 
         return run;
@@ -164,7 +161,7 @@ public sealed partial class ViewRebuilder(IDocumentStore store, NpgsqlDataSource
     /// folded after. Reading and deserialising run on one thread and folding on another, a bounded queue of batches
     /// between them: deserialising is most of the work, and the two overlap.
     /// </summary>
-    private async Task FoldAsync(ViewFold fold, long upTo, Progress progress, CancellationToken cancellationToken)
+    private async Task FoldAsync(ViewFold fold, long upTo, RunProgress progress, CancellationToken cancellationToken)
     {
         var batches = Channel.CreateBounded<List<IEvent>>(new BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
         var log = new EventLogReader(store, dataSource);
@@ -209,7 +206,7 @@ public sealed partial class ViewRebuilder(IDocumentStore store, NpgsqlDataSource
     }
 
     /// <summary>Folds what live traffic appended meanwhile, until what is left is small enough to fold during the switch.</summary>
-    private async Task CatchUpAsync(ViewFold fold, Progress progress, CancellationToken cancellationToken)
+    private async Task CatchUpAsync(ViewFold fold, RunProgress progress, CancellationToken cancellationToken)
     {
         progress.Enter(RebuildPhases.CatchingUp);
         for (var round = 0; round < 20; round++)
@@ -226,7 +223,7 @@ public sealed partial class ViewRebuilder(IDocumentStore store, NpgsqlDataSource
 
     /// <summary>The switch transaction; retried when a lock could not be had in time. Returns how long appends waited.</summary>
     private async Task<long> SwitchAsync(ViewFold fold, IReadOnlyList<ViewTable> tables, NpgsqlConnection connection,
-        Progress progress, CancellationToken cancellationToken)
+        RunProgress progress, CancellationToken cancellationToken)
     {
         var schema = store.Options.DatabaseSchemaName;
         for (var attempt = 1; ; attempt++)
@@ -253,7 +250,7 @@ public sealed partial class ViewRebuilder(IDocumentStore store, NpgsqlDataSource
                     await table.Shadow.SwapAsync(connection, transaction, cancellationToken);
                 }
 
-                await MoveAsyncProgressAsync(connection, transaction, mark, cancellationToken);
+                await AsyncShardProgress.MoveAsync(store, connection, transaction, mark, cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
                 fold.MarkWritten();
                 return held.ElapsedMilliseconds;
@@ -267,27 +264,6 @@ public sealed partial class ViewRebuilder(IDocumentStore store, NpgsqlDataSource
         }
     }
 
-    /// <summary>
-    /// The async projections resume after the last event folded into the tables just switched in. A daemon batch in
-    /// flight meanwhile fails its own progress check and rolls back (the daemon then stops that shard, and
-    /// <see cref="ShardRestarter"/> starts it again from here).
-    /// </summary>
-    private async Task MoveAsyncProgressAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long mark, CancellationToken cancellationToken)
-    {
-        var shards = ((StoreOptions)store.Options).Projections.All
-            .Where(p => p.Lifecycle == ProjectionLifecycle.Async)
-            .Select(p => p.Name + ":All")
-            .ToArray();
-        await using var command = new NpgsqlCommand($"""
-            insert into "{store.Options.DatabaseSchemaName}".mt_event_progression (name, last_seq_id, last_updated)
-            select unnest($1::varchar[]), $2, transaction_timestamp()
-            on conflict (name) do update set last_seq_id = excluded.last_seq_id, last_updated = excluded.last_updated
-            """, connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter { Value = shards });
-        command.Parameters.Add(new NpgsqlParameter { Value = mark });
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
     private List<ViewTable> Tables(ViewFold fold)
     {
         var serializer = store.Options.Serializer();
@@ -298,77 +274,6 @@ public sealed partial class ViewRebuilder(IDocumentStore store, NpgsqlDataSource
         return [For(fold.Keys), For(fold.Accounts), For(fold.Settings), For(fold.DailyUsage), For(fold.AccountHealth), For(fold.Checkpoints)];
     }
 
-    private static async Task<bool> TryLockRunAsync(NpgsqlConnection connection, string schema, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand($"select pg_try_advisory_lock({RunLockClass}, $1)", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = ViewsLock.KeyFor(schema) });
-        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
-    }
-
-    private static async Task UnlockRunAsync(NpgsqlConnection connection, string schema)
-    {
-        await using var command = new NpgsqlCommand($"select pg_advisory_unlock({RunLockClass}, $1)", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = ViewsLock.KeyFor(schema) });
-        await command.ExecuteNonQueryAsync();
-    }
-
-    /// <summary>A view's documents and its next table.</summary>
-    private abstract class ViewTable(ShadowTable shadow)
-    {
-        public ShadowTable Shadow { get; } = shadow;
-
-        public abstract int Count { get; }
-
-        public abstract Task CopyAllAsync(NpgsqlConnection connection, CancellationToken cancellationToken);
-
-        public abstract Task UpsertChangedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken);
-
-        public sealed class Of<T>(ShadowTable shadow, ViewSet<T> set, Func<T, string> json) : ViewTable(shadow)
-            where T : class
-        {
-            public override int Count => set.Count;
-
-            public override Task CopyAllAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
-                Shadow.CopyAsync(connection, set.All, json, cancellationToken);
-
-            public override Task UpsertChangedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
-                Shadow.UpsertAsync(connection, transaction, set.Changed, json, cancellationToken);
-        }
-    }
-
-    /// <summary>The run's record, saved when its phase changes and about once a second while it folds.</summary>
-    private sealed class Progress(IDocumentStore store, TimeProvider clock, RebuildRun run, Stopwatch watch)
-    {
-        private TimeSpan _savedAt;
-        private TimeSpan _phaseStartedAt;
-
-        public void Enter(string phase)
-        {
-            run.PhaseMilliseconds[run.Phase] = run.PhaseMilliseconds.GetValueOrDefault(run.Phase) + (long)(watch.Elapsed - _phaseStartedAt).TotalMilliseconds;
-            _phaseStartedAt = watch.Elapsed;
-            run.Phase = phase;
-        }
-
-        public async Task ReportAsync(ViewFold fold, CancellationToken cancellationToken)
-        {
-            run.Position = fold.Position;
-            run.Events = fold.Events;
-            run.EventsPerSecond = Math.Round(fold.Events / Math.Max(0.001, watch.Elapsed.TotalSeconds));
-            if (watch.Elapsed - _savedAt >= TimeSpan.FromSeconds(1))
-            {
-                await SaveAsync(cancellationToken);
-            }
-        }
-
-        public async Task SaveAsync(CancellationToken cancellationToken)
-        {
-            _savedAt = watch.Elapsed;
-            run.UpdatedAt = clock.GetUtcNow();
-            await using var session = store.LightweightSession();
-            session.Store(run);
-            await session.SaveChangesAsync(cancellationToken);
-        }
-    }
 
     [LoggerMessage(LogLevel.Information, "Rebuild {RunId} started: folding the log up to event {Target}")]
     private static partial void LogStarted(ILogger logger, string runId, long target);

@@ -19,6 +19,9 @@ public static class ViewsLock
     /// <summary>"orp" as the advisory lock's first key; the second is derived from the schema.</summary>
     private const int LockClass = 0x6F7270;
 
+    /// <summary>The advisory lock class of "a rebuild runs" (session-scoped: one rebuild at a time across instances).</summary>
+    private const int RunLockClass = 0x6F7271;
+
     private const string AppendingSetting = "orp.appending";
 
     /// <summary>The advisory lock's second key for a schema: stable across processes and versions.</summary>
@@ -91,5 +94,19 @@ public static class ViewsLock
         await using var command = new NpgsqlCommand(sql, connection, transaction);
         await command.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+    }
+
+    internal static async Task<bool> TryTakeRunLockAsync(NpgsqlConnection connection, string schema, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand($"select pg_try_advisory_lock({RunLockClass}, $1)", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = KeyFor(schema) });
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    internal static async Task ReleaseRunLockAsync(NpgsqlConnection connection, string schema)
+    {
+        await using var command = new NpgsqlCommand($"select pg_advisory_unlock({RunLockClass}, $1)", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = KeyFor(schema) });
+        await command.ExecuteNonQueryAsync();
     }
 }
