@@ -120,7 +120,9 @@ internal static class AuditFold
             // The effective 1-hour and search prices, so a table stored before they existed reads as it charges.
             fields[PricePrefix + p.Id] = $"in {Money(p.InputUsdPerMTok)} · out {Money(p.OutputUsdPerMTok)} · cache write {Money(p.CacheWriteUsdPerMTok)}" +
                 $" · cache write 1h {Money(PriceCatalog.CacheWrite1hUsdPerMTok(p))} · cache read {Money(p.CacheReadUsdPerMTok)}" +
-                $" · web search {Money(PriceCatalog.WebSearchUsdPerThousand(p))}/1k";
+                $" · web search {Money(PriceCatalog.WebSearchUsdPerThousand(p))}/1k" +
+                (p.MaxOutputTokens is { } max ? " · max output " + Number(max) : "") +
+                (p.ContextWindow is { } window ? " · context " + Number(window) : "");
         }
 
         return fields;

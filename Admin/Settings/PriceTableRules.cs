@@ -6,7 +6,8 @@ namespace OrProject.Admin.Settings;
 /// <summary>
 /// What a price table must satisfy before it is stored, for the JSON API and the panel alike: an id per model, unique
 /// ids, and no negative price (a negative price would pay the client). The two optional prices may be absent (the
-/// catalog's defaults apply) but, when given, are held to the same rule.
+/// catalog's defaults apply) but, when given, are held to the same rule; so are the limits (at least one token, and
+/// no more output than the context holds).
 /// </summary>
 internal static class PriceTableRules
 {
@@ -24,6 +25,16 @@ internal static class PriceTableRules
             if (negative is not null)
             {
                 return $"{p.Id}: {negative}; prices must be 0 or more";
+            }
+
+            if (p.MaxOutputTokens is < 1 || p.ContextWindow is < 1)
+            {
+                return $"{p.Id}: maxOutputTokens and contextWindow must be 1 or more when given (leave them out for the defaults)";
+            }
+
+            if (p.MaxOutputTokens > p.ContextWindow)
+            {
+                return $"{p.Id}: maxOutputTokens ({p.MaxOutputTokens}) cannot exceed contextWindow ({p.ContextWindow})";
             }
         }
 

@@ -63,10 +63,10 @@ internal sealed class EdgePipeline(KeyAdmission admission, SettingsReader settin
         Canonicalizer.Apply(canonical, model, current);
         if (request.Translated)
         {
-            ModelFit.Apply(canonical, request.Original, model);
+            ModelFit.Apply(canonical, request.Original, model, ModelLimits.DefaultMaxTokens(price, model));
         }
 
-        if (MaxTokensRefusal(canonical, model) is { } tooLarge)
+        if (MaxTokensRefusal(canonical, model, ModelLimits.MaxOutputTokens(price, model)) is { } tooLarge)
         {
             await protocol.WriteRefusalAsync(context, tooLarge);
             return;
@@ -97,10 +97,10 @@ internal sealed class EdgePipeline(KeyAdmission admission, SettingsReader settin
     }
 
     /// <summary>
-    /// <c>max_tokens</c> beyond the model's output limit (for models the table can place), or beyond any model's
-    /// (a 32-bit count: nothing past it is ever parsed further), refused before a hold or a worker sees it.
+    /// <c>max_tokens</c> beyond the model's output limit (the model table's, or the one Claude's id implies), or beyond
+    /// any model's (a 32-bit count: nothing past it is ever parsed further), refused before a hold or a worker sees it.
     /// </summary>
-    private static Refusal? MaxTokensRefusal(JsonObject canonical, string model)
+    private static Refusal? MaxTokensRefusal(JsonObject canonical, string model, int? modelLimit)
     {
         if (canonical["max_tokens"] is not JsonValue value || value.GetValueKind() != System.Text.Json.JsonValueKind.Number)
         {
@@ -108,7 +108,7 @@ internal sealed class EdgePipeline(KeyAdmission admission, SettingsReader settin
         }
 
         var text = value.ToJsonString();
-        var limit = ModelLimits.KnownMaxOutputTokens(model) ?? int.MaxValue;
+        var limit = modelLimit ?? int.MaxValue;
         return decimal.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var requested) &&
                requested > limit
             ? Refusal.MaxTokensTooLarge(text, limit, model)

@@ -2,8 +2,10 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using OrProject.Api.Auth;
 using OrProject.Api.ChatCompletions;
+using OrProject.Api.Dispatch;
 using OrProject.Api.Messages;
 using OrProject.Contracts.Anthropic;
+using OrProject.Contracts.Pricing;
 using OrProject.Projections.Settings;
 
 namespace OrProject.Api.Models;
@@ -32,7 +34,8 @@ internal static class ModelsEndpoints
             return;
         }
 
-        var ids = await CatalogAsync(settings, context.RequestAborted);
+        var catalog = await CatalogAsync(settings, context.RequestAborted);
+        var ids = catalog.Ids;
         if (!IsAnthropic(context.Request))
         {
             await context.Response.WriteAsJsonAsync(new JsonObject
@@ -46,7 +49,7 @@ internal static class ModelsEndpoints
         var page = Page(ids, Math.Clamp(limit ?? 20, 1, 1000), after_id, before_id, out var hasMore);
         await context.Response.WriteAsJsonAsync(new JsonObject
         {
-            ["data"] = new JsonArray([.. page.Select(AnthropicModel)]),
+            ["data"] = new JsonArray([.. page.Select(catalog.AnthropicModel)]),
             ["has_more"] = hasMore,
             ["first_id"] = page.FirstOrDefault(),
             ["last_id"] = page.LastOrDefault(),
@@ -60,14 +63,15 @@ internal static class ModelsEndpoints
             return;
         }
 
-        var known = (await CatalogAsync(settings, context.RequestAborted)).FirstOrDefault(m => string.Equals(m, id, StringComparison.OrdinalIgnoreCase));
+        var catalog = await CatalogAsync(settings, context.RequestAborted);
+        var known = catalog.Ids.FirstOrDefault(m => string.Equals(m, id, StringComparison.OrdinalIgnoreCase));
         if (known is null)
         {
             await WriteErrorAsync(context, 404, AnthropicErrors.NotFound, $"model: {id}");
             return;
         }
 
-        await context.Response.WriteAsJsonAsync(IsAnthropic(context.Request) ? AnthropicModel(known) : OpenAiModel(known), context.RequestAborted);
+        await context.Response.WriteAsJsonAsync(IsAnthropic(context.Request) ? catalog.AnthropicModel(known) : OpenAiModel(known), context.RequestAborted);
     }
 
     private static List<string> Page(List<string> ids, int limit, string? afterId, string? beforeId, out bool hasMore)
@@ -85,19 +89,45 @@ internal static class ModelsEndpoints
         return page;
     }
 
-    private static async Task<List<string>> CatalogAsync(SettingsReader settings, CancellationToken ct)
-    {
-        var current = await settings.GetAsync(ct);
-        return [.. current.Prices.Select(p => p.Id).Concat(current.ModelAliases.Keys).Distinct(StringComparer.OrdinalIgnoreCase)];
-    }
+    private static async Task<Catalog> CatalogAsync(SettingsReader settings, CancellationToken ct) =>
+        new(await settings.GetAsync(ct));
 
-    private static JsonObject AnthropicModel(string id) => new()
+    /// <summary>The priced models and the aliases, with what the model table knows of each one's limits.</summary>
+    private sealed class Catalog(GatewaySettings settings)
     {
-        ["type"] = "model",
-        ["id"] = id,
-        ["display_name"] = DisplayName(id),
-        ["created_at"] = Created.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-    };
+        public List<string> Ids { get; } =
+            [.. settings.Prices.Select(p => p.Id).Concat(settings.ModelAliases.Keys).Distinct(StringComparer.OrdinalIgnoreCase)];
+
+        /// <summary>
+        /// Anthropic's model object; <c>max_input_tokens</c> and <c>max_tokens</c> when the model table (or the id,
+        /// for Claude) knows them: an alias reports the limits of the model it stands for.
+        /// </summary>
+        public JsonObject AnthropicModel(string id)
+        {
+            var model = new JsonObject
+            {
+                ["type"] = "model",
+                ["id"] = id,
+                ["display_name"] = DisplayName(id),
+                ["created_at"] = Created.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+            };
+            var served = Canonicalizer.ResolveModel(id, settings);
+            if (PriceCatalog.Find(settings.Prices, served) is { } row)
+            {
+                if (ModelLimits.ContextWindow(row, served) is { } window)
+                {
+                    model["max_input_tokens"] = window;
+                }
+
+                if (ModelLimits.MaxOutputTokens(row, served) is { } output)
+                {
+                    model["max_tokens"] = output;
+                }
+            }
+
+            return model;
+        }
+    }
 
     private static JsonObject OpenAiModel(string id) => new()
     {

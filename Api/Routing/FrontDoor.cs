@@ -23,7 +23,7 @@ internal static class FrontDoor
         var html = new StringBuilder();
         html.Append("""
             <!doctype html>
-            <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+            <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
             <title>OrProject gateway</title>
             <style>body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;color:#1d2430}
             code{background:#f1f3f6;padding:.1rem .3rem;border-radius:3px}pre{background:#f1f3f6;padding:.75rem;overflow:auto}

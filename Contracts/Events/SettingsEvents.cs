@@ -9,10 +9,12 @@ public sealed record SettingsChanged(
     DateTimeOffset At);
 
 /// <summary>
-/// One model's prices: tokens in USD per million, web searches in USD per thousand requests.
-/// <see cref="CacheWrite1hUsdPerMTok"/> and <see cref="WebSearchUsdPerThousand"/> came later: price tables already
-/// stored in <see cref="PriceTableChanged"/> events lack them, so they are optional, and null means the default
-/// that <see cref="Pricing.PriceCatalog"/> derives (2× input; $10 per thousand searches).
+/// One row of the model table: prices (tokens in USD per million, web searches in USD per thousand requests) and the
+/// model's limits (output tokens a request may ask for, context window in tokens).
+/// <see cref="CacheWrite1hUsdPerMTok"/>, <see cref="WebSearchUsdPerThousand"/> and the limits came later: tables
+/// already stored in <see cref="PriceTableChanged"/> events lack them, so they are optional, and null means the
+/// default that <see cref="Pricing.PriceCatalog"/> and <see cref="Pricing.ModelLimits"/> derive (2× input; $10 per
+/// thousand searches; the limits Claude's model id implies, none for a model the gateway cannot place).
 /// </summary>
 public sealed record ModelPrice(
     string Id,
@@ -21,6 +23,8 @@ public sealed record ModelPrice(
     decimal CacheWriteUsdPerMTok,
     decimal CacheReadUsdPerMTok,
     decimal? CacheWrite1hUsdPerMTok = null,
-    decimal? WebSearchUsdPerThousand = null);
+    decimal? WebSearchUsdPerThousand = null,
+    int? MaxOutputTokens = null,
+    int? ContextWindow = null);
 
 public sealed record PriceTableChanged(IReadOnlyList<ModelPrice> Models, string Actor, DateTimeOffset At);

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using OrProject.Contracts.Events;
 
 namespace OrProject.Contracts.Pricing;
 
@@ -26,6 +27,31 @@ public static partial class ModelLimits
 
     /// <summary>The model's output limit when the table can place the model (Claude), else null: unknown models are not checked.</summary>
     public static int? KnownMaxOutputTokens(string model) => Place(model) is null ? null : MaxOutputTokens(model);
+
+    /// <summary>Claude's context window (200,000 tokens for every model the table places); null for a model it cannot place.</summary>
+    public static int? KnownContextWindow(string model) => Place(model) is null ? null : 200_000;
+
+    /// <summary>
+    /// The output limit the edge holds a request to: the model table's own when its row names this model (an admin
+    /// set it), else the limit Claude's id implies; null for a model neither knows (the upstream judges it).
+    /// </summary>
+    public static int? MaxOutputTokens(ModelPrice row, string model) =>
+        Own(row, model)?.MaxOutputTokens ?? KnownMaxOutputTokens(model);
+
+    /// <summary>The <c>max_tokens</c> given to a request that set none (OpenAI's APIs do not require one).</summary>
+    public static int DefaultMaxTokens(ModelPrice row, string model) =>
+        Own(row, model)?.MaxOutputTokens ?? MaxOutputTokens(model);
+
+    /// <summary>The context window to advertise: the model table's own, else the one Claude's id implies.</summary>
+    public static int? ContextWindow(ModelPrice row, string model) =>
+        Own(row, model)?.ContextWindow ?? KnownContextWindow(model);
+
+    /// <summary>
+    /// The row when it is this model's own: an unknown <c>claude-*</c> name priced as its family's first model does
+    /// not inherit that model's limits, its id is a better guide.
+    /// </summary>
+    private static ModelPrice? Own(ModelPrice row, string model) =>
+        string.Equals(row.Id, model.Trim(), StringComparison.OrdinalIgnoreCase) ? row : null;
 
     /// <summary>Claude 4.6 and later think adaptively, with an effort word instead of a token budget.</summary>
     public static bool ThinksAdaptively(string model) => Place(model) is var (_, major, minor) && (major > 4 || (major == 4 && minor >= 6));

@@ -6,8 +6,8 @@ using OrProject.Contracts.Events;
 namespace OrProject.Admin.Pages.Panel;
 
 /// <summary>
-/// <c>/admin/prices</c>: the price table (USD per million tokens, per thousand web searches); saving replaces the whole
-/// table, through the same rules as the JSON API.
+/// <c>/admin/prices</c>: the model table (prices in USD per million tokens and per thousand web searches, and each
+/// model's output and context limits); saving replaces the whole table, through the same rules as the JSON API.
 /// </summary>
 internal sealed class PricesModel(IQuerySession session, SettingsCommands commands) : AdminPageModel
 {
@@ -68,18 +68,36 @@ internal sealed class PricesModel(IQuerySession session, SettingsCommands comman
 
         public decimal? WebSearch { get; set; }
 
+        public int? MaxOutput { get; set; }
+
+        public int? Context { get; set; }
+
         public bool Remove { get; set; }
 
         public static PriceRow From(ModelPrice p) => new()
         {
             Id = p.Id, Input = p.InputUsdPerMTok, Output = p.OutputUsdPerMTok, CacheWrite = p.CacheWriteUsdPerMTok,
             CacheWrite1h = p.CacheWrite1hUsdPerMTok, CacheRead = p.CacheReadUsdPerMTok, WebSearch = p.WebSearchUsdPerThousand,
+            MaxOutput = p.MaxOutputTokens, Context = p.ContextWindow,
         };
+
+        /// <summary>What a blank limit means for this row: the limit the model's id implies, or none.</summary>
+        public string LimitHint(Func<string, int?> derived) =>
+            string.IsNullOrWhiteSpace(Id) ? "default" : derived(Id) is { } n ? "default " + Compact(n) : "no limit";
+
+        /// <summary><c>200000</c> → <c>200k</c>, so the hint fits its field.</summary>
+        private static string Compact(int tokens) =>
+            tokens % 1000 == 0
+                ? (tokens / 1000).ToString(System.Globalization.CultureInfo.InvariantCulture) + "k"
+                : tokens.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         public string? Missing() => Input is null || Output is null ? $"{Id!.Trim()}: input and output prices are required" : null;
 
-        /// <summary>Blank cache prices are 0, as before; blank 1-hour and search prices keep the catalog's defaults.</summary>
+        /// <summary>
+        /// Blank cache prices are 0, as before; blank 1-hour and search prices keep the catalog's defaults, blank limits
+        /// the ones the model's id implies.
+        /// </summary>
         public ModelPrice ToPrice() =>
-            new(Id!.Trim(), Input ?? 0, Output ?? 0, CacheWrite ?? 0, CacheRead ?? 0, CacheWrite1h, WebSearch);
+            new(Id!.Trim(), Input ?? 0, Output ?? 0, CacheWrite ?? 0, CacheRead ?? 0, CacheWrite1h, WebSearch, MaxOutput, Context);
     }
 }

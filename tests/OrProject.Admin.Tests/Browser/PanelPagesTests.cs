@@ -77,6 +77,41 @@ public sealed class PanelPagesTests(GatewayFixture gateway, BrowserFixture brows
     }
 
     [Fact]
+    public async Task Accounts_KindTheGatewayDoesNotSpeak_RefusedNamingItAndTheKindsThereAre()
+    {
+        var name = "gemini-" + Guid.NewGuid().ToString("N")[..8];
+        await using var ui = await UiSession.OpenAsync(browser, gateway);
+        await ui.SignInAsync();
+        await ui.Page.GotoAsync("/admin/accounts");
+
+        await ui.Page.GetByLabel("Name", new() { Exact = true }).FillAsync(name);
+        // The form offers only known kinds; a crafted or stale form can still post another, and the server decides.
+        await ui.Page.EvaluateAsync("() => { const s = document.getElementById('acct-kind'); s.add(new Option('gemini', 'gemini')); s.value = 'gemini'; }");
+        await ui.Page.GetByLabel("Base URL").FillAsync("https://generativelanguage.googleapis.com");
+        await ui.Page.GetByLabel("API key").FillAsync("k");
+        await ui.Page.GetByRole(AriaRole.Button, new() { Name = "Add account" }).ClickAsync();
+
+        await Assertions.Expect(ui.Page.GetByRole(AriaRole.Alert)).ToContainTextAsync("'gemini' is not a kind this gateway speaks; use anthropic");
+        var accounts = await gateway.AdminGetAsync("/admin/api/accounts");
+        Assert.DoesNotContain(accounts.EnumerateArray(), a => a.GetProperty("name").GetString() == name);
+        ui.AssertNoErrors();
+    }
+
+    [Fact]
+    public async Task Keys_IssueForm_HintsArePlaceholdersNotValues()
+    {
+        await using var ui = await UiSession.OpenAsync(browser, gateway);
+        await ui.SignInAsync();
+        await ui.Page.GotoAsync("/admin/keys");
+
+        var budget = ui.Page.Locator("#issue-budget");
+        await Assertions.Expect(budget).ToHaveValueAsync("");
+        await Assertions.Expect(budget).ToHaveAttributeAsync("placeholder", "budget in USD, e.g. 10");
+        await Assertions.Expect(ui.Page.Locator("#issue-name")).ToHaveValueAsync("");
+        ui.AssertNoErrors();
+    }
+
+    [Fact]
     public async Task Prices_ModelAddedInPage_InPriceTableAndAudited()
     {
         var model = "test-model-" + Guid.NewGuid().ToString("N")[..6];
@@ -88,6 +123,7 @@ public sealed class PanelPagesTests(GatewayFixture gateway, BrowserFixture brows
         await ui.Page.GetByLabel("Input price of the new model").FillAsync("1.5");
         await ui.Page.GetByLabel("Output price of the new model").FillAsync("7");
         await ui.Page.GetByLabel("1-hour cache write price of the new model").FillAsync("2.5");
+        await ui.Page.GetByLabel("Maximum output tokens of the new model").FillAsync("4000");
         await ui.Page.GetByRole(AriaRole.Button, new() { Name = "Save price table" }).ClickAsync();
         await Assertions.Expect(ui.Page.GetByRole(AriaRole.Status)).ToContainTextAsync("Price table saved");
         await ui.ShotAsync("prices");
@@ -98,10 +134,18 @@ public sealed class PanelPagesTests(GatewayFixture gateway, BrowserFixture brows
         Assert.Equal(2.5m, added.GetProperty("cacheWrite1hUsdPerMTok").GetDecimal());
         // Left blank: the catalog's default applies.
         Assert.Equal(System.Text.Json.JsonValueKind.Null, added.GetProperty("webSearchUsdPerThousand").ValueKind);
+        Assert.Equal(4000, added.GetProperty("maxOutputTokens").GetInt32());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, added.GetProperty("contextWindow").ValueKind);
+        // A blank limit shows what applies instead, as a hint and not a value.
+        var sonnetContext = ui.Page.GetByLabel("Context window of claude-sonnet-4-5", new() { Exact = true });
+        await Assertions.Expect(sonnetContext).ToHaveValueAsync("");
+        await Assertions.Expect(sonnetContext).ToHaveAttributeAsync("placeholder", "default 200k");
+        await Assertions.Expect(ui.Page.GetByLabel($"Context window of {model}")).ToHaveAttributeAsync("placeholder", "no limit");
 
         await ui.Page.GotoAsync("/admin/audit");
         var change = ui.Page.Locator("li", new() { HasText = "price " + model }).First;
         await Assertions.Expect(change.Locator("ins")).ToContainTextAsync("in $1.50 · out $7.00");
+        await Assertions.Expect(change.Locator("ins")).ToContainTextAsync("max output 4000");
         ui.AssertNoErrors();
     }
 

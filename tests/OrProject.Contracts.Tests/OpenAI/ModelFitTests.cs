@@ -28,7 +28,7 @@ public sealed class ModelFitTests
         var original = JsonNode.Parse("""{"model": "claude-sonnet-4-5", "reasoning_effort": "high"}""")!.AsObject();
         var canonical = ChatRequestTranslator.ToCanonical(With(original)).Request!;
 
-        ModelFit.Apply(canonical, original, "claude-sonnet-4-5-20250929");
+        ModelFit.Apply(canonical, original, "claude-sonnet-4-5-20250929", ModelLimits.MaxOutputTokens("claude-sonnet-4-5-20250929"));
 
         Assert.Equal(64_000, (int)canonical["max_tokens"]!);
         Assert.Equal(16_384, (int)canonical["thinking"]!["budget_tokens"]!);
@@ -40,7 +40,7 @@ public sealed class ModelFitTests
         var original = JsonNode.Parse("""{"model": "m", "max_completion_tokens": 6000, "reasoning_effort": "high"}""")!.AsObject();
         var canonical = ChatRequestTranslator.ToCanonical(With(original)).Request!;
 
-        ModelFit.Apply(canonical, original, "claude-sonnet-4-5");
+        ModelFit.Apply(canonical, original, "claude-sonnet-4-5", ModelLimits.MaxOutputTokens("claude-sonnet-4-5"));
 
         Assert.Equal(6000, (int)canonical["max_tokens"]!);
         Assert.Equal(3000, (int)canonical["thinking"]!["budget_tokens"]!);
@@ -52,7 +52,7 @@ public sealed class ModelFitTests
         var original = JsonNode.Parse("""{"model": "m", "max_tokens": 1500, "reasoning_effort": "medium"}""")!.AsObject();
         var canonical = ChatRequestTranslator.ToCanonical(With(original)).Request!;
 
-        ModelFit.Apply(canonical, original, "claude-sonnet-4-5");
+        ModelFit.Apply(canonical, original, "claude-sonnet-4-5", ModelLimits.MaxOutputTokens("claude-sonnet-4-5"));
 
         Assert.False(canonical.ContainsKey("thinking"));
     }
@@ -69,7 +69,7 @@ public sealed class ModelFitTests
         var original = JsonNode.Parse($$"""{"model": "m", "max_tokens": 20000, "reasoning": {"effort": "{{effort}}"}, "input": "hi"}""")!.AsObject();
         var canonical = OrProject.Contracts.Responses.ResponsesRequestTranslator.ToCanonical(original.DeepClone().AsObject()).Request!;
 
-        ModelFit.Apply(canonical, original, model);
+        ModelFit.Apply(canonical, original, model, ModelLimits.MaxOutputTokens(model));
 
         Golden.AssertJson(JsonNode.Parse("""{"type": "adaptive"}"""), canonical["thinking"]);
         Assert.Equal(expected, (string?)canonical["output_config"]!["effort"]);
@@ -81,10 +81,39 @@ public sealed class ModelFitTests
         var original = JsonNode.Parse("""{"model": "m", "messages": [{"role": "user", "content": "hi"}]}""")!.AsObject();
         var canonical = ChatRequestTranslator.ToCanonical(original.DeepClone().AsObject()).Request!;
 
-        ModelFit.Apply(canonical, original, "claude-opus-4-7");
+        ModelFit.Apply(canonical, original, "claude-opus-4-7", ModelLimits.MaxOutputTokens("claude-opus-4-7"));
 
         Assert.False(canonical.ContainsKey("thinking"));
         Assert.False(canonical.ContainsKey("output_config"));
+    }
+
+    [Fact]
+    public void Limits_TheModelTablesOwnRow_OverridesWhatTheIdImplies()
+    {
+        var row = new Events.ModelPrice("claude-sonnet-4-5", 3m, 15m, 3.75m, 0.3m, MaxOutputTokens: 1000, ContextWindow: 1_000_000);
+
+        Assert.Equal(1000, ModelLimits.MaxOutputTokens(row, "claude-sonnet-4-5"));
+        Assert.Equal(1000, ModelLimits.DefaultMaxTokens(row, "CLAUDE-SONNET-4-5"));
+        Assert.Equal(1_000_000, ModelLimits.ContextWindow(row, "claude-sonnet-4-5"));
+    }
+
+    [Fact]
+    public void Limits_ARowPricingAnotherModel_LendsNoLimits()
+    {
+        var familyRow = new Events.ModelPrice("claude-opus-4-1", 15m, 75m, 18.75m, 1.5m, MaxOutputTokens: 32_000);
+
+        Assert.Equal(128_000, ModelLimits.MaxOutputTokens(familyRow, "claude-opus-4-7"));
+        Assert.Equal(200_000, ModelLimits.ContextWindow(familyRow, "claude-opus-4-7"));
+    }
+
+    [Fact]
+    public void Limits_AModelNeitherKnows_UncheckedWithAModestDefault()
+    {
+        var row = new Events.ModelPrice("gpt-4o-mini", 0.15m, 0.6m, 0m, 0m);
+
+        Assert.Null(ModelLimits.MaxOutputTokens(row, "gpt-4o-mini"));
+        Assert.Null(ModelLimits.ContextWindow(row, "gpt-4o-mini"));
+        Assert.Equal(ModelLimits.UnknownMaxOutputTokens, ModelLimits.DefaultMaxTokens(row, "gpt-4o-mini"));
     }
 
     private static JsonObject With(JsonObject original)
