@@ -40,6 +40,10 @@ public sealed class ModelTableLimitsTests(GatewayFixture fixture) : GatewayTest(
             using var chatRefused = await SendAsync(Chat(key.Key, "\"max_completion_tokens\": 1001, "));
             Assert.Equal(400, (int)chatRefused.StatusCode);
             Assert.Contains("supports at most 1000 completion tokens", (string?)(await ReadJsonAsync(chatRefused))["error"]!["message"], StringComparison.Ordinal);
+            using var responsesRefused = await SendAsync(OpenAi(key.Key, "/v1/responses",
+                $$"""{"model": "{{Limited}}", "max_output_tokens": 1001, "input": "hi"}"""));
+            Assert.Equal(400, (int)responsesRefused.StatusCode);
+            Assert.Contains("supports at most 1000 completion tokens", (string?)(await ReadJsonAsync(responsesRefused))["error"]!["message"], StringComparison.Ordinal);
             Assert.Empty(Upstream.Requests);
 
             // An OpenAI-format request without max_tokens gets the table's limit, not the id's default.
@@ -95,14 +99,12 @@ public sealed class ModelTableLimitsTests(GatewayFixture fixture) : GatewayTest(
         return response.StatusCode == HttpStatusCode.OK ? await ReadJsonAsync(response) : null;
     }
 
-    private static HttpRequestMessage Chat(string key, string maxTokens)
+    private static HttpRequestMessage Chat(string key, string maxTokens) =>
+        OpenAi(key, "/v1/chat/completions", $$"""{"model": "{{Limited}}", {{maxTokens}}"messages": [{"role": "user", "content": "hi"}]}""");
+
+    private static HttpRequestMessage OpenAi(string key, string path, string body)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
-        {
-            Content = new StringContent(
-                $$"""{"model": "{{Limited}}", {{maxTokens}}"messages": [{"role": "user", "content": "hi"}]}""",
-                System.Text.Encoding.UTF8, "application/json"),
-        };
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
         return request;
     }
