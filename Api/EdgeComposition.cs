@@ -7,7 +7,8 @@ using OrProject.Api.Dispatch;
 using OrProject.Api.Messages;
 using OrProject.Api.Routing;
 using OrProject.Contracts.Messaging;
-using OrProject.Projections.Hosting;
+using OrProject.ServiceDefaults;
+using OrProject.Projections.Store;
 using OrProject.Projections.Usage;
 using Serilog;
 

@@ -1,5 +1,5 @@
 using OrProject.Api;
-using OrProject.Projections.Hosting;
+using OrProject.ServiceDefaults;
 using Serilog;
 
 Logging.CreateBootstrapLogger();

@@ -1,4 +1,4 @@
-using OrProject.Projections.Hosting;
+using OrProject.ServiceDefaults;
 using OrProject.Worker;
 using Serilog;
 

@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using MassTransit;
 using OrProject.Contracts.Messaging;
-using OrProject.Projections.Hosting;
+using OrProject.ServiceDefaults;
+using OrProject.Projections.Store;
 using OrProject.Projections.Usage;
 using OrProject.Worker.Accounts;
 using OrProject.Worker.Generation;

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using OrProject.Projections.Hosting;
+using OrProject.ServiceDefaults;
 
 namespace OrProject.Admin.Security;
 

@@ -1,5 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using OrProject.Projections.Hosting;
+using OrProject.ServiceDefaults;
 
 namespace OrProject.Admin.Security;
 

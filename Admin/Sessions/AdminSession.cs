@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using OrProject.Admin.Security;
-using OrProject.Projections.Hosting;
+using OrProject.ServiceDefaults;
 
 namespace OrProject.Admin.Sessions;
 

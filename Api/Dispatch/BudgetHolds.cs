@@ -5,7 +5,6 @@ using Microsoft.Extensions.Options;
 using OrProject.Contracts.Anthropic;
 using OrProject.Contracts.Events;
 using OrProject.Contracts.Pricing;
-using OrProject.Projections.Hosting;
 using OrProject.Projections.Keys;
 
 namespace OrProject.Api.Dispatch;

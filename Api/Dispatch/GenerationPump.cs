@@ -2,7 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.Options;
 using OrProject.Contracts.Anthropic;
 using OrProject.Contracts.Messaging;
-using OrProject.Projections.Hosting;
+using OrProject.ServiceDefaults;
 using OrProject.Projections.Usage;
 using OrProject.Projections.Keys;
 

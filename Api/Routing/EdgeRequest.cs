@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using OrProject.Projections.Hosting;
+using OrProject.ServiceDefaults;
 using Serilog.Context;
 
 using OrProject.Api.Dispatch;

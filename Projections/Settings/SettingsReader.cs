@@ -1,5 +1,4 @@
 using Marten;
-using OrProject.Projections.Hosting;
 
 namespace OrProject.Projections.Settings;
 

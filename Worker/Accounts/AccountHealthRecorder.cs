@@ -30,7 +30,7 @@ public sealed class PoolOptions
 /// the same account at once.
 /// </summary>
 internal sealed class AccountHealthRecorder(IDocumentStore store, AccountPool pool, Microsoft.Extensions.Options.IOptions<PoolOptions> options,
-    TimeProvider clock, OrProject.Projections.Hosting.GatewayMetrics metrics)
+    TimeProvider clock, OrProject.ServiceDefaults.GatewayMetrics metrics)
 {
     public async Task RecordFailureAsync(UpstreamAccount account, string requestId, UpstreamFailure failure)
     {

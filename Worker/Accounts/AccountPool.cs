@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Marten;
 using OrProject.Projections.Accounts;
-using OrProject.Projections.Hosting;
+using OrProject.Projections;
 using OrProject.Worker.Upstreams;
 
 namespace OrProject.Worker.Accounts;

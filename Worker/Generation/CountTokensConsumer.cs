@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using MassTransit;
 using OrProject.Contracts.Messaging;
 using OrProject.Projections.Accounts;
-using OrProject.Projections.Hosting;
+using OrProject.ServiceDefaults;
 using OrProject.Worker.Accounts;
 using OrProject.Worker.Upstreams;
 

@@ -1,7 +1,7 @@
 using OrProject.Contracts.Anthropic;
 using OrProject.Contracts.Messaging;
 using OrProject.Projections.Accounts;
-using OrProject.Projections.Hosting;
+using OrProject.ServiceDefaults;
 using OrProject.Projections.Usage;
 
 namespace OrProject.Worker.Usage;

@@ -10,7 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using OrProject.Bench.Load;
 using OrProject.Contracts.Events;
-using OrProject.Projections.Hosting;
+using OrProject.Projections.Store;
 using OrProject.Projections.Keys;
 using OrProject.Projections.Rebuild;
 

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace OrProject.Projections.Hosting;
+namespace OrProject.ServiceDefaults;
 
 public static class Health
 {

@@ -3,7 +3,7 @@ using Serilog;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
 
-namespace OrProject.Projections.Hosting;
+namespace OrProject.ServiceDefaults;
 
 public static class Logging
 {

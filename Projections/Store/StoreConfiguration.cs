@@ -17,7 +17,7 @@ using OrProject.Projections.Rebuild;
 using OrProject.Projections.Settings;
 using OrProject.Projections.Usage;
 
-namespace OrProject.Projections.Hosting;
+namespace OrProject.Projections.Store;
 
 public sealed class StoreOptions
 {

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 
-namespace OrProject.Projections.Hosting;
+namespace OrProject.ServiceDefaults;
 
 /// <summary>
 /// The operator's token (<c>ORP_ADMIN_TOKEN</c>, configuration <c>Admin:Token</c>): the admin API, the admin panel's

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Configuration;
 
-namespace OrProject.Projections.Hosting;
+namespace OrProject.ServiceDefaults;
 
 /// <summary>
 /// Maps the documented <c>ORP_*</c> environment variables (the README's Configuration section) onto configuration keys, so that

@@ -10,7 +10,7 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
-namespace OrProject.Projections.Hosting;
+namespace OrProject.ServiceDefaults;
 
 /// <summary>
 /// OpenTelemetry for every host: traces through ASP.NET Core, MassTransit (which carries the trace context in

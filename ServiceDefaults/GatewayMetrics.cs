@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 
-namespace OrProject.Projections.Hosting;
+namespace OrProject.ServiceDefaults;
 
 /// <summary>
 /// The gateway's own instruments (meter <c>OrProject</c>), exported with the framework's at <c>/metrics</c>:

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 
-namespace OrProject.Projections.Hosting;
+namespace OrProject.ServiceDefaults;
 
 /// <summary>Readiness needs the database: one round trip on the shared data source.</summary>
 public sealed class PostgresHealthCheck(NpgsqlDataSource dataSource) : IHealthCheck

@@ -2,7 +2,7 @@ using System.Xml.Linq;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 using Npgsql;
 
-namespace OrProject.Projections.Hosting;
+namespace OrProject.Projections.Store;
 
 /// <summary>
 /// The Data Protection key ring in a PostgreSQL table, so every Api and Worker instance decrypts what another

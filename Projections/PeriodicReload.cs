@@ -1,4 +1,4 @@
-namespace OrProject.Projections.Hosting;
+namespace OrProject.Projections;
 
 /// <summary>
 /// A value read from the database at most once per <c>freshness</c> per process, however many callers ask: the hot
