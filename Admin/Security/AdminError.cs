@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http;
-using OrProject.Contracts.Anthropic;
-
+using OrProject.Protocols.Anthropic;
 namespace OrProject.Admin.Security;
 
 /// <summary>The admin API's error body: Anthropic's envelope, like the rest of the gateway's non-OpenAI routes.</summary>

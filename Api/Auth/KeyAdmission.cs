@@ -1,7 +1,7 @@
 using System.Threading.RateLimiting;
 using OrProject.Api.Dispatch;
-using OrProject.Contracts.Anthropic;
 using OrProject.Projections.Keys;
+using OrProject.Protocols.Anthropic;
 
 namespace OrProject.Api.Auth;
 

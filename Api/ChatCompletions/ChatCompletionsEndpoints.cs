@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using OrProject.Api.Dispatch;
-using OrProject.Contracts.OpenAI;
-
+using OrProject.Protocols.OpenAI.Chat;
 namespace OrProject.Api.ChatCompletions;
 
 /// <summary>OpenAI's Chat Completions, translated to the canonical request and back.</summary>

@@ -1,11 +1,10 @@
 using System.Text;
 using OrProject.Api.Dispatch;
 using OrProject.Api.Streaming;
-using OrProject.Contracts.Anthropic;
 using OrProject.Contracts.Messaging;
-using OrProject.Contracts.OpenAI;
-using OrProject.Contracts.Streaming;
-
+using OrProject.Protocols.Anthropic;
+using OrProject.Protocols.OpenAI.Chat;
+using OrProject.Protocols.Streaming;
 namespace OrProject.Api.ChatCompletions;
 
 /// <summary>Chat Completions on the wire: <c>chat.completion.chunk</c>s then <c>data: [DONE]</c>, or one <c>chat.completion</c>.</summary>

@@ -2,10 +2,10 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
-using OrProject.Contracts.Anthropic;
 using OrProject.Contracts.Events;
 using OrProject.Contracts.Pricing;
 using OrProject.Projections.Keys;
+using OrProject.Protocols.Anthropic;
 
 namespace OrProject.Api.Dispatch;
 

@@ -3,11 +3,11 @@ using Microsoft.Extensions.Options;
 using OrProject.Api.Auth;
 using OrProject.Api.Messages;
 using OrProject.Api.Streaming;
-using OrProject.Contracts.Anthropic;
 using OrProject.Contracts.Messaging;
-using OrProject.Contracts.OpenAI;
 using OrProject.Contracts.Pricing;
 using OrProject.Projections.Settings;
+using OrProject.Protocols.Anthropic;
+using OrProject.Protocols.OpenAI;
 
 namespace OrProject.Api.Dispatch;
 

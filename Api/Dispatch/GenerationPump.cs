@@ -1,10 +1,10 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
-using OrProject.Contracts.Anthropic;
 using OrProject.Contracts.Messaging;
 using OrProject.ServiceDefaults;
 using OrProject.Projections.Usage;
 using OrProject.Projections.Keys;
+using OrProject.Protocols.Anthropic;
 
 namespace OrProject.Api.Dispatch;
 

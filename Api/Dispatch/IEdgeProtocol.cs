@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
-using OrProject.Contracts.OpenAI;
-
+using OrProject.Protocols.Canonical;
 namespace OrProject.Api.Dispatch;
 
 /// <summary>What the edge must know of a client protocol to admit, translate and answer a generation request.</summary>

@@ -1,6 +1,5 @@
 using System.Globalization;
-using OrProject.Contracts.Anthropic;
-
+using OrProject.Protocols.Anthropic;
 namespace OrProject.Api.Dispatch;
 
 /// <summary>

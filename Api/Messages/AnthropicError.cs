@@ -1,7 +1,6 @@
 using System.Text;
 using OrProject.Api.Dispatch;
-using OrProject.Contracts.Anthropic;
-
+using OrProject.Protocols.Anthropic;
 namespace OrProject.Api.Messages;
 
 internal static class AnthropicError

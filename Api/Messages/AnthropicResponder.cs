@@ -2,10 +2,9 @@ using System.Text;
 using System.Text.Json;
 using OrProject.Api.Dispatch;
 using OrProject.Api.Streaming;
-using OrProject.Contracts.Anthropic;
 using OrProject.Contracts.Messaging;
-using OrProject.Contracts.Streaming;
-
+using OrProject.Protocols.Anthropic;
+using OrProject.Protocols.Streaming;
 namespace OrProject.Api.Messages;
 
 /// <summary>

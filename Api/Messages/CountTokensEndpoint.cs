@@ -4,9 +4,9 @@ using Microsoft.Extensions.Options;
 using OrProject.Api.Auth;
 using OrProject.Api.Dispatch;
 using OrProject.Api.Streaming;
-using OrProject.Contracts.Anthropic;
 using OrProject.Contracts.Messaging;
 using OrProject.Projections.Settings;
+using OrProject.Protocols.Anthropic;
 
 namespace OrProject.Api.Messages;
 

@@ -4,9 +4,9 @@ using OrProject.Api.Auth;
 using OrProject.Api.ChatCompletions;
 using OrProject.Api.Dispatch;
 using OrProject.Api.Messages;
-using OrProject.Contracts.Anthropic;
 using OrProject.Contracts.Pricing;
 using OrProject.Projections.Settings;
+using OrProject.Protocols.Anthropic;
 
 namespace OrProject.Api.Models;
 

@@ -1,8 +1,7 @@
 using System.Text.Json.Nodes;
 using OrProject.Api.ChatCompletions;
 using OrProject.Api.Dispatch;
-using OrProject.Contracts.Responses;
-
+using OrProject.Protocols.OpenAI.Responses;
 namespace OrProject.Api.Responses;
 
 /// <summary>OpenAI's Responses API (text and function calling), for Codex-style clients.</summary>

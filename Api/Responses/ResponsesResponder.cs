@@ -1,11 +1,10 @@
 using OrProject.Api.ChatCompletions;
 using OrProject.Api.Dispatch;
 using OrProject.Api.Streaming;
-using OrProject.Contracts.Anthropic;
 using OrProject.Contracts.Messaging;
-using OrProject.Contracts.Responses;
-using OrProject.Contracts.Streaming;
-
+using OrProject.Protocols.Anthropic;
+using OrProject.Protocols.OpenAI.Responses;
+using OrProject.Protocols.Streaming;
 namespace OrProject.Api.Responses;
 
 /// <summary>The Responses API on the wire: named events with <c>sequence_number</c> through a terminal event, or one response object.</summary>

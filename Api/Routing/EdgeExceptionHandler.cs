@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Diagnostics;
 using OrProject.Api.Messages;
-using OrProject.Contracts.Anthropic;
-
+using OrProject.Protocols.Anthropic;
 namespace OrProject.Api.Routing;
 
 /// <summary>

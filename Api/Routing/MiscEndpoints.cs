@@ -1,8 +1,7 @@
 using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Routing.Template;
 using OrProject.Api.Messages;
-using OrProject.Contracts.Anthropic;
-
+using OrProject.Protocols.Anthropic;
 namespace OrProject.Api.Routing;
 
 /// <summary>

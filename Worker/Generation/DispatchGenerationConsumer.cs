@@ -1,9 +1,9 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
-using OrProject.Contracts.Anthropic;
 using OrProject.Contracts.Messaging;
 using OrProject.ServiceDefaults;
 using OrProject.Projections.Keys;
+using OrProject.Protocols.Anthropic;
 
 namespace OrProject.Worker.Generation;
 

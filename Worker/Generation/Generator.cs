@@ -1,11 +1,11 @@
 using Microsoft.Extensions.Options;
-using OrProject.Contracts.Anthropic;
 using OrProject.Contracts.Messaging;
 using OrProject.Projections.Accounts;
 using OrProject.Projections.Settings;
 using OrProject.Worker.Accounts;
 using OrProject.Worker.Upstreams;
 using OrProject.Worker.Usage;
+using OrProject.Protocols.Anthropic;
 
 namespace OrProject.Worker.Generation;
 

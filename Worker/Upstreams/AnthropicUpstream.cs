@@ -3,8 +3,7 @@ using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text;
 using OrProject.Contracts.Messaging;
-using OrProject.Contracts.OpenAI;
-
+using OrProject.Protocols.Canonical;
 namespace OrProject.Worker.Upstreams;
 
 /// <summary>

@@ -3,10 +3,10 @@ using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json.Nodes;
-using OrProject.Contracts.Anthropic;
 using OrProject.Contracts.Messaging;
-using OrProject.Contracts.OpenAI;
-
+using OrProject.Protocols.Anthropic;
+using OrProject.Protocols.OpenAI;
+using OrProject.Protocols.OpenAI.Upstream;
 namespace OrProject.Worker.Upstreams;
 
 /// <summary>

@@ -1,8 +1,8 @@
-using OrProject.Contracts.Anthropic;
 using OrProject.Contracts.Messaging;
 using OrProject.Projections.Accounts;
 using OrProject.ServiceDefaults;
 using OrProject.Projections.Usage;
+using OrProject.Protocols.Anthropic;
 
 namespace OrProject.Worker.Usage;
 

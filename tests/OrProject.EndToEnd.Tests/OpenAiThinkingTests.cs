@@ -7,8 +7,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using OpenAI;
 using OpenAI.Chat;
-using OrProject.Contracts.OpenAI;
 using OrProject.Testing;
+using OrProject.Protocols.Canonical;
 
 namespace OrProject.EndToEnd.Tests;
 

@@ -1,0 +1,35 @@
+using System.Text;
+using OrProject.Contracts.Messaging;
+using OrProject.Protocols.Streaming;
+namespace OrProject.Protocols.Tests;
+
+public sealed class SseFormatTests
+{
+    [Fact]
+    public void Encode_NamedEvents_WritesEventLineDataLineAndBlankLine()
+    {
+        var bytes = SseFormat.Encode(
+        [
+            new SseEvent("message_start", """{"type":"message_start"}"""),
+            new SseEvent("ping", """{"type":"ping"}"""),
+        ]);
+
+        Assert.Equal(
+            "event: message_start\ndata: {\"type\":\"message_start\"}\n\nevent: ping\ndata: {\"type\":\"ping\"}\n\n",
+            Encoding.UTF8.GetString(bytes));
+    }
+
+    [Fact]
+    public void EncodeData_OpenAiChunk_HasNoEventLine()
+    {
+        Assert.Equal("data: [DONE]\n\n", Encoding.UTF8.GetString(SseFormat.EncodeData("[DONE]")));
+    }
+
+    [Fact]
+    public void Encode_DataWithLineBreaks_SplitsIntoDataLines()
+    {
+        var bytes = SseFormat.Encode([new SseEvent("x", "a\r\nb\nc")]);
+
+        Assert.Equal("event: x\ndata: a\ndata: b\ndata: c\n\n", Encoding.UTF8.GetString(bytes));
+    }
+}
