@@ -1,0 +1,178 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json;
+using OrProject.Testing;
+
+namespace OrProject.EndToEnd.Tests;
+
+/// <summary>
+/// How the worker spreads requests over healthy accounts, and how it judges an account's health over requests: one
+/// server error only moves a request, repeated ones open the account's circuit until a probe succeeds, and with
+/// every account out one is still tried. Each test starts with no account in service but its own; the fake upstream
+/// answers by the account's key.
+/// </summary>
+[Collection(nameof(PoolCollection))]
+public sealed class PoolHealthTests(PoolFixture fixture) : IAsyncLifetime
+{
+    private readonly ConcurrentDictionary<string, int> _calls = new();
+    private volatile bool _failing = true;
+
+    public async Task InitializeAsync()
+    {
+        await fixture.ResetPoolAsync(keepSeeded: false);
+        fixture.Upstream.Respond = (ctx, request) =>
+        {
+            var key = request.Headers.GetValueOrDefault("x-api-key") ?? "";
+            var call = _calls.AddOrUpdate(key, 1, (_, n) => n + 1);
+            return key switch
+            {
+                _ when key.StartsWith("flaky", StringComparison.Ordinal) && _failing =>
+                    FakeAnthropic.WriteErrorAsync(ctx, 500, "api_error", "Internal server error"),
+                _ when key.StartsWith("poisoned", StringComparison.Ordinal) && request.Body.Contains("poison", StringComparison.Ordinal) =>
+                    FakeAnthropic.WriteErrorAsync(ctx, 500, "api_error", "Internal server error"),
+                _ when key.StartsWith("overloaded-once", StringComparison.Ordinal) && call == 1 =>
+                    FakeAnthropic.WriteErrorAsync(ctx, 529, "overloaded_error", "Overloaded"),
+                _ => FakeAnthropic.WriteTextAsync(ctx, ["ok"]),
+            };
+        };
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    [Fact]
+    public async Task Requests_ThirtyInSequenceOverThreeEqualAccounts_EachServesAtLeastFive()
+    {
+        foreach (var name in new[] { "healthy-1", "healthy-2", "healthy-3" })
+        {
+            await fixture.AddAccountAsync(name);
+        }
+
+        await fixture.WorkerCaughtUpAsync();
+        var served = await SendInSequenceAsync(30);
+
+        Assert.Equal(30, served.Values.Sum());
+        Assert.All(new[] { "healthy-1", "healthy-2", "healthy-3" }, name => Assert.True(served.GetValueOrDefault(name) >= 5,
+            $"{name} served {served.GetValueOrDefault(name)} of 30: {string.Join(", ", served)}"));
+    }
+
+    [Fact]
+    public async Task Requests_WeightsOneToTwo_SpreadRoughlyOneToTwo()
+    {
+        await fixture.AddAccountAsync("light", weight: 1);
+        await fixture.AddAccountAsync("heavy", weight: 2);
+        await fixture.WorkerCaughtUpAsync();
+
+        var served = await SendInSequenceAsync(30);
+
+        Assert.InRange(served.GetValueOrDefault("light"), 8, 12);
+        Assert.InRange(served.GetValueOrDefault("heavy"), 18, 22);
+    }
+
+    [Fact]
+    public async Task Upstream500ForOneRequest_SingleAccountPool_NextRequestIsServed()
+    {
+        var only = await fixture.AddAccountAsync("poisoned");
+        await fixture.WorkerCaughtUpAsync();
+        var key = await fixture.IssueKeyAsync();
+
+        using (var bad = await fixture.PostAsync(key, "poison"))
+        {
+            Assert.Equal(529, (int)bad.StatusCode);
+        }
+
+        Assert.Equal(2, fixture.Upstream.Requests.Count); // retried once on the only account, then answered
+        using var next = await fixture.PostAsync(key);
+
+        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+        Assert.Equal("active", (await fixture.AccountAsync(only)).GetProperty("status").GetString());
+        var types = await fixture.EventTypesAsync(only);
+        Assert.Equal(2, types.Count(t => t == "AccountRotated"));
+        Assert.DoesNotContain("AccountCooledDown", types);
+    }
+
+    [Fact]
+    public async Task RepeatedServerErrors_OpenTheCircuit_AProbeAfterTheBreakClosesIt()
+    {
+        var flaky = await fixture.AddAccountAsync("flaky");
+        await fixture.WorkerCaughtUpAsync();
+        var key = await fixture.IssueKeyAsync();
+
+        // Two calls per request (one retry on the only account): the fifth failure in a row opens the circuit.
+        for (var i = 0; i < 3; i++)
+        {
+            using var failed = await fixture.PostAsync(key);
+            Assert.Equal(529, (int)failed.StatusCode);
+        }
+
+        Assert.Equal(5, fixture.Upstream.Requests.Count);
+        var opened = (await fixture.EventsAsync(flaky)).Single(e => e.GetProperty("type").GetString() == "AccountCooledDown").GetProperty("data");
+        Assert.StartsWith("circuit open: 5 consecutive failures", opened.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.True(opened.GetProperty("probe").GetBoolean());
+        Assert.Equal("cooling", (await fixture.AccountAsync(flaky)).GetProperty("status").GetString());
+
+        // After the break the account waits for a probe: the clock alone does not bring it back.
+        await WaitForStatusAsync(flaky, "probing");
+        Assert.DoesNotContain("AccountRestored", await fixture.EventTypesAsync(flaky));
+
+        // A failed probe opens it again at once.
+        using (var probeFailed = await fixture.PostAsync(key))
+        {
+            Assert.Equal(529, (int)probeFailed.StatusCode);
+        }
+
+        Assert.Equal(6, fixture.Upstream.Requests.Count);
+        var reopened = (await fixture.EventsAsync(flaky)).Last(e => e.GetProperty("type").GetString() == "AccountCooledDown").GetProperty("data");
+        Assert.StartsWith("circuit re-opened: the probe failed", reopened.GetProperty("reason").GetString(), StringComparison.Ordinal);
+
+        await WaitForStatusAsync(flaky, "probing");
+        _failing = false;
+        using var probe = await fixture.PostAsync(key);
+
+        Assert.Equal(HttpStatusCode.OK, probe.StatusCode);
+        var restored = (await fixture.EventsAsync(flaky)).Single(e => e.GetProperty("type").GetString() == "AccountRestored").GetProperty("data");
+        Assert.Equal("probe succeeded: circuit closed", restored.GetProperty("reason").GetString());
+        Assert.Equal("active", (await fixture.AccountAsync(flaky)).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task EveryAccountOut_TheLeastRecentlyFailedIsStillTried()
+    {
+        var first = await fixture.AddAccountAsync("overloaded-once-a", weight: 2); // first in turn, so first to fail
+        var second = await fixture.AddAccountAsync("overloaded-once-b");
+        await fixture.WorkerCaughtUpAsync();
+        var key = await fixture.IssueKeyAsync();
+
+        using (var refused = await fixture.PostAsync(key))
+        {
+            Assert.Equal(529, (int)refused.StatusCode); // both answered 529: each cools for 30 s
+        }
+
+        Assert.Equal("cooling", (await fixture.AccountAsync(first)).GetProperty("status").GetString());
+        Assert.Equal("cooling", (await fixture.AccountAsync(second)).GetProperty("status").GetString());
+        using var served = await fixture.PostAsync(key);
+
+        Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+        Assert.Equal(["overloaded-once-a", "overloaded-once-b", "overloaded-once-a"], fixture.Upstream.Requests.Select(r => r.Headers["x-api-key"]));
+        Assert.Equal("active", (await fixture.AccountAsync(first)).GetProperty("status").GetString());
+        Assert.Contains("AccountRestored", await fixture.EventTypesAsync(first));
+        Assert.Equal("cooling", (await fixture.AccountAsync(second)).GetProperty("status").GetString());
+    }
+
+    private async Task<Dictionary<string, int>> SendInSequenceAsync(int requests)
+    {
+        var key = await fixture.IssueKeyAsync(budgetUsd: 100m);
+        for (var i = 0; i < requests; i++)
+        {
+            using var response = await fixture.PostAsync(key);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        return fixture.Upstream.Requests.GroupBy(r => r.Headers["x-api-key"]).ToDictionary(g => g.Key, g => g.Count());
+    }
+
+    private async Task WaitForStatusAsync(string accountId, string status)
+    {
+        var account = await Eventually.ReadAsync(() => fixture.AccountAsync(accountId), a => a.GetProperty("status").GetString() == status);
+        Assert.Equal(status, account.GetProperty("status").GetString());
+    }
+}
