@@ -11,8 +11,8 @@ namespace OrProject.Worker.Generation;
 
 /// <summary>
 /// Calls the upstream for one request and relays its events. Before the first byte reaches the client a failing
-/// account is skipped for the next one (or, for a server error or dropped connection on the last one, tried once
-/// more); after it there is no silent retry, the stream ends with an error.
+/// account is skipped for the next one (or, for a server error or dropped connection on the request's only account,
+/// tried once more); after it there is no silent retry, the stream ends with an error.
 /// </summary>
 internal sealed class Generator(
     AccountPool accounts,
@@ -102,7 +102,16 @@ internal sealed class Generator(
             await using var _ = response;
             if (response.Failure is not { } failure)
             {
-                await health.RecordSuccessAsync(account, cancellationToken);
+                try
+                {
+                    await health.RecordSuccessAsync(account, CancellationToken.None);
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    // The answer is on its way; restoring the account is bookkeeping, and the next success retries it.
+                    WorkerLog.ProbeNotRecorded(logger, ex, account.Id);
+                }
+
                 replies.AccountId = account.Id;
                 await RelayAsync(request, account, response, replies, idle, cancellationToken);
                 return true;
@@ -117,10 +126,10 @@ internal sealed class Generator(
 
             WorkerLog.Rotated(logger, request.RequestId, account.Id, failure.Status);
             var stillInRotation = await health.RecordFailureAsync(account, request.RequestId, failure);
-            if (stillInRotation && i == tries.Count - 1 && !retriedHere && IsTransient(failure))
+            if (stillInRotation && i == tries.Count - 1 && failures.Count == 1 && !retriedHere && IsTransient(failure))
             {
-                // One server error or dropped connection is not the account's verdict, and there is no other account
-                // left to move to: the request gets one more try on the same one.
+                // One server error or dropped connection is not the account's verdict, and this request has no other
+                // account to move to: it gets one more try on the same one.
                 retriedHere = true;
                 tries.Add(account);
             }

@@ -91,6 +91,22 @@ public sealed class PoolHealthTests(PoolFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Upstream500_RequestMovesToAnotherAccount_FailingOneStaysInRotation()
+    {
+        var flaky = await fixture.AddAccountAsync("flaky", weight: 2); // first in turn
+        await fixture.AddAccountAsync("healthy");
+        await fixture.WorkerCaughtUpAsync();
+        var key = await fixture.IssueKeyAsync();
+
+        using var response = await fixture.PostAsync(key);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(["flaky", "healthy"], fixture.Upstream.Requests.Select(r => r.Headers["x-api-key"]));
+        Assert.Equal("active", (await fixture.AccountAsync(flaky)).GetProperty("status").GetString());
+        Assert.Equal(["AccountAdded", "AccountRotated"], await fixture.EventTypesAsync(flaky)); // moved, not cooled
+    }
+
+    [Fact]
     public async Task RepeatedServerErrors_OpenTheCircuit_AProbeAfterTheBreakClosesIt()
     {
         var flaky = await fixture.AddAccountAsync("flaky");
