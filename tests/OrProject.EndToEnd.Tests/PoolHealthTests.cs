@@ -15,6 +15,7 @@ namespace OrProject.EndToEnd.Tests;
 public sealed class PoolHealthTests(PoolFixture fixture) : IAsyncLifetime
 {
     private readonly ConcurrentDictionary<string, int> _calls = new();
+    private readonly ConcurrentDictionary<string, bool> _rateLimited = new();
     private volatile bool _failing = true;
 
     public async Task InitializeAsync()
@@ -26,6 +27,8 @@ public sealed class PoolHealthTests(PoolFixture fixture) : IAsyncLifetime
             var call = _calls.AddOrUpdate(key, 1, (_, n) => n + 1);
             return key switch
             {
+                _ when _rateLimited.ContainsKey(key) =>
+                    FakeAnthropic.WriteErrorAsync(ctx, 429, "rate_limit_error", "Slow down", retryAfterSeconds: 60),
                 _ when key.StartsWith("flaky", StringComparison.Ordinal) && _failing =>
                     FakeAnthropic.WriteErrorAsync(ctx, 500, "api_error", "Internal server error"),
                 _ when key.StartsWith("poisoned", StringComparison.Ordinal) && request.Body.Contains("poison", StringComparison.Ordinal) =>
@@ -66,6 +69,43 @@ public sealed class PoolHealthTests(PoolFixture fixture) : IAsyncLifetime
 
         Assert.InRange(served.GetValueOrDefault("light"), 8, 12);
         Assert.InRange(served.GetValueOrDefault("heavy"), 18, 22);
+    }
+
+    [Fact]
+    public async Task Conversation_StaysOnOneAccount_MovesWhenThatOneCoolsAndStaysOnTheNext()
+    {
+        foreach (var name in new[] { "sticky-1", "sticky-2", "sticky-3" })
+        {
+            await fixture.AddAccountAsync(name);
+        }
+
+        await fixture.WorkerCaughtUpAsync();
+        var key = await fixture.IssueKeyAsync(budgetUsd: 100m);
+        async Task<string> SendAsync()
+        {
+            var before = fixture.Upstream.Requests.Count;
+            using var response = await fixture.PostAsync(key, session: "conversation-1");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return fixture.Upstream.Requests.Skip(before).Last().Headers["x-api-key"];
+        }
+
+        var first = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            first.Add(await SendAsync());
+        }
+
+        var home = Assert.Single(first.Distinct());
+        _rateLimited[home] = true;
+        var moved = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            moved.Add(await SendAsync());
+        }
+
+        var next = Assert.Single(moved.Distinct());
+        Assert.NotEqual(home, next);
+        Assert.Equal(1, fixture.Upstream.Requests.Count(r => r.Headers["x-api-key"] == home) - 5); // tried once, then cooling
     }
 
     [Fact]

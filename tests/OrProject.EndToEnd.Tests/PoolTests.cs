@@ -83,13 +83,18 @@ public sealed class PoolFixture : GatewayFixture
     public async Task<JsonElement> AccountAsync(string id) =>
         (await AdminGetAsync("/admin/api/accounts")).EnumerateArray().Single(a => a.GetProperty("id").GetString() == id);
 
-    public async Task<HttpResponseMessage> PostAsync(IssuedKey key, string text = "hi")
+    public async Task<HttpResponseMessage> PostAsync(IssuedKey key, string text = "hi", string? session = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/messages")
         {
             Content = JsonContent.Create(new { model = "claude-sonnet-4-5", max_tokens = 20, messages = new[] { new { role = "user", content = text } } }),
         };
         request.Headers.Add("x-api-key", key.Key);
+        if (session is not null)
+        {
+            request.Headers.Add("x-claude-code-session-id", session);
+        }
+
         return await Http.SendAsync(request);
     }
 }
