@@ -16,6 +16,9 @@ public sealed class PoolHealthTests(PoolFixture fixture) : IAsyncLifetime
 {
     private readonly ConcurrentDictionary<string, int> _calls = new();
     private readonly ConcurrentDictionary<string, bool> _rateLimited = new();
+    private readonly ConcurrentDictionary<string, int> _inFlight = new();
+    private readonly ConcurrentDictionary<string, int> _mostInFlight = new();
+    private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _failing = true;
 
     public async Task InitializeAsync()
@@ -35,6 +38,7 @@ public sealed class PoolHealthTests(PoolFixture fixture) : IAsyncLifetime
                     FakeAnthropic.WriteErrorAsync(ctx, 500, "api_error", "Internal server error"),
                 _ when key.StartsWith("overloaded-once", StringComparison.Ordinal) && call == 1 =>
                     FakeAnthropic.WriteErrorAsync(ctx, 529, "overloaded_error", "Overloaded"),
+                _ when key.StartsWith("held", StringComparison.Ordinal) => HeldAsync(ctx, key),
                 _ => FakeAnthropic.WriteTextAsync(ctx, ["ok"]),
             };
         };
@@ -69,6 +73,35 @@ public sealed class PoolHealthTests(PoolFixture fixture) : IAsyncLifetime
 
         Assert.InRange(served.GetValueOrDefault("light"), 8, 12);
         Assert.InRange(served.GetValueOrDefault("heavy"), 18, 22);
+    }
+
+    [Fact]
+    public async Task ConcurrentRequests_AccountAtItsLimit_OthersTakeTheRest()
+    {
+        await fixture.AddAccountAsync("held-limited", maxConcurrency: 1);
+        await fixture.AddAccountAsync("held-open");
+        await fixture.WorkerCaughtUpAsync();
+        var key = await fixture.IssueKeyAsync(budgetUsd: 100m);
+
+        var requests = Enumerable.Range(0, 6).Select(_ => fixture.PostAsync(key)).ToList();
+        try
+        {
+            var inFlight = await Eventually.ReadAsync(() => Task.FromResult(_inFlight.Values.Sum()), n => n == 6);
+            Assert.Equal(6, inFlight);
+        }
+        finally
+        {
+            _release.TrySetResult();
+        }
+
+        foreach (var request in requests)
+        {
+            using var response = await request;
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        Assert.Equal(1, _mostInFlight["held-limited"]);
+        Assert.Equal(5, _mostInFlight["held-open"]);
     }
 
     [Fact]
@@ -212,6 +245,23 @@ public sealed class PoolHealthTests(PoolFixture fixture) : IAsyncLifetime
         Assert.Equal("active", (await fixture.AccountAsync(first)).GetProperty("status").GetString());
         Assert.Contains("AccountRestored", await fixture.EventTypesAsync(first));
         Assert.Equal("cooling", (await fixture.AccountAsync(second)).GetProperty("status").GetString());
+    }
+
+    /// <summary>Answers once the test releases every held call, counting how many each account holds at once.</summary>
+    private async Task HeldAsync(Microsoft.AspNetCore.Http.HttpContext context, string key)
+    {
+        var now = _inFlight.AddOrUpdate(key, 1, (_, n) => n + 1);
+        _mostInFlight.AddOrUpdate(key, now, (_, most) => Math.Max(most, now));
+        try
+        {
+            await _release.Task;
+        }
+        finally
+        {
+            _inFlight.AddOrUpdate(key, 0, (_, n) => n - 1);
+        }
+
+        await FakeAnthropic.WriteTextAsync(context, ["ok"]);
     }
 
     private async Task<Dictionary<string, int>> SendInSequenceAsync(int requests)

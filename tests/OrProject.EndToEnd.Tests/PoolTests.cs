@@ -64,10 +64,10 @@ public sealed class PoolFixture : GatewayFixture
         }
     }
 
-    public async Task<string> AddAccountAsync(string apiKey, int weight = 1)
+    public async Task<string> AddAccountAsync(string apiKey, int weight = 1, int maxConcurrency = 0)
     {
         using var response = await AdminSendAsync(HttpMethod.Post, "/admin/api/accounts",
-            new { name = apiKey, kind = "anthropic", baseUrl = Upstream.BaseAddress, apiKey, weight });
+            new { name = apiKey, kind = "anthropic", baseUrl = Upstream.BaseAddress, apiKey, weight, maxConcurrency });
         Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
         var created = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.False(created.TryGetProperty("apiKey", out _));
