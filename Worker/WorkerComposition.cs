@@ -53,6 +53,7 @@ public static class WorkerComposition
         services.AddSingleton<IUpstreamAdapter, AnthropicUpstream>();
         services.AddSingleton<IUpstreamAdapter, SimulatorUpstream>();
         services.AddSingleton<IUpstreamAdapter, OpenAiUpstream>();
+        services.AddSingleton<AccountCircuits>();
         services.AddSingleton<AccountPool>();
         services.AddOptions<PoolOptions>().BindConfiguration(PoolOptions.Section);
         services.AddSingleton<AccountHealthRecorder>();

@@ -29,6 +29,12 @@ public class UpstreamAccount
 
     public DateTimeOffset? CooldownUntil { get; set; }
 
+    /// <summary>Its circuit opened: once the cooldown is over it comes back through one successful probe, not by the clock.</summary>
+    public bool ProbeRequired { get; set; }
+
+    /// <summary>When a request last failed on it: with every account out, the least recently failed one is still tried.</summary>
+    public DateTimeOffset? LastFailureAt { get; set; }
+
     public long Rotations { get; set; }
 
     public string? LastError { get; set; }
@@ -38,7 +44,10 @@ public class UpstreamAccount
     public long Version { get; set; }
 
     public string StatusAt(DateTimeOffset now) =>
-        Disabled ? AccountStatus.Disabled : CooldownUntil > now ? AccountStatus.Cooling : AccountStatus.Active;
+        Disabled ? AccountStatus.Disabled
+        : CooldownUntil > now ? AccountStatus.Cooling
+        : ProbeRequired ? AccountStatus.Probing
+        : AccountStatus.Active;
 
     public bool Serves(string model) => Models.Count == 0 || Models.Contains(model, StringComparer.OrdinalIgnoreCase);
 
@@ -59,15 +68,22 @@ public class UpstreamAccount
     {
         Rotations++;
         LastError = e.Reason;
+        LastFailureAt = e.At;
     }
 
     public void Apply(AccountCooledDown e)
     {
         CooldownUntil = e.Until;
+        ProbeRequired = e.Probe;
         LastError = e.Reason;
+        LastFailureAt = e.At;
     }
 
-    public void Apply(AccountRestored e) => CooldownUntil = null;
+    public void Apply(AccountRestored e)
+    {
+        CooldownUntil = null;
+        ProbeRequired = false;
+    }
 
     public void Apply(AccountDisabled e)
     {
@@ -81,6 +97,7 @@ public class UpstreamAccount
         Disabled = false;
         DisabledReason = null;
         CooldownUntil = null;
+        ProbeRequired = false;
     }
 }
 
@@ -88,6 +105,9 @@ public static class AccountStatus
 {
     public const string Active = "active";
     public const string Cooling = "cooling";
+
+    /// <summary>Its circuit's break is over: it serves one probe request at a time until one succeeds.</summary>
+    public const string Probing = "probing";
     public const string Disabled = "disabled";
 }
 

@@ -6,41 +6,31 @@ using OrProject.Projections.Rebuild;
 
 namespace OrProject.Worker.Accounts;
 
-public sealed class PoolOptions
-{
-    public const string Section = "Pool";
-
-    /// <summary>Cooldown after a 429 whose answer named no retry time.</summary>
-    public int RateLimitCooldownSeconds { get; set; } = 30;
-
-    /// <summary>Cooldown after a 529, a 5xx, a timeout or a failed connection: shorter, these pass quickly.</summary>
-    public int FailureCooldownSeconds { get; set; } = 5;
-
-    /// <summary>Upper bound on any cooldown, whatever an upstream's retry-after says.</summary>
-    public int MaxCooldownSeconds { get; set; } = 3600;
-
-    /// <summary>How often a worker re-reads the pool: admin changes and other workers' cooldowns reach it this fast.</summary>
-    public int RefreshMilliseconds { get; set; } = 1000;
-}
-
 /// <summary>
-/// Turns an account's failure before the first byte into events on its stream: always <c>AccountRotated</c> (the
-/// request moved on, with the reason), then <c>AccountCooledDown</c> for rate limits and transient failures, or
-/// <c>AccountDisabled</c> for rejected credentials. Written under the stream's row lock: many workers may report
-/// the same account at once.
+/// Turns an account's outcomes into events on its stream. A failure before the first byte is always
+/// <c>AccountRotated</c> (the request moved on, with the reason); a rate limit (429) or overload (529, 503) then cools
+/// the account at once (<c>AccountCooledDown</c>, honouring <c>retry-after</c>), rejected credentials disable it
+/// (<c>AccountDisabled</c>), and a server error, timeout or failed connection counts towards its circuit
+/// (<see cref="AccountCircuits"/>): one such failure only moves the request, repeated ones open the circuit, written as
+/// a cooldown that needs a probe. A success on an account that was out (the half-open probe, or the last-resort try
+/// when every account was out) restores it (<c>AccountRestored</c>). Written under the stream's row lock: many workers
+/// may report the same account at once.
 /// </summary>
-internal sealed class AccountHealthRecorder(IDocumentStore store, AccountPool pool, Microsoft.Extensions.Options.IOptions<PoolOptions> options,
-    TimeProvider clock, OrProject.ServiceDefaults.GatewayMetrics metrics)
+internal sealed class AccountHealthRecorder(IDocumentStore store, AccountPool pool, AccountCircuits circuits,
+    Microsoft.Extensions.Options.IOptions<PoolOptions> options, TimeProvider clock, OrProject.ServiceDefaults.GatewayMetrics metrics)
 {
-    public async Task RecordFailureAsync(UpstreamAccount account, string requestId, UpstreamFailure failure)
+    /// <summary>Records the failure; true when the account is still in rotation (the request may try it again).</summary>
+    public async Task<bool> RecordFailureAsync(UpstreamAccount account, string requestId, UpstreamFailure failure)
     {
         var now = clock.GetUtcNow();
         var reason = $"{failure.Status} {failure.Error}: {Summary(failure)}";
-        var cooldown = failure.Error switch
+        var wasOut = account.StatusAt(now) != AccountStatus.Active;
+        var (cooldown, probe) = failure.Error switch
         {
-            UpstreamError.RateLimited => failure.RetryAfter ?? TimeSpan.FromSeconds(options.Value.RateLimitCooldownSeconds),
-            UpstreamError.Unauthorized or UpstreamError.Rejected => (TimeSpan?)null,
-            _ => failure.RetryAfter ?? TimeSpan.FromSeconds(options.Value.FailureCooldownSeconds),
+            UpstreamError.RateLimited => (failure.RetryAfter ?? TimeSpan.FromSeconds(options.Value.RateLimitCooldownSeconds), false),
+            UpstreamError.Overloaded => (failure.RetryAfter ?? TimeSpan.FromSeconds(options.Value.FailureCooldownSeconds), false),
+            UpstreamError.Unauthorized or UpstreamError.Rejected => ((TimeSpan?)null, false),
+            _ => CircuitFailure(account, wasOut, ref reason),
         };
         if (cooldown is { } c)
         {
@@ -58,7 +48,7 @@ internal sealed class AccountHealthRecorder(IDocumentStore store, AccountPool po
         }
         else if (cooldown is { } until)
         {
-            stream.AppendOne(new AccountCooledDown(account.Id, now + until, failure.Status, reason, now));
+            stream.AppendOne(new AccountCooledDown(account.Id, now + until, failure.Status, reason, now, probe));
         }
 
         await session.SaveChangesAsync();
@@ -66,7 +56,53 @@ internal sealed class AccountHealthRecorder(IDocumentStore store, AccountPool po
         if (failure.Error == UpstreamError.Unauthorized || cooldown is not null)
         {
             metrics.Cooldown(account.Id, failure.Status);
+            return false;
         }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Counts the success; when the account was out of rotation as this request saw it (a probe of its half-open
+    /// circuit, or the last-resort try), brings it back for every worker.
+    /// </summary>
+    public async Task RecordSuccessAsync(UpstreamAccount account, CancellationToken cancellationToken)
+    {
+        circuits.Succeeded(account.Id);
+        var now = clock.GetUtcNow();
+        if (account.StatusAt(now) == AccountStatus.Active)
+        {
+            return;
+        }
+
+        await using var session = store.LightweightSession();
+        await session.BeginAppendAsync(cancellationToken);
+        var stream = await session.Events.FetchForExclusiveWriting<UpstreamAccount>(account.Id, cancellationToken);
+        if (stream.Aggregate is { Disabled: false } current && (current.ProbeRequired || current.CooldownUntil is not null))
+        {
+            var reason = current.ProbeRequired && current.CooldownUntil <= now
+                ? "probe succeeded: circuit closed"
+                : "a request succeeded while every account was out";
+            stream.AppendOne(new AccountRestored(account.Id, "worker", now, reason));
+            await session.SaveChangesAsync(cancellationToken);
+            pool.Invalidate();
+        }
+    }
+
+    /// <summary>
+    /// A server error, timeout or failed connection: the circuit opens when this worker has seen enough of them, or at
+    /// once when the request was itself a probe (the account was out); else the account stays in rotation.
+    /// </summary>
+    private (TimeSpan?, bool) CircuitFailure(UpstreamAccount account, bool wasOut, ref string reason)
+    {
+        var opened = circuits.Failed(account.Id) ?? (wasOut ? "circuit re-opened: the probe failed" : null);
+        if (opened is null)
+        {
+            return (null, false);
+        }
+
+        reason = $"{opened} (last: {reason})";
+        return (TimeSpan.FromSeconds(options.Value.CircuitBreakSeconds), true);
     }
 
     /// <summary>Ends cooldowns that have run out, once: the row lock and the re-check make concurrent workers agree.</summary>
@@ -75,7 +111,8 @@ internal sealed class AccountHealthRecorder(IDocumentStore store, AccountPool po
         var now = clock.GetUtcNow();
         foreach (var account in await pool.AllAsync(cancellationToken))
         {
-            if (account.CooldownUntil is not { } until || until > now || account.Disabled)
+            // An open circuit does not come back by the clock: a probe request restores it (RecordSuccessAsync).
+            if (account.CooldownUntil is not { } until || until > now || account.Disabled || account.ProbeRequired)
             {
                 continue;
             }
@@ -83,9 +120,9 @@ internal sealed class AccountHealthRecorder(IDocumentStore store, AccountPool po
             await using var session = store.LightweightSession();
             await session.BeginAppendAsync(cancellationToken);
             var stream = await session.Events.FetchForExclusiveWriting<UpstreamAccount>(account.Id, cancellationToken);
-            if (stream.Aggregate?.CooldownUntil is { } current && current <= now)
+            if (stream.Aggregate is { CooldownUntil: { } current, ProbeRequired: false } && current <= now)
             {
-                stream.AppendOne(new AccountRestored(account.Id, "system", now));
+                stream.AppendOne(new AccountRestored(account.Id, "system", now, "cooldown over"));
                 await session.SaveChangesAsync(cancellationToken);
                 pool.Invalidate();
             }
@@ -99,7 +136,7 @@ internal sealed class AccountHealthRecorder(IDocumentStore store, AccountPool po
     }
 }
 
-/// <summary>Once a second, brings cooled-down accounts back (<c>AccountRestored</c>).</summary>
+/// <summary>Once a second, brings accounts whose cooldown ran out back (<c>AccountRestored</c>); open circuits wait for a probe.</summary>
 internal sealed class AccountRestorer(AccountHealthRecorder recorder, ILogger<AccountRestorer> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

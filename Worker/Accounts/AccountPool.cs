@@ -1,7 +1,4 @@
 using System.Collections.Concurrent;
-using System.Buffers.Binary;
-using System.Security.Cryptography;
-using System.Text;
 using Marten;
 using OrProject.Projections.Accounts;
 using OrProject.Projections;
@@ -10,12 +7,14 @@ using OrProject.Worker.Upstreams;
 namespace OrProject.Worker.Accounts;
 
 /// <summary>
-/// The upstream accounts this worker may use, read from their projection and refreshed often and other workers' cooldowns reach a running worker without a restart. Orders the candidates for one
-/// request: with a conversation hint, by rendezvous hash (the same conversation lands on the same healthy account
-/// on every worker, for prompt-cache hits); otherwise least in flight per unit of weight.
+/// The upstream accounts this worker may use, read from their projection and refreshed often, so that admin changes
+/// and other workers' cooldowns reach a running worker without a restart. <see cref="AccountSelector"/> orders the
+/// candidates for one request.
 /// </summary>
-internal sealed class AccountPool(IDocumentStore store, SecretProtector secrets, TimeProvider clock, Microsoft.Extensions.Options.IOptions<PoolOptions> options)
+internal sealed class AccountPool(IDocumentStore store, SecretProtector secrets, AccountCircuits circuits, TimeProvider clock,
+    Microsoft.Extensions.Options.IOptions<PoolOptions> options)
 {
+    private readonly AccountSelector _selector = new();
     private readonly ConcurrentDictionary<string, int> _inFlight = new();
     private readonly ConcurrentDictionary<string, (DateTimeOffset Until, long Version)> _coolingUntil = new();
     // Decrypted keys by their ciphertext: an account's version moves with every cooldown and restore, its key does not.
@@ -26,16 +25,28 @@ internal sealed class AccountPool(IDocumentStore store, SecretProtector secrets,
         return await session.Query<UpstreamAccount>().ToListAsync(ct);
     }, TimeSpan.FromMilliseconds(options.Value.RefreshMilliseconds), clock, []);
 
+    /// <summary>
+    /// The accounts to try for one request, in order; empty only when no enabled account serves the model. Each call
+    /// without a hint advances the round-robin when an account has a free slot: call it once per request.
+    /// </summary>
     public async Task<IReadOnlyList<UpstreamAccount>> CandidatesAsync(string model, string? affinity, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var healthy = (await AllAsync(cancellationToken))
-            .Where(a => a.StatusAt(now) == AccountStatus.Active && a.Serves(model) && !CoolingHere(a, now))
-            .ToList();
-        return affinity is null
-            ? [.. healthy.OrderBy(a => (double)_inFlight.GetValueOrDefault(a.Id) / Math.Max(1, a.Weight)).ThenByDescending(a => a.Weight)]
-            : [.. healthy.OrderByDescending(a => RendezvousScore(affinity, a))];
+        var serving = (await AllAsync(cancellationToken)).Where(a => !a.Disabled && a.Serves(model)).ToList();
+        return _selector.Order(serving, affinity, a => InRotation(a, now), HasCapacity, a => _inFlight.GetValueOrDefault(a.Id));
     }
+
+    /// <summary>
+    /// Active, or half-open with no probe of this worker's in flight (the request becomes the probe), and not cooling
+    /// by this worker's own mark.
+    /// </summary>
+    private bool InRotation(UpstreamAccount account, DateTimeOffset now) =>
+        account.StatusAt(now) switch
+        {
+            AccountStatus.Active => true,
+            AccountStatus.Probing => !circuits.Probing(account.Id),
+            _ => false,
+        } && !CoolingHere(account, now);
 
     public async Task<IReadOnlyList<UpstreamAccount>> AllAsync(CancellationToken cancellationToken) =>
         await _accounts.GetAsync(cancellationToken);
@@ -69,14 +80,6 @@ internal sealed class AccountPool(IDocumentStore store, SecretProtector secrets,
 
     private bool CoolingHere(UpstreamAccount account, DateTimeOffset now) =>
         _coolingUntil.TryGetValue(account.Id, out var mark) && mark.Until > now && account.Version <= mark.Version;
-
-    /// <summary>Weighted rendezvous hashing: -w / ln(u), with u uniform in (0,1) from a hash of (hint, account).</summary>
-    private static double RendezvousScore(string affinity, UpstreamAccount account)
-    {
-        var hash = BinaryPrimitives.ReadUInt64LittleEndian(SHA256.HashData(Encoding.UTF8.GetBytes(affinity + "\n" + account.Id)));
-        var unit = (hash + 1.0) / (ulong.MaxValue + 2.0);
-        return -Math.Max(1, account.Weight) / Math.Log(unit);
-    }
 
     private sealed class Lease(AccountPool pool, string accountId) : IDisposable
     {

@@ -11,13 +11,15 @@ namespace OrProject.Worker.Generation;
 
 /// <summary>
 /// Calls the upstream for one request and relays its events. Before the first byte reaches the client a failing
-/// account is skipped for the next one; after it there is no silent retry, the stream ends with an error.
+/// account is skipped for the next one (or, for a server error or dropped connection on the request's only account,
+/// tried once more); after it there is no silent retry, the stream ends with an error.
 /// </summary>
 internal sealed class Generator(
     AccountPool accounts,
     IEnumerable<IUpstreamAdapter> adapters,
     UsageCharger charger,
     AccountHealthRecorder health,
+    AccountCircuits circuits,
     SettingsReader settings,
     TimeProvider clock,
     IOptions<WorkerOptions> options,
@@ -62,9 +64,21 @@ internal sealed class Generator(
         }
 
         var failures = new List<UpstreamFailure>();
-        foreach (var account in candidates)
+        var tries = candidates.ToList();
+        var retriedHere = false;
+        for (var i = 0; i < tries.Count; i++)
         {
+            var account = tries[i];
             if (!_adapters.TryGetValue(account.Kind, out var adapter) || !accounts.HasCapacity(account))
+            {
+                continue;
+            }
+
+            // A half-open circuit takes one probe at a time from this worker; other requests move on, unless it is
+            // their only account (the last resort when every account is out).
+            var halfOpen = account.StatusAt(clock.GetUtcNow()) == AccountStatus.Probing;
+            using var probe = halfOpen ? circuits.TryProbe(account.Id) : null;
+            if (halfOpen && probe is null && tries.Count > 1)
             {
                 continue;
             }
@@ -88,6 +102,16 @@ internal sealed class Generator(
             await using var _ = response;
             if (response.Failure is not { } failure)
             {
+                try
+                {
+                    await health.RecordSuccessAsync(account, CancellationToken.None);
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    // The answer is on its way; restoring the account is bookkeeping, and the next success retries it.
+                    WorkerLog.ProbeNotRecorded(logger, ex, account.Id);
+                }
+
                 replies.AccountId = account.Id;
                 await RelayAsync(request, account, response, replies, idle, cancellationToken);
                 return true;
@@ -101,7 +125,14 @@ internal sealed class Generator(
             }
 
             WorkerLog.Rotated(logger, request.RequestId, account.Id, failure.Status);
-            await health.RecordFailureAsync(account, request.RequestId, failure);
+            var stillInRotation = await health.RecordFailureAsync(account, request.RequestId, failure);
+            if (stillInRotation && i == tries.Count - 1 && failures.Count == 1 && !retriedHere && IsTransient(failure))
+            {
+                // One server error or dropped connection is not the account's verdict, and this request has no other
+                // account to move to: it gets one more try on the same one.
+                retriedHere = true;
+                tries.Add(account);
+            }
         }
 
         var (status, type, message, body, retryAfter) = Outcome(request, failures);
@@ -132,6 +163,9 @@ internal sealed class Generator(
             : (529, AnthropicErrors.Overloaded, $"Every upstream account failed ({string.Join(", ", failures.Select(f => f.Status))}).",
                 last.Status == 529 ? last.Body : null, retryAfter);
     }
+
+    private static bool IsTransient(UpstreamFailure failure) =>
+        failure.Error is UpstreamError.ServerError or UpstreamError.ConnectFailed or UpstreamError.TimedOut or UpstreamError.BodyFailed;
 
     private static DispatchGeneration Flattened(DispatchGeneration request)
     {

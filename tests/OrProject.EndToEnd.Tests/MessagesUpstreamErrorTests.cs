@@ -78,8 +78,9 @@ public sealed class MessagesUpstreamErrorTests(GatewayFixture fixture) : Gateway
     }
 
     /// <summary>
-    /// A server error before the first byte is the account's failure, not the request's: the account cools down and
-    /// the request moves on; with every account failed, the client gets one 529 in Anthropic's envelope.
+    /// A server error before the first byte is the account's failure, not the request's: the request moves on (on the
+    /// only account, it is tried once more there; a 529 cools the account); with every account failed, the client gets
+    /// one 529 in Anthropic's envelope.
     /// </summary>
     [Theory]
     [InlineData(500, "application/json", """{"type":"error","error":{"type":"api_error","message":"Internal server error"}}""")]

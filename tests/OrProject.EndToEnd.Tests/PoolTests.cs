@@ -3,7 +3,12 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
+using OrProject.Projections.Accounts;
+using OrProject.Projections.Settings;
 using OrProject.Testing;
+using OrProject.Worker.Accounts;
 
 namespace OrProject.EndToEnd.Tests;
 
@@ -17,7 +22,81 @@ public sealed class PoolFixture : GatewayFixture
     {
         ["Upstream:Key"] = "rate-limited-60",
         ["Pool:FailureCooldownSeconds"] = "30",
+        ["Pool:CircuitBreakSeconds"] = "1",
     };
+
+    /// <summary>
+    /// Every test starts from a pool of only the seeded (always rate-limited) account, back in service, or of no
+    /// account at all; returns once the worker's own view of the pool has caught up.
+    /// </summary>
+    public async Task ResetPoolAsync(bool keepSeeded)
+    {
+        Upstream.Reset();
+        foreach (var account in (await AdminGetAsync("/admin/api/accounts")).EnumerateArray())
+        {
+            var id = account.GetProperty("id").GetString();
+            var seeded = account.GetProperty("name").GetString() == "seeded";
+            using var _ = await AdminSendAsync(HttpMethod.Post, $"/admin/api/accounts/{id}/{(seeded && keepSeeded ? "enable" : "disable")}");
+        }
+
+        await WorkerCaughtUpAsync();
+    }
+
+    /// <summary>Waits until the worker's pool holds every account at its version in the database (it re-reads them periodically).</summary>
+    public async Task WorkerCaughtUpAsync()
+    {
+        await using var session = Store.QuerySession();
+        var stored = (await session.Query<UpstreamAccount>().ToListAsync()).Select(a => (a.Id, a.Version)).ToHashSet();
+        var pool = Worker.Services.GetRequiredService<AccountPool>();
+        var seen = await Eventually.ReadAsync(async () => (await pool.AllAsync(CancellationToken.None)).Select(a => (a.Id, a.Version)).ToHashSet(),
+            s => s.SetEquals(stored), timeoutMs: 5_000, pollMs: 20);
+        Assert.True(seen.SetEquals(stored), "the worker did not re-read the account pool");
+    }
+
+    /// <summary>Waits until the edge and the worker both apply the settings' tool mode.</summary>
+    public async Task SettingsAppliedAsync(string toolMode)
+    {
+        foreach (var host in new[] { Api, Worker })
+        {
+            var reader = host.Services.GetRequiredService<SettingsReader>();
+            var settings = await Eventually.ReadAsync(async () => await reader.GetAsync(CancellationToken.None), s => s.ToolMode == toolMode, timeoutMs: 5_000, pollMs: 20);
+            Assert.Equal(toolMode, settings.ToolMode);
+        }
+    }
+
+    public async Task<string> AddAccountAsync(string apiKey, int weight = 1, int maxConcurrency = 0)
+    {
+        using var response = await AdminSendAsync(HttpMethod.Post, "/admin/api/accounts",
+            new { name = apiKey, kind = "anthropic", baseUrl = Upstream.BaseAddress, apiKey, weight, maxConcurrency });
+        Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
+        var created = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.False(created.TryGetProperty("apiKey", out _));
+        return created.GetProperty("id").GetString()!;
+    }
+
+    public async Task<List<JsonElement>> EventsAsync(string streamId) =>
+        [.. (await AdminGetAsync($"/admin/api/events?stream={streamId}")).EnumerateArray()];
+
+    public async Task<List<string>> EventTypesAsync(string streamId) =>
+        [.. (await EventsAsync(streamId)).Select(e => e.GetProperty("type").GetString()!)];
+
+    public async Task<JsonElement> AccountAsync(string id) =>
+        (await AdminGetAsync("/admin/api/accounts")).EnumerateArray().Single(a => a.GetProperty("id").GetString() == id);
+
+    public async Task<HttpResponseMessage> PostAsync(IssuedKey key, string text = "hi", string? session = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/messages")
+        {
+            Content = JsonContent.Create(new { model = "claude-sonnet-4-5", max_tokens = 20, messages = new[] { new { role = "user", content = text } } }),
+        };
+        request.Headers.Add("x-api-key", key.Key);
+        if (session is not null)
+        {
+            request.Headers.Add("x-claude-code-session-id", session);
+        }
+
+        return await Http.SendAsync(request);
+    }
 }
 
 [CollectionDefinition(nameof(PoolCollection))]
@@ -28,7 +107,7 @@ public sealed class PoolTests(PoolFixture fixture) : IAsyncLifetime
 {
     public async Task InitializeAsync()
     {
-        fixture.Upstream.Reset();
+        await fixture.ResetPoolAsync(keepSeeded: true);
         fixture.Upstream.Respond = (ctx, request) => request.Headers.GetValueOrDefault("x-api-key") switch
         {
             "rate-limited-60" => FakeAnthropic.WriteErrorAsync(ctx, 429, "rate_limit_error", "Number of requests has exceeded your rate limit", retryAfterSeconds: 60),
@@ -37,16 +116,6 @@ public sealed class PoolTests(PoolFixture fixture) : IAsyncLifetime
             "revoked" => FakeAnthropic.WriteErrorAsync(ctx, 401, "authentication_error", "invalid x-api-key"),
             _ => FakeAnthropic.WriteTextAsync(ctx, ["ok"]),
         };
-
-        // Each test starts from a pool of only the seeded (always rate-limited) account, back in service.
-        foreach (var account in (await fixture.AdminGetAsync("/admin/api/accounts")).EnumerateArray())
-        {
-            var id = account.GetProperty("id").GetString();
-            var seeded = account.GetProperty("name").GetString() == "seeded";
-            using var _ = await AdminPostAsync($"/admin/api/accounts/{id}/{(seeded ? "enable" : "disable")}", null);
-        }
-
-        await Task.Delay(1100); // the worker re-reads accounts within a second
     }
 
     public Task DisposeAsync() => Task.CompletedTask;
@@ -58,7 +127,7 @@ public sealed class PoolTests(PoolFixture fixture) : IAsyncLifetime
         var overloaded = await AddAccountAsync("overloaded", weight: 10);
         var revoked = await AddAccountAsync("revoked", weight: 10);
         var healthy = await AddAccountAsync("healthy");
-        await Task.Delay(1100);
+        await fixture.WorkerCaughtUpAsync();
         var key = await fixture.IssueKeyAsync();
 
         for (var i = 0; i < 12; i++)
@@ -91,7 +160,7 @@ public sealed class PoolTests(PoolFixture fixture) : IAsyncLifetime
     public async Task Requests_EveryAccountRateLimited_ClientGetsOne429WithRetryAfter()
     {
         await AddAccountAsync("rate-limited-60");
-        await Task.Delay(1100);
+        await fixture.WorkerCaughtUpAsync();
         var key = await fixture.IssueKeyAsync();
 
         using var response = await PostAsync(key);
@@ -107,7 +176,7 @@ public sealed class PoolTests(PoolFixture fixture) : IAsyncLifetime
     public async Task Cooldown_Expires_AccountIsRestoredByItself()
     {
         var shortLived = await AddAccountAsync("rate-limited-1");
-        await Task.Delay(1100);
+        await fixture.WorkerCaughtUpAsync();
         var key = await fixture.IssueKeyAsync();
         using (await PostAsync(key))
         {
@@ -140,7 +209,7 @@ public sealed class PoolTests(PoolFixture fixture) : IAsyncLifetime
 
         try
         {
-            await Task.Delay(1100);
+            await fixture.SettingsAppliedAsync("flatten");
             var key = await fixture.IssueKeyAsync();
             using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/messages")
             {
@@ -165,35 +234,17 @@ public sealed class PoolTests(PoolFixture fixture) : IAsyncLifetime
         finally
         {
             using var reset = await fixture.AdminSendAsync(HttpMethod.Put, "/admin/api/settings", new { toolMode = "native" });
-            await Task.Delay(1100);
+            await fixture.SettingsAppliedAsync("native");
         }
     }
 
-    private async Task<string> AddAccountAsync(string apiKey, int weight = 1)
-    {
-        using var response = await AdminPostAsync("/admin/api/accounts",
-            new { name = apiKey, kind = "anthropic", baseUrl = fixture.Upstream.BaseAddress, apiKey, weight });
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        var created = await response.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.False(created.TryGetProperty("apiKey", out _));
-        return created.GetProperty("id").GetString()!;
-    }
+    private Task<string> AddAccountAsync(string apiKey, int weight = 1) => fixture.AddAccountAsync(apiKey, weight);
 
-    private async Task<List<JsonElement>> EventsAsync(string streamId) =>
-        [.. (await fixture.AdminGetAsync($"/admin/api/events?stream={streamId}")).EnumerateArray()];
+    private Task<List<JsonElement>> EventsAsync(string streamId) => fixture.EventsAsync(streamId);
 
-    private async Task<List<string>> EventTypesAsync(string streamId) =>
-        [.. (await EventsAsync(streamId)).Select(e => e.GetProperty("type").GetString()!)];
+    private Task<List<string>> EventTypesAsync(string streamId) => fixture.EventTypesAsync(streamId);
 
-    private async Task<HttpResponseMessage> PostAsync(IssuedKey key)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/messages")
-        {
-            Content = JsonContent.Create(new { model = "claude-sonnet-4-5", max_tokens = 20, messages = new[] { new { role = "user", content = "hi" } } }),
-        };
-        request.Headers.Add("x-api-key", key.Key);
-        return await fixture.Http.SendAsync(request);
-    }
+    private Task<HttpResponseMessage> PostAsync(IssuedKey key) => fixture.PostAsync(key);
 
     private Task<HttpResponseMessage> AdminPostAsync(string path, object? body) => fixture.AdminSendAsync(HttpMethod.Post, path, body);
 }
