@@ -32,6 +32,12 @@ public class UpstreamAccount
     /// <summary>Its circuit opened: once the cooldown is over it comes back through one successful probe, not by the clock.</summary>
     public bool ProbeRequired { get; set; }
 
+    /// <summary>
+    /// Cooling because the upstream limited its rate (429): it said how long to wait, so the account is not tried
+    /// before then, not even as the last resort when every account is out.
+    /// </summary>
+    public bool RateLimited { get; set; }
+
     /// <summary>When a request last failed on it: with every account out, the least recently failed one is still tried.</summary>
     public DateTimeOffset? LastFailureAt { get; set; }
 
@@ -48,6 +54,9 @@ public class UpstreamAccount
         : CooldownUntil > now ? AccountStatus.Cooling
         : ProbeRequired ? AccountStatus.Probing
         : AccountStatus.Active;
+
+    /// <summary>Out of rotation for now but worth a try when every account is out: not one the upstream told to wait.</summary>
+    public bool LastResortAt(DateTimeOffset now) => !Disabled && !(RateLimited && CooldownUntil > now);
 
     public bool Serves(string model) => Models.Count == 0 || Models.Contains(model, StringComparer.OrdinalIgnoreCase);
 
@@ -75,6 +84,7 @@ public class UpstreamAccount
     {
         CooldownUntil = e.Until;
         ProbeRequired = e.Probe;
+        RateLimited = e.Status == 429;
         LastError = e.Reason;
         LastFailureAt = e.At;
     }
@@ -83,6 +93,7 @@ public class UpstreamAccount
     {
         CooldownUntil = null;
         ProbeRequired = false;
+        RateLimited = false;
     }
 
     public void Apply(AccountDisabled e)
@@ -98,6 +109,7 @@ public class UpstreamAccount
         DisabledReason = null;
         CooldownUntil = null;
         ProbeRequired = false;
+        RateLimited = false;
     }
 }
 

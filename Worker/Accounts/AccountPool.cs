@@ -33,7 +33,8 @@ internal sealed class AccountPool(IDocumentStore store, SecretProtector secrets,
     {
         var now = clock.GetUtcNow();
         var serving = (await AllAsync(cancellationToken)).Where(a => !a.Disabled && a.Serves(model)).ToList();
-        return _selector.Order(serving, affinity, a => InRotation(a, now), HasCapacity, a => _inFlight.GetValueOrDefault(a.Id));
+        return _selector.Order(serving, affinity, a => InRotation(a, now), HasCapacity, a => _inFlight.GetValueOrDefault(a.Id),
+            a => a.LastResortAt(now));
     }
 
     /// <summary>

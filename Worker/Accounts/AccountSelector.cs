@@ -11,7 +11,8 @@ namespace OrProject.Worker.Accounts;
 /// the weights at any concurrency (ordering by load alone sent every request of a quiet pool to one account); the
 /// rest follow, least loaded first, for failover. With a hint, weighted rendezvous hashing keeps a conversation on
 /// one account (prompt-cache hits) while it is in rotation, and moves it when that one is taken out. With none in
-/// rotation, the least recently failed account is still tried rather than refusing outright.
+/// rotation, the least recently failed account is still tried rather than refusing outright, unless the upstream
+/// told it to wait (a 429's cooldown is waited out).
 /// </summary>
 internal sealed class AccountSelector
 {
@@ -23,14 +24,16 @@ internal sealed class AccountSelector
     /// <param name="inRotation">Whether an account may take requests now (not cooling, circuit not open).</param>
     /// <param name="hasCapacity">Whether an account is below its concurrency limit in this worker.</param>
     /// <param name="load">Calls in flight on the account in this worker.</param>
+    /// <param name="lastResort">Whether an account out of rotation may still be tried when none is in it (not one a 429 told to wait).</param>
     public IReadOnlyList<UpstreamAccount> Order(IReadOnlyList<UpstreamAccount> serving, string? affinity,
-        Func<UpstreamAccount, bool> inRotation, Func<UpstreamAccount, bool> hasCapacity, Func<UpstreamAccount, int> load)
+        Func<UpstreamAccount, bool> inRotation, Func<UpstreamAccount, bool> hasCapacity, Func<UpstreamAccount, int> load,
+        Func<UpstreamAccount, bool>? lastResort = null)
     {
         // Sorted by id: the round-robin's ties, and so its sequence, must not depend on the order the database returned.
         var healthy = serving.Where(inRotation).OrderBy(a => a.Id, StringComparer.Ordinal).ToList();
         if (healthy.Count == 0)
         {
-            return [.. serving.OrderBy(a => a.LastFailureAt ?? DateTimeOffset.MinValue).ThenBy(a => a.Id, StringComparer.Ordinal).Take(1)];
+            return [.. serving.Where(lastResort ?? (_ => true)).OrderBy(a => a.LastFailureAt ?? DateTimeOffset.MinValue).ThenBy(a => a.Id, StringComparer.Ordinal).Take(1)];
         }
 
         if (affinity is not null)

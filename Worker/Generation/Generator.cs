@@ -135,7 +135,9 @@ internal sealed class Generator(
             }
         }
 
-        var (status, type, message, body, retryAfter) = Outcome(request, failures);
+        var (status, type, message, body, retryAfter) = failures.Count == 0
+            ? await NoAccountAsync(request, cancellationToken)
+            : Outcome(request, failures);
         await replies.FailAsync(seq => new GenerationFailed(request.RequestId, seq, status, type, message, body, retryAfter));
         return false;
     }
@@ -146,11 +148,6 @@ internal sealed class Generator(
     /// </summary>
     private static (int, string, string, string?, int?) Outcome(DispatchGeneration request, List<UpstreamFailure> failures)
     {
-        if (failures.Count == 0)
-        {
-            return (529, AnthropicErrors.Overloaded, $"No upstream account is available for model {request.Model}.", null, null);
-        }
-
         var last = failures[^1];
         if (!last.TryNextAccount)
         {
@@ -162,6 +159,27 @@ internal sealed class Generator(
             ? (429, AnthropicErrors.RateLimit, "Every upstream account is rate limited; retry later.", last.Status == 429 ? last.Body : null, retryAfter)
             : (529, AnthropicErrors.Overloaded, $"Every upstream account failed ({string.Join(", ", failures.Select(f => f.Status))}).",
                 last.Status == 529 ? last.Body : null, retryAfter);
+    }
+
+    /// <summary>
+    /// No account was tried: when the ones serving the model are waiting out an upstream's rate limit, 429 with the time
+    /// until the first comes back (the SDKs wait that long); else 529, none is available.
+    /// </summary>
+    private async Task<(int, string, string, string?, int?)> NoAccountAsync(DispatchGeneration request, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var waits = (await accounts.AllAsync(cancellationToken))
+            .Where(a => !a.Disabled && a.Serves(request.Model) && a.RateLimited && a.CooldownUntil > now)
+            .Select(a => a.CooldownUntil!.Value - now)
+            .ToList();
+        if (waits.Count == 0)
+        {
+            return (529, AnthropicErrors.Overloaded, $"No upstream account is available for model {request.Model}.", null, null);
+        }
+
+        var seconds = Math.Max(1, (int)Math.Ceiling(waits.Min().TotalSeconds));
+        return (429, AnthropicErrors.RateLimit,
+            $"Every upstream account for model {request.Model} is rate limited by its upstream; retry in {seconds} s.", null, seconds);
     }
 
     private static bool IsTransient(UpstreamFailure failure) =>

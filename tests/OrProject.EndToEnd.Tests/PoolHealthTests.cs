@@ -247,6 +247,29 @@ public sealed class PoolHealthTests(PoolFixture fixture) : IAsyncLifetime
         Assert.Equal("cooling", (await fixture.AccountAsync(second)).GetProperty("status").GetString());
     }
 
+    [Fact]
+    public async Task EveryAccountRateLimited_NotTriedAgainBeforeItsTime_ClientToldWhenToRetry()
+    {
+        var only = await fixture.AddAccountAsync("limited");
+        _rateLimited["limited"] = true;
+        await fixture.WorkerCaughtUpAsync();
+        var key = await fixture.IssueKeyAsync();
+
+        using (var first = await fixture.PostAsync(key))
+        {
+            Assert.Equal(429, (int)first.StatusCode);
+            Assert.Equal(TimeSpan.FromSeconds(60), first.Headers.RetryAfter?.Delta);
+        }
+
+        Assert.Equal("cooling", (await fixture.AccountAsync(only)).GetProperty("status").GetString());
+        using var second = await fixture.PostAsync(key);
+
+        Assert.Equal(429, (int)second.StatusCode);
+        Assert.InRange(second.Headers.RetryAfter?.Delta ?? TimeSpan.Zero, TimeSpan.FromSeconds(50), TimeSpan.FromSeconds(60));
+        Assert.Contains("rate limited by its upstream", await second.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Single(fixture.Upstream.Requests); // the upstream said wait 60 s: not asked again
+    }
+
     /// <summary>Answers once the test releases every held call, counting how many each account holds at once.</summary>
     private async Task HeldAsync(Microsoft.AspNetCore.Http.HttpContext context, string key)
     {

@@ -103,6 +103,17 @@ public sealed class AccountSelectorTests
     }
 
     [Fact]
+    public void Order_NoAccountInRotation_OneAToldToWaitIsNotALastResort()
+    {
+        var pool = new[] { Account("rate-limited", lastFailure: Now.AddSeconds(-30)), Account("overloaded", lastFailure: Now.AddSeconds(-1)) };
+
+        var order = new AccountSelector().Order(pool, null, _ => false, _ => true, _ => 0, a => a.Id != "rate-limited");
+
+        Assert.Equal(["overloaded"], order.Select(a => a.Id));
+        Assert.Empty(new AccountSelector().Order(pool, null, _ => false, _ => true, _ => 0, _ => false));
+    }
+
+    [Fact]
     public void Order_NoAccountServing_Empty()
     {
         Assert.Empty(new AccountSelector().Order([], null, _ => true, _ => true, _ => 0));
