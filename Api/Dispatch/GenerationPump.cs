@@ -13,11 +13,11 @@ namespace OrProject.Api.Dispatch;
 /// then moves the worker's replies to the responder in order until the generation completes or fails. A client
 /// that disconnects cancels the generation on whichever worker holds it. The request's budget hold is given back here
 /// when no worker took it, charged here when its worker was lost, and otherwise settled by the worker. Admission's
-/// cached view of the key learns what the generation cost (<see cref="KeyLedgerCache"/>).
+/// cached view of the key learns what the generation cost (<see cref="KeyLedgerCache"/>). A singleton, so it sends and
+/// publishes through the bus itself (<see cref="IBus"/>), not the scoped send and publish endpoints a consumer gets.
 /// </summary>
 internal sealed class GenerationPump(
-    ISendEndpointProvider sendEndpoints,
-    IPublishEndpoint publish,
+    IBus bus,
     ReplyRouter router,
     UsagePricer pricer,
     BudgetHolds holds,
@@ -39,7 +39,7 @@ internal sealed class GenerationPump(
             // With the broker down, a send waits for the connection to come back: bounded by the queue timeout.
             using var sending = CancellationTokenSource.CreateLinkedTokenSource(aborted);
             sending.CancelAfter(edge.QueueTimeout);
-            var endpoint = await sendEndpoints.GetSendEndpoint(BusConfiguration.DispatchAddress(rabbit));
+            var endpoint = await bus.GetSendEndpoint(BusConfiguration.DispatchAddress(rabbit));
             await endpoint.Send(request, send =>
             {
                 send.TimeToLive = edge.QueueTimeout;
@@ -214,7 +214,7 @@ internal sealed class GenerationPump(
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         try
         {
-            await publish.Publish(new CancelGeneration(requestId), timeout.Token);
+            await bus.Publish(new CancelGeneration(requestId), timeout.Token);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Npgsql;
 using OrProject.Api;
 using OrProject.Worker;
@@ -221,6 +222,8 @@ public class GatewayFixture : IAsyncLifetime
         var builder = WebApplication.CreateSlimBuilder();
         builder.Configuration.AddInMemoryCollection(settings);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
+        // As the Development environment does: a singleton holding a scoped service fails at start, not in production.
+        builder.Host.UseDefaultServiceProvider(o => (o.ValidateScopes, o.ValidateOnBuild) = (true, true));
         compose(builder);
         var app = builder.Build();
         map(app);
