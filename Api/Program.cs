@@ -6,7 +6,7 @@ Logging.CreateBootstrapLogger();
 try
 {
     var builder = WebApplication.CreateSlimBuilder(args);
-    builder.Configuration.AddOrpEnvironment();
+    builder.Configuration.AddOrpDevelopmentSettings(builder.Environment).AddOrpEnvironment();
     builder.WebHost.UseUrls(OrpEnvironment.ListenUrl(builder.Configuration, "ORP_HTTP_PORT", "8080"));
     builder.AddOrProjectEdge();
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
 
 namespace OrProject.ServiceDefaults;
 
@@ -31,6 +32,43 @@ public static class OrpEnvironment
 
         return configuration.AddInMemoryCollection(values);
     }
+
+    /// <summary>
+    /// In the Development environment (an IDE's launch profile, <c>dotnet run</c>), the connection settings that
+    /// <c>./orp servers</c> wrote for the servers it started: <c>$ORP_DATA_DIR/dev-settings.json</c>, else the
+    /// <c>.orp/dev-settings.json</c> nearest above the content root (the repository's). Environment variables still win.
+    /// Elsewhere nothing is read: production hosts are configured by their environment alone.
+    /// </summary>
+    public static IConfigurationBuilder AddOrpDevelopmentSettings(this IConfigurationBuilder configuration, IHostEnvironment environment)
+    {
+        if (!environment.IsDevelopment() || DevelopmentSettingsFile(environment.ContentRootPath) is not { } file)
+        {
+            return configuration;
+        }
+
+        return configuration.AddJsonFile(file, optional: true, reloadOnChange: false).AddEnvironmentVariables();
+    }
+
+    private static string? DevelopmentSettingsFile(string contentRoot)
+    {
+        if (Environment.GetEnvironmentVariable("ORP_DATA_DIR") is { Length: > 0 } dataDir)
+        {
+            return Path.GetFullPath(Path.Combine(dataDir, DevelopmentSettingsName));
+        }
+
+        for (var dir = new DirectoryInfo(contentRoot); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, ".orp", DevelopmentSettingsName);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+
+    private const string DevelopmentSettingsName = "dev-settings.json";
 
     /// <summary>The URL a host listens on: explicit <c>urls</c> wins, else <c>ORP_BIND</c>:<paramref name="portVariable"/>.</summary>
     public static string ListenUrl(IConfiguration configuration, string portVariable, string defaultPort)

@@ -6,7 +6,7 @@ Logging.CreateBootstrapLogger();
 try
 {
     var builder = WebApplication.CreateSlimBuilder(args);
-    builder.Configuration.AddOrpEnvironment();
+    builder.Configuration.AddOrpDevelopmentSettings(builder.Environment).AddOrpEnvironment();
     builder.WebHost.UseUrls(OrpEnvironment.ListenUrl(builder.Configuration, "ORP_WORKER_PORT", "0"));
     builder.AddOrProjectWorker();
 

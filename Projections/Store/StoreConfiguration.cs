@@ -58,7 +58,10 @@ public static class StoreConfiguration
     public static IServiceCollection AddOrProjectStore(this IServiceCollection services, IConfiguration configuration, bool runDaemonByDefault)
     {
         var connectionString = configuration.GetConnectionString("Marten")
-            ?? throw new InvalidOperationException("ConnectionStrings:Marten is not set (the PostgreSQL connection string).");
+            ?? throw new InvalidOperationException(
+                "ConnectionStrings:Marten (the PostgreSQL connection string) is not set. ./orp up sets it; for hosts started from an IDE, " +
+                "./orp servers starts PostgreSQL and RabbitMQ and writes .orp/dev-settings.json, read in the Development environment; " +
+                "elsewhere set ConnectionStrings__Marten.");
         var options = configuration.GetSection(StoreOptions.Section).Get<StoreOptions>() ?? new StoreOptions();
         services.AddSingleton(Options.Create(options));
 
