@@ -63,7 +63,8 @@ public static class EdgeComposition
         app.MapResponses();
         app.MapModels();
         app.MapAdmin();
-        app.MapMiscellany();
+        app.MapClientProbes();
+        app.MapUnmatchedRequests();
         return app;
     }
 }

@@ -59,7 +59,7 @@ internal static class CanonicalBlocks
     /// truncated by a length stop, or a bare value — becomes <c>{}</c>: rejecting would make the client's whole history
     /// unusable over a turn it cannot repair.
     /// </summary>
-    public static JsonObject ToolInput(string? arguments) => JsonHelp.ParseObject(arguments) ?? [];
+    public static JsonObject ToolInput(string? arguments) => JsonNodes.ParseObject(arguments) ?? [];
 
     public static JsonObject ToolUse(string id, string name, string? arguments) => new()
     {

@@ -49,6 +49,6 @@ internal static class CanonicalEvents
     private static SseEvent Event(string name, JsonObject data)
     {
         data.Insert(0, "type", name);
-        return new SseEvent(name, JsonHelp.Write(data));
+        return new SseEvent(name, JsonNodes.Write(data));
     }
 }

@@ -11,10 +11,10 @@ namespace OrProject.Protocols.Canonical;
 /// </summary>
 public static class CanonicalThinking
 {
-    public static bool IsThinkingBlock(JsonNode? block) => JsonHelp.Str(block?["type"]) is "thinking" or "redacted_thinking";
+    public static bool IsThinkingBlock(JsonNode? block) => JsonNodes.Str(block?["type"]) is "thinking" or "redacted_thinking";
 
     /// <summary><c>thinking.type</c> is <c>enabled</c> or <c>adaptive</c> (the two modes the rule applies to).</summary>
-    public static bool IsEnabled(JsonObject canonical) => JsonHelp.Str(canonical["thinking"]?["type"]) is "enabled" or "adaptive";
+    public static bool IsEnabled(JsonObject canonical) => JsonNodes.Str(canonical["thinking"]?["type"]) is "enabled" or "adaptive";
 
     /// <summary>
     /// The index of the message that must start with a thinking block: the first assistant message of the final turn
@@ -27,7 +27,7 @@ public static class CanonicalThinking
         var start = 0;
         for (var i = messages.Count - 1; i >= 0; i--)
         {
-            if (JsonHelp.Str(messages[i]?["role"]) == "user" && !Blocks(messages[i]).Any(b => JsonHelp.Str(b?["type"]) == "tool_result"))
+            if (JsonNodes.Str(messages[i]?["role"]) == "user" && !Blocks(messages[i]).Any(b => JsonNodes.Str(b?["type"]) == "tool_result"))
             {
                 start = i + 1;
                 break;
@@ -38,7 +38,7 @@ public static class CanonicalThinking
         var callsTools = false;
         for (var i = start; i < messages.Count; i++)
         {
-            if (JsonHelp.Str(messages[i]?["role"]) != "assistant")
+            if (JsonNodes.Str(messages[i]?["role"]) != "assistant")
             {
                 continue;
             }
@@ -48,7 +48,7 @@ public static class CanonicalThinking
                 first = i;
             }
 
-            callsTools |= Blocks(messages[i]).Any(b => JsonHelp.Str(b?["type"]) == "tool_use");
+            callsTools |= Blocks(messages[i]).Any(b => JsonNodes.Str(b?["type"]) == "tool_use");
         }
 
         return callsTools ? first : -1;
@@ -93,7 +93,7 @@ public static class CanonicalThinking
         {
             for (var i = edits.Count - 1; i >= 0; i--)
             {
-                if (JsonHelp.Str(edits[i]?["type"])?.StartsWith("clear_thinking", StringComparison.Ordinal) == true)
+                if (JsonNodes.Str(edits[i]?["type"])?.StartsWith("clear_thinking", StringComparison.Ordinal) == true)
                 {
                     edits.RemoveAt(i);
                 }

@@ -12,7 +12,7 @@ public static class SyntheticThinking
     public const string Signature = "orproject-synthetic-thinking-v1";
 
     public static bool IsSynthetic(JsonNode? block) =>
-        JsonHelp.Str(block?["type"]) == "thinking" && JsonHelp.Str(block?["signature"]) == Signature;
+        JsonNodes.Str(block?["type"]) == "thinking" && JsonNodes.Str(block?["signature"]) == Signature;
 
     /// <summary>Removes synthetic thinking blocks (and turns left empty) from a canonical request in place; returns how many.</summary>
     public static int StripFrom(JsonObject canonicalRequest)

@@ -22,7 +22,7 @@ public static class ModelFit
             canonical["max_tokens"] = defaultMaxTokens;
         }
 
-        var effort = JsonHelp.Str(original["reasoning_effort"]) ?? JsonHelp.Str((original["reasoning"] as JsonObject)?["effort"]);
+        var effort = JsonNodes.Str(original["reasoning_effort"]) ?? JsonNodes.Str((original["reasoning"] as JsonObject)?["effort"]);
         ReasoningEffort.Shape(canonical, model, effort);
         CacheBreakpoints.Mark(canonical);
     }

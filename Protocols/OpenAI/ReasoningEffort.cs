@@ -75,7 +75,7 @@ public static class ReasoningEffort
             canonical.Remove("output_config");
         }
 
-        if (Thinking(effort, JsonHelp.TryLong(canonical["max_tokens"], out var max) ? (int)Math.Min(max, int.MaxValue) : 0) is { } budgeted)
+        if (Thinking(effort, JsonNodes.TryLong(canonical["max_tokens"], out var max) ? (int)Math.Min(max, int.MaxValue) : 0) is { } budgeted)
         {
             canonical["thinking"] = budgeted;
         }
@@ -88,14 +88,14 @@ public static class ReasoningEffort
     public static string? FromCanonical(JsonObject request)
     {
         var thinking = request["thinking"] as JsonObject;
-        var type = JsonHelp.Str(thinking?["type"]);
-        var effort = JsonHelp.Str(request["output_config"]?["effort"]);
+        var type = JsonNodes.Str(thinking?["type"]);
+        var effort = JsonNodes.Str(request["output_config"]?["effort"]);
         if (type is "disabled" || (type is null && effort is null))
         {
             return null;
         }
 
-        if (type is "enabled" && JsonHelp.TryLong(thinking?["budget_tokens"], out var budget))
+        if (type is "enabled" && JsonNodes.TryLong(thinking?["budget_tokens"], out var budget))
         {
             return budget <= 4096 ? "low" : budget <= 8192 ? "medium" : "high";
         }

@@ -11,21 +11,21 @@ namespace OrProject.Protocols.OpenAI;
 internal static class UsageMapping
 {
     public static TokenUsage FromAnthropic(JsonNode? usage) => new(
-        JsonHelp.Long(usage?["input_tokens"]),
-        JsonHelp.Long(usage?["output_tokens"]),
-        JsonHelp.Long(usage?["cache_creation_input_tokens"]),
-        JsonHelp.Long(usage?["cache_read_input_tokens"]),
-        JsonHelp.Long((usage?["cache_creation"] as JsonObject)?["ephemeral_1h_input_tokens"]),
-        JsonHelp.Long((usage?["server_tool_use"] as JsonObject)?["web_search_requests"]));
+        JsonNodes.Long(usage?["input_tokens"]),
+        JsonNodes.Long(usage?["output_tokens"]),
+        JsonNodes.Long(usage?["cache_creation_input_tokens"]),
+        JsonNodes.Long(usage?["cache_read_input_tokens"]),
+        JsonNodes.Long((usage?["cache_creation"] as JsonObject)?["ephemeral_1h_input_tokens"]),
+        JsonNodes.Long((usage?["server_tool_use"] as JsonObject)?["web_search_requests"]));
 
     /// <summary>Cumulative merge: fields present in <paramref name="update"/> replace those in <paramref name="current"/>.</summary>
     public static TokenUsage Merge(TokenUsage current, JsonNode? update) => update is not JsonObject u ? current : new(
-        JsonHelp.TryLong(u["input_tokens"], out var input) ? input : current.InputTokens,
-        JsonHelp.TryLong(u["output_tokens"], out var output) ? output : current.OutputTokens,
-        JsonHelp.TryLong(u["cache_creation_input_tokens"], out var creation) ? creation : current.CacheCreationInputTokens,
-        JsonHelp.TryLong(u["cache_read_input_tokens"], out var read) ? read : current.CacheReadInputTokens,
-        JsonHelp.TryLong((u["cache_creation"] as JsonObject)?["ephemeral_1h_input_tokens"], out var oneHour) ? oneHour : current.CacheCreation1hInputTokens,
-        JsonHelp.TryLong((u["server_tool_use"] as JsonObject)?["web_search_requests"], out var searches) ? searches : current.WebSearchRequests);
+        JsonNodes.TryLong(u["input_tokens"], out var input) ? input : current.InputTokens,
+        JsonNodes.TryLong(u["output_tokens"], out var output) ? output : current.OutputTokens,
+        JsonNodes.TryLong(u["cache_creation_input_tokens"], out var creation) ? creation : current.CacheCreationInputTokens,
+        JsonNodes.TryLong(u["cache_read_input_tokens"], out var read) ? read : current.CacheReadInputTokens,
+        JsonNodes.TryLong((u["cache_creation"] as JsonObject)?["ephemeral_1h_input_tokens"], out var oneHour) ? oneHour : current.CacheCreation1hInputTokens,
+        JsonNodes.TryLong((u["server_tool_use"] as JsonObject)?["web_search_requests"], out var searches) ? searches : current.WebSearchRequests);
 
     public static long PromptTokens(TokenUsage usage) =>
         usage.InputTokens + usage.CacheReadInputTokens + usage.CacheCreationInputTokens;
@@ -69,10 +69,10 @@ internal static class UsageMapping
             return null;
         }
 
-        var cached = JsonHelp.Long(u["prompt_tokens_details"]?["cached_tokens"]);
-        var written = JsonHelp.Long(u["prompt_tokens_details"]?["cache_write_tokens"]);
-        var input = Math.Max(0, JsonHelp.Long(u["prompt_tokens"]) - cached - written);
-        return new TokenUsage(input, JsonHelp.Long(u["completion_tokens"]), written, cached);
+        var cached = JsonNodes.Long(u["prompt_tokens_details"]?["cached_tokens"]);
+        var written = JsonNodes.Long(u["prompt_tokens_details"]?["cache_write_tokens"]);
+        var input = Math.Max(0, JsonNodes.Long(u["prompt_tokens"]) - cached - written);
+        return new TokenUsage(input, JsonNodes.Long(u["completion_tokens"]), written, cached);
     }
 
     public static JsonObject ToAnthropic(TokenUsage usage) => new()

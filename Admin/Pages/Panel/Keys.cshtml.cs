@@ -48,7 +48,7 @@ internal sealed class KeysModel(IQuerySession session, KeyCommands commands) : A
         Done(await commands.SetDisabledAsync(id, false, Actor, ct), k => $"Key “{k.Name}” enabled.");
 
     public async Task<IActionResult> OnPostBudgetAsync(string id, decimal? budgetUsd, CancellationToken ct) =>
-        Done(await commands.ChangeBudgetAsync(id, budgetUsd, Actor, ct), k => $"Budget of “{k.Name}” set to {Fmt.Money(k.BudgetUsd)}.");
+        Done(await commands.ChangeBudgetAsync(id, budgetUsd, Actor, ct), k => $"Budget of “{k.Name}” set to {Display.Money(k.BudgetUsd)}.");
 
     private IActionResult Done(AdminResult<KeyLedger> result, Func<KeyLedger, string> message)
     {

@@ -21,14 +21,14 @@ internal sealed class ChatChunks(string id, string model, long created, bool inc
             chunk["usage"] = null;
         }
 
-        return JsonHelp.Write(chunk);
+        return JsonNodes.Write(chunk);
     }
 
     public string Usage(TokenUsage usage)
     {
         var chunk = Envelope([]);
         chunk["usage"] = UsageMapping.ToChatUsage(usage);
-        return JsonHelp.Write(chunk);
+        return JsonNodes.Write(chunk);
     }
 
     public static JsonObject ToolCall(int? index, string id, string name, string arguments)
@@ -49,7 +49,7 @@ internal sealed class ChatChunks(string id, string model, long created, bool inc
     /// OpenAI's mid-stream error chunk: the canonical (Anthropic) error type, and as code OpenAI's own where there is one
     /// (<c>context_length_exceeded</c>), the type otherwise.
     /// </summary>
-    public static string Error(string type, string message) => JsonHelp.Write(new JsonObject
+    public static string Error(string type, string message) => JsonNodes.Write(new JsonObject
     {
         ["error"] = new JsonObject { ["message"] = message, ["type"] = type, ["param"] = null, ["code"] = OpenAiErrorCodes.IsContextOverflow(type, message) ? OpenAiErrorCodes.ContextLengthExceeded : type },
     });

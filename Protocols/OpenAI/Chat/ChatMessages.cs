@@ -18,7 +18,7 @@ internal static class ChatMessages
             var message = list[i] as JsonObject ?? throw new RequestValidationException("Each message must be an object.", $"messages[{i}]");
             var content = message["content"];
             var param = $"messages[{i}]";
-            switch (JsonHelp.Str(message["role"]))
+            switch (JsonNodes.Str(message["role"]))
             {
                 case "system" or "developer":
                     foreach (var text in Texts(content, $"{param}.content"))
@@ -77,20 +77,20 @@ internal static class ChatMessages
         {
             var call = calls[j];
             var at = $"{param}.tool_calls[{j}]";
-            var id = JsonHelp.Str(call?["id"]) ?? throw new RequestValidationException("A tool call needs an id.", $"{at}.id");
-            var name = JsonHelp.Str(call?["function"]?["name"])
+            var id = JsonNodes.Str(call?["id"]) ?? throw new RequestValidationException("A tool call needs an id.", $"{at}.id");
+            var name = JsonNodes.Str(call?["function"]?["name"])
                 ?? throw new RequestValidationException("A tool call needs a function name.", $"{at}.function.name");
-            turns.Add("assistant", CanonicalBlocks.ToolUse(id, name, JsonHelp.Str(call?["function"]?["arguments"])));
+            turns.Add("assistant", CanonicalBlocks.ToolUse(id, name, JsonNodes.Str(call?["function"]?["arguments"])));
         }
     }
 
     private static JsonObject ToolResult(JsonObject message, string param)
     {
-        var id = JsonHelp.Str(message["tool_call_id"])
+        var id = JsonNodes.Str(message["tool_call_id"])
             ?? throw new RequestValidationException("A tool message needs a tool_call_id.", $"{param}.tool_call_id");
         var result = new JsonObject { ["type"] = "tool_result", ["tool_use_id"] = id };
         var content = message["content"];
-        if (JsonHelp.Str(content) is { } text)
+        if (JsonNodes.Str(content) is { } text)
         {
             if (text.Length > 0)
             {
@@ -108,7 +108,7 @@ internal static class ChatMessages
     /// <summary>Text of system/developer/assistant content: a string or text (and refusal) parts, empty ones skipped.</summary>
     private static IEnumerable<string> Texts(JsonNode? content, string param)
     {
-        if (JsonHelp.Str(content) is { } text)
+        if (JsonNodes.Str(content) is { } text)
         {
             return text.Length > 0 ? [text] : [];
         }
@@ -121,10 +121,10 @@ internal static class ChatMessages
         var texts = new List<string>();
         for (var k = 0; k < parts.Count; k++)
         {
-            var value = JsonHelp.Str(parts[k]?["type"]) switch
+            var value = JsonNodes.Str(parts[k]?["type"]) switch
             {
-                "text" => JsonHelp.Str(parts[k]?["text"]),
-                "refusal" => JsonHelp.Str(parts[k]?["refusal"]),
+                "text" => JsonNodes.Str(parts[k]?["text"]),
+                "refusal" => JsonNodes.Str(parts[k]?["refusal"]),
                 _ => throw new RequestValidationException("Only text parts are supported here.", $"{param}[{k}]"),
             };
             if (!string.IsNullOrEmpty(value))
@@ -138,7 +138,7 @@ internal static class ChatMessages
 
     private static List<JsonObject> Blocks(JsonNode? content, string param)
     {
-        if (JsonHelp.Str(content) is { } text)
+        if (JsonNodes.Str(content) is { } text)
         {
             return text.Length > 0 ? [new JsonObject { ["type"] = "text", ["text"] = text }] : [];
         }
@@ -153,19 +153,19 @@ internal static class ChatMessages
         {
             var part = parts[k];
             var at = $"{param}[{k}]";
-            switch (JsonHelp.Str(part?["type"]))
+            switch (JsonNodes.Str(part?["type"]))
             {
-                case "text" when JsonHelp.Str(part?["text"]) is { Length: > 0 } partText:
+                case "text" when JsonNodes.Str(part?["text"]) is { Length: > 0 } partText:
                     blocks.Add(new JsonObject { ["type"] = "text", ["text"] = partText });
                     break;
                 case "text":
                     break;
                 case "image_url":
-                    blocks.Add(CanonicalBlocks.Image(JsonHelp.Str(part?["image_url"]?["url"]) ?? JsonHelp.Str(part?["image_url"]), at));
+                    blocks.Add(CanonicalBlocks.Image(JsonNodes.Str(part?["image_url"]?["url"]) ?? JsonNodes.Str(part?["image_url"]), at));
                     break;
                 case "file":
                     blocks.Add(CanonicalBlocks.Document(
-                        JsonHelp.Str(part?["file"]?["file_data"]), JsonHelp.Str(part?["file"]?["file_id"]), at));
+                        JsonNodes.Str(part?["file"]?["file_data"]), JsonNodes.Str(part?["file"]?["file_id"]), at));
                     break;
                 default:
                     throw new RequestValidationException("Unsupported content part type.", $"{at}.type");

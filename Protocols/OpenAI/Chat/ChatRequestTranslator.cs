@@ -30,7 +30,7 @@ public static class ChatRequestTranslator
 
     private static CanonicalRequestResult Translate(JsonObject request, int defaultMaxTokens)
     {
-        if (JsonHelp.TryLong(request["n"], out var n) && n > 1)
+        if (JsonNodes.TryLong(request["n"], out var n) && n > 1)
         {
             throw new RequestValidationException("Only n = 1 is supported.", "n");
         }
@@ -40,14 +40,14 @@ public static class ChatRequestTranslator
         ChatMessages.Read(request["messages"], system, turns);
 
         var canonical = new JsonObject { ["model"] = request["model"]?.DeepClone() };
-        canonical["max_tokens"] = CanonicalOptions.MaxTokens(
+        canonical["max_tokens"] = OpenAiRequestFields.MaxTokens(
             request["max_completion_tokens"] ?? request["max_tokens"],
             request["max_completion_tokens"] is null ? "max_tokens" : "max_completion_tokens",
             defaultMaxTokens);
 
         var format = request["response_format"];
-        CanonicalOptions.WriteFormat(
-            canonical, system, JsonHelp.Str(format?["type"]), format?["json_schema"]?["schema"], "response_format.json_schema.schema");
+        OpenAiRequestFields.WriteFormat(
+            canonical, system, JsonNodes.Str(format?["type"]), format?["json_schema"]?["schema"], "response_format.json_schema.schema");
         system.WriteTo(canonical);
         canonical["messages"] = turns.Build();
 
@@ -56,21 +56,21 @@ public static class ChatRequestTranslator
             canonical["stop_sequences"] = stop;
         }
 
-        CanonicalOptions.WriteTools(
-            canonical, Tools(request["tools"]), CanonicalOptions.ToolChoice(request["tool_choice"]), JsonHelp.Bool(request["parallel_tool_calls"]));
-        CanonicalOptions.WriteSampling(
-            canonical, request["temperature"], request["top_p"], JsonHelp.Str(request["reasoning_effort"]));
+        OpenAiRequestFields.WriteTools(
+            canonical, Tools(request["tools"]), OpenAiRequestFields.ToolChoice(request["tool_choice"]), JsonNodes.Bool(request["parallel_tool_calls"]));
+        OpenAiRequestFields.WriteSampling(
+            canonical, request["temperature"], request["top_p"], JsonNodes.Str(request["reasoning_effort"]));
         if (CanonicalThinking.DropThinkingIfHistoryLacksIt(canonical))
         {
             // The client did not send back the thinking of the tool loop under way (most Chat clients cannot), and
             // Anthropic refuses thinking then: this request goes without it, with the sampling thinking had displaced.
-            CanonicalOptions.WriteSampling(canonical, request["temperature"], request["top_p"], null);
+            OpenAiRequestFields.WriteSampling(canonical, request["temperature"], request["top_p"], null);
         }
 
-        CanonicalOptions.WriteUser(canonical, JsonHelp.Str(request["user"]) ?? JsonHelp.Str(request["safety_identifier"]));
+        OpenAiRequestFields.WriteUser(canonical, JsonNodes.Str(request["user"]) ?? JsonNodes.Str(request["safety_identifier"]));
 
-        var stream = JsonHelp.Bool(request["stream"]) == true;
-        var includeUsage = stream && JsonHelp.Bool(request["stream_options"]?["include_usage"]) == true;
+        var stream = JsonNodes.Bool(request["stream"]) == true;
+        var includeUsage = stream && JsonNodes.Bool(request["stream_options"]?["include_usage"]) == true;
         return CanonicalRequestResult.Ok(canonical, stream, includeUsage);
     }
 
@@ -79,8 +79,8 @@ public static class ChatRequestTranslator
     {
         IEnumerable<string?> values = stop switch
         {
-            JsonArray array => array.Select(JsonHelp.Str),
-            JsonValue => [JsonHelp.Str(stop)],
+            JsonArray array => array.Select(JsonNodes.Str),
+            JsonValue => [JsonNodes.Str(stop)],
             _ => [],
         };
         var kept = new JsonArray();
@@ -106,14 +106,14 @@ public static class ChatRequestTranslator
         for (var i = 0; i < array.Count; i++)
         {
             // Custom (grammar) tools have no Anthropic equivalent; they are dropped rather than rejected.
-            if (JsonHelp.Str(array[i]?["type"]) != "function")
+            if (JsonNodes.Str(array[i]?["type"]) != "function")
             {
                 continue;
             }
 
             var function = array[i]?["function"];
-            result.Add(CanonicalOptions.Tool(
-                JsonHelp.Str(function?["name"]), JsonHelp.Str(function?["description"]), function?["parameters"], $"tools[{i}].function.name"));
+            result.Add(OpenAiRequestFields.Tool(
+                JsonNodes.Str(function?["name"]), JsonNodes.Str(function?["description"]), function?["parameters"], $"tools[{i}].function.name"));
         }
 
         return result;

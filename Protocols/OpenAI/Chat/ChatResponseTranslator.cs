@@ -26,13 +26,13 @@ public static class ChatResponseTranslator
         var calls = new JsonArray();
         foreach (var block in anthropicMessage["content"] as JsonArray ?? [])
         {
-            switch (JsonHelp.Str(block?["type"]))
+            switch (JsonNodes.Str(block?["type"]))
             {
                 case "text":
-                    text.Append(JsonHelp.Str(block?["text"]));
+                    text.Append(JsonNodes.Str(block?["text"]));
                     break;
                 case "thinking":
-                    reasoning.Append(JsonHelp.Str(block?["thinking"]));
+                    reasoning.Append(JsonNodes.Str(block?["thinking"]));
                     thinkingBlocks.Add(block!.DeepClone());
                     break;
                 case "redacted_thinking":
@@ -40,7 +40,7 @@ public static class ChatResponseTranslator
                     break;
                 case "tool_use":
                     calls.Add(ChatChunks.ToolCall(
-                        null, JsonHelp.Str(block?["id"]) ?? "", JsonHelp.Str(block?["name"]) ?? "", JsonHelp.Write(block?["input"] ?? new JsonObject())));
+                        null, JsonNodes.Str(block?["id"]) ?? "", JsonNodes.Str(block?["name"]) ?? "", JsonNodes.Write(block?["input"] ?? new JsonObject())));
                     break;
                 default:
                     break;
@@ -79,7 +79,7 @@ public static class ChatResponseTranslator
                 ["index"] = 0,
                 ["message"] = message,
                 ["logprobs"] = null,
-                ["finish_reason"] = StopReasons.ToFinishReason(JsonHelp.Str(anthropicMessage["stop_reason"])),
+                ["finish_reason"] = StopReasons.ToFinishReason(JsonNodes.Str(anthropicMessage["stop_reason"])),
             }),
             ["usage"] = UsageMapping.ToChatUsage(UsageMapping.FromAnthropic(anthropicMessage["usage"])),
             ["system_fingerprint"] = null,

@@ -53,18 +53,18 @@ public sealed class ChatStreamTranslator(string id, string model, long created, 
                 Start(output);
                 break;
             case "content_block_start":
-                BlockStart(JsonHelp.Object(canonicalEvent.Data), output);
+                BlockStart(JsonNodes.Object(canonicalEvent.Data), output);
                 break;
             case "content_block_delta":
-                BlockDelta(JsonHelp.Object(canonicalEvent.Data), output);
+                BlockDelta(JsonNodes.Object(canonicalEvent.Data), output);
                 break;
             case "content_block_stop":
-                BlockStop(JsonHelp.Object(canonicalEvent.Data), output);
+                BlockStop(JsonNodes.Object(canonicalEvent.Data), output);
                 break;
             case "message_delta":
-                var data = JsonHelp.Object(canonicalEvent.Data);
+                var data = JsonNodes.Object(canonicalEvent.Data);
                 _usage = UsageMapping.Merge(_usage, data["usage"]);
-                _stopReason = JsonHelp.Str(data["delta"]?["stop_reason"]) ?? _stopReason;
+                _stopReason = JsonNodes.Str(data["delta"]?["stop_reason"]) ?? _stopReason;
                 if (_stopReason is not null)
                 {
                     SendFinish(output);
@@ -77,7 +77,7 @@ public sealed class ChatStreamTranslator(string id, string model, long created, 
             case "error":
                 var error = JsonNode.Parse(canonicalEvent.Data)?["error"];
                 output.Add(ChatChunks.Error(
-                    JsonHelp.Str(error?["type"]) ?? AnthropicErrors.Api, JsonHelp.Str(error?["message"]) ?? "Upstream error."));
+                    JsonNodes.Str(error?["type"]) ?? AnthropicErrors.Api, JsonNodes.Str(error?["message"]) ?? "Upstream error."));
                 Completed = Failed = true;
                 break;
             default:
@@ -114,11 +114,11 @@ public sealed class ChatStreamTranslator(string id, string model, long created, 
     private void BlockStart(JsonObject data, List<string> output)
     {
         var block = data["content_block"];
-        var type = JsonHelp.Str(block?["type"]);
+        var type = JsonNodes.Str(block?["type"]);
         if (includeReasoning && type is "thinking" or "redacted_thinking" && block is JsonObject started)
         {
             var copy = started.DeepClone().AsObject();
-            _thinking[(int)JsonHelp.Long(data["index"])] = (copy, new StringBuilder(JsonHelp.Str(copy["thinking"])));
+            _thinking[(int)JsonNodes.Long(data["index"])] = (copy, new StringBuilder(JsonNodes.Str(copy["thinking"])));
             return;
         }
 
@@ -129,36 +129,36 @@ public sealed class ChatStreamTranslator(string id, string model, long created, 
 
         Start(output);
         var ordinal = _toolOrdinals.Count;
-        _toolOrdinals[(int)JsonHelp.Long(data["index"])] = ordinal;
-        var call = ChatChunks.ToolCall(ordinal, JsonHelp.Str(block?["id"]) ?? "", JsonHelp.Str(block?["name"]) ?? "", "");
+        _toolOrdinals[(int)JsonNodes.Long(data["index"])] = ordinal;
+        var call = ChatChunks.ToolCall(ordinal, JsonNodes.Str(block?["id"]) ?? "", JsonNodes.Str(block?["name"]) ?? "", "");
         output.Add(_chunks.Delta(new JsonObject { ["tool_calls"] = new JsonArray(call) }));
     }
 
     private void BlockDelta(JsonObject data, List<string> output)
     {
         var delta = data["delta"];
-        if (_thinking.TryGetValue((int)JsonHelp.Long(data["index"]), out var open))
+        if (_thinking.TryGetValue((int)JsonNodes.Long(data["index"]), out var open))
         {
-            switch (JsonHelp.Str(delta?["type"]))
+            switch (JsonNodes.Str(delta?["type"]))
             {
                 case "thinking_delta":
-                    open.Text.Append(JsonHelp.Str(delta?["thinking"]));
+                    open.Text.Append(JsonNodes.Str(delta?["thinking"]));
                     break;
                 case "signature_delta":
-                    open.Block["signature"] = JsonHelp.Str(delta?["signature"]);
+                    open.Block["signature"] = JsonNodes.Str(delta?["signature"]);
                     break;
                 default:
                     break;
             }
         }
 
-        JsonObject? chunk = JsonHelp.Str(delta?["type"]) switch
+        JsonObject? chunk = JsonNodes.Str(delta?["type"]) switch
         {
-            "text_delta" when JsonHelp.Str(delta?["text"]) is { Length: > 0 } text => new() { ["content"] = text },
-            "thinking_delta" when includeReasoning && JsonHelp.Str(delta?["thinking"]) is { Length: > 0 } thinking =>
+            "text_delta" when JsonNodes.Str(delta?["text"]) is { Length: > 0 } text => new() { ["content"] = text },
+            "thinking_delta" when includeReasoning && JsonNodes.Str(delta?["thinking"]) is { Length: > 0 } thinking =>
                 new() { ["reasoning_content"] = thinking },
-            "input_json_delta" when JsonHelp.Str(delta?["partial_json"]) is { Length: > 0 } fragment &&
-                                    _toolOrdinals.TryGetValue((int)JsonHelp.Long(data["index"]), out var ordinal) =>
+            "input_json_delta" when JsonNodes.Str(delta?["partial_json"]) is { Length: > 0 } fragment &&
+                                    _toolOrdinals.TryGetValue((int)JsonNodes.Long(data["index"]), out var ordinal) =>
                 new()
                 {
                     ["tool_calls"] = new JsonArray(new JsonObject
@@ -178,12 +178,12 @@ public sealed class ChatStreamTranslator(string id, string model, long created, 
 
     private void BlockStop(JsonObject data, List<string> output)
     {
-        if (!_thinking.Remove((int)JsonHelp.Long(data["index"]), out var done))
+        if (!_thinking.Remove((int)JsonNodes.Long(data["index"]), out var done))
         {
             return;
         }
 
-        if (JsonHelp.Str(done.Block["type"]) == "thinking")
+        if (JsonNodes.Str(done.Block["type"]) == "thinking")
         {
             done.Block["thinking"] = done.Text.ToString();
         }

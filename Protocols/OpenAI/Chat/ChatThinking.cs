@@ -34,7 +34,7 @@ internal static class ChatThinking
         var kept = new List<JsonObject>();
         foreach (var (block, at) in Items(blocks, param))
         {
-            switch (JsonHelp.Str(block["type"]))
+            switch (JsonNodes.Str(block["type"]))
             {
                 case "thinking" when Field(block, "signature", at) is { Length: > 0 } signature:
                     kept.Add(Thinking(Field(block, "thinking", at) ?? "", signature));
@@ -60,7 +60,7 @@ internal static class ChatThinking
                 continue;
             }
 
-            switch (JsonHelp.Str(detail["type"]))
+            switch (JsonNodes.Str(detail["type"]))
             {
                 case "reasoning.text" when Field(detail, "signature", at) is { Length: > 0 } signature:
                     kept.Add(Thinking(Field(detail, "text", at) ?? "", signature));
@@ -94,7 +94,7 @@ internal static class ChatThinking
     private static string? Field(JsonObject item, string name, string param) => item[name] switch
     {
         null => null,
-        var node when JsonHelp.Str(node) is { } text => text,
+        var node when JsonNodes.Str(node) is { } text => text,
         _ => throw new RequestValidationException($"{name} must be a string.", $"{param}.{name}"),
     };
 

@@ -15,20 +15,20 @@ internal static class ReasoningContent
 {
     private const string Marker = "orp.thinking.v1:";
 
-    public static bool IsThinking(JsonNode? block) => JsonHelp.Str(block?["type"]) is "thinking" or "redacted_thinking";
+    public static bool IsThinking(JsonNode? block) => JsonNodes.Str(block?["type"]) is "thinking" or "redacted_thinking";
 
     /// <summary>The marker and base64url of the block, keeping only the fields Anthropic takes back.</summary>
     public static string Encode(JsonNode block)
     {
-        var kept = JsonHelp.Str(block["type"]) == "redacted_thinking"
-            ? new JsonObject { ["type"] = "redacted_thinking", ["data"] = JsonHelp.Str(block["data"]) ?? "" }
+        var kept = JsonNodes.Str(block["type"]) == "redacted_thinking"
+            ? new JsonObject { ["type"] = "redacted_thinking", ["data"] = JsonNodes.Str(block["data"]) ?? "" }
             : new JsonObject
             {
                 ["type"] = "thinking",
-                ["thinking"] = JsonHelp.Str(block["thinking"]) ?? "",
-                ["signature"] = JsonHelp.Str(block["signature"]) ?? "",
+                ["thinking"] = JsonNodes.Str(block["thinking"]) ?? "",
+                ["signature"] = JsonNodes.Str(block["signature"]) ?? "",
             };
-        return Marker + Convert.ToBase64String(Encoding.UTF8.GetBytes(JsonHelp.Write(kept)))
+        return Marker + Convert.ToBase64String(Encoding.UTF8.GetBytes(JsonNodes.Write(kept)))
             .TrimEnd('=').Replace('+', '-').Replace('/', '_');
     }
 
@@ -48,10 +48,10 @@ internal static class ReasoningContent
         try
         {
             var block = JsonNode.Parse(Convert.FromBase64String(payload)) as JsonObject;
-            return JsonHelp.Str(block?["type"]) switch
+            return JsonNodes.Str(block?["type"]) switch
             {
-                "thinking" when JsonHelp.Str(block!["thinking"]) is not null && JsonHelp.Str(block["signature"]) is not null => block,
-                "redacted_thinking" when JsonHelp.Str(block!["data"]) is not null => block,
+                "thinking" when JsonNodes.Str(block!["thinking"]) is not null && JsonNodes.Str(block["signature"]) is not null => block,
+                "redacted_thinking" when JsonNodes.Str(block!["data"]) is not null => block,
                 _ => null,
             };
         }

@@ -162,7 +162,7 @@ internal static class ResponseObject
     {
         ToolKind.Custom => CustomToolCall(id, status, callId, origin, CustomText(input)),
         ToolKind.LocalShell => LocalShellCall(id, status, callId, input),
-        _ => FunctionCall(id, status, callId, origin, JsonHelp.Write(input ?? [])),
+        _ => FunctionCall(id, status, callId, origin, JsonNodes.Write(input ?? [])),
     };
 
     /// <summary>
@@ -171,22 +171,22 @@ internal static class ResponseObject
     /// </summary>
     public static string CustomText(JsonObject? input)
     {
-        if (JsonHelp.Str(input?[ResponsesTools.CustomInput]) is { } text)
+        if (JsonNodes.Str(input?[ResponsesTools.CustomInput]) is { } text)
         {
             return text;
         }
 
-        return input is { Count: 1 } && JsonHelp.Str(input.First().Value) is { } only ? only : JsonHelp.Write(input ?? []);
+        return input is { Count: 1 } && JsonNodes.Str(input.First().Value) is { } only ? only : JsonNodes.Write(input ?? []);
     }
 
     /// <summary>Whether the client asked for reasoning summaries (<c>reasoning.summary</c> other than <c>none</c>).</summary>
     public static bool WantsSummary(ResponsesContext context) =>
-        (JsonHelp.Str(context.Request?["reasoning"]?["summary"]) ?? JsonHelp.Str(context.Request?["reasoning"]?["generate_summary"])) is { } summary &&
+        (JsonNodes.Str(context.Request?["reasoning"]?["summary"]) ?? JsonNodes.Str(context.Request?["reasoning"]?["generate_summary"])) is { } summary &&
         summary != "none";
 
     /// <summary>Whether the client listed <c>reasoning.encrypted_content</c> in <c>include</c>.</summary>
     public static bool WantsEncryptedReasoning(ResponsesContext context) =>
-        context.Request?["include"] is JsonArray include && include.Any(entry => JsonHelp.Str(entry) == "reasoning.encrypted_content");
+        context.Request?["include"] is JsonArray include && include.Any(entry => JsonNodes.Str(entry) == "reasoning.encrypted_content");
 
     /// <summary>
     /// A reasoning item for one thinking block: its text as the summary when summaries were asked for, and the block
@@ -195,7 +195,7 @@ internal static class ResponseObject
     public static JsonObject Reasoning(ResponsesContext context, string id, JsonNode? block)
     {
         var summary = new JsonArray();
-        if (WantsSummary(context) && JsonHelp.Str(block?["thinking"]) is { Length: > 0 } text)
+        if (WantsSummary(context) && JsonNodes.Str(block?["thinking"]) is { Length: > 0 } text)
         {
             summary.Add(SummaryPart(text));
         }

@@ -14,7 +14,7 @@ internal sealed class ResponsesInput(SystemPrompt system, CanonicalTurns turns, 
 
     public static void Read(JsonNode? input, SystemPrompt system, CanonicalTurns turns, ResponsesTools tools)
     {
-        if (JsonHelp.Str(input) is { } text)
+        if (JsonNodes.Str(input) is { } text)
         {
             turns.AddText("user", text);
         }
@@ -40,7 +40,7 @@ internal sealed class ResponsesInput(SystemPrompt system, CanonicalTurns turns, 
             throw new RequestValidationException("Every input item must be an object.", param);
         }
 
-        var type = JsonHelp.Str(item?["type"]) ?? (item?["role"] is not null ? "message" : null);
+        var type = JsonNodes.Str(item?["type"]) ?? (item?["role"] is not null ? "message" : null);
         switch (type)
         {
             case "message":
@@ -49,7 +49,7 @@ internal sealed class ResponsesInput(SystemPrompt system, CanonicalTurns turns, 
             case "reasoning":
                 // Only this gateway's items can be replayed (see ReasoningContent); a summary alone cannot, and
                 // Anthropic takes history without thinking (the request translator drops thinking when it must).
-                if (ReasoningContent.Decode(JsonHelp.Str(item?["encrypted_content"])) is { } block)
+                if (ReasoningContent.Decode(JsonNodes.Str(item?["encrypted_content"])) is { } block)
                 {
                     _thinking.Add(block);
                 }
@@ -58,7 +58,7 @@ internal sealed class ResponsesInput(SystemPrompt system, CanonicalTurns turns, 
             case "function_call":
                 var name = Required(item, "name", "A function_call needs a name.", param);
                 Assistant(CanonicalBlocks.ToolUse(
-                    CallId(item!, "function_call", param), tools.CanonicalName(JsonHelp.Str(item?["namespace"]), name), JsonHelp.Str(item?["arguments"])));
+                    CallId(item!, "function_call", param), tools.CanonicalName(JsonNodes.Str(item?["namespace"]), name), JsonNodes.Str(item?["arguments"])));
                 break;
             case "custom_tool_call":
                 var custom = Required(item, "name", "A custom_tool_call needs a name.", param);
@@ -66,8 +66,8 @@ internal sealed class ResponsesInput(SystemPrompt system, CanonicalTurns turns, 
                 {
                     ["type"] = "tool_use",
                     ["id"] = CallId(item!, "custom_tool_call", param),
-                    ["name"] = tools.CanonicalName(JsonHelp.Str(item?["namespace"]), custom),
-                    ["input"] = new JsonObject { [ResponsesTools.CustomInput] = JsonHelp.Str(item?["input"]) ?? "" },
+                    ["name"] = tools.CanonicalName(JsonNodes.Str(item?["namespace"]), custom),
+                    ["input"] = new JsonObject { [ResponsesTools.CustomInput] = JsonNodes.Str(item?["input"]) ?? "" },
                 });
                 break;
             case "local_shell_call":
@@ -107,10 +107,10 @@ internal sealed class ResponsesInput(SystemPrompt system, CanonicalTurns turns, 
     private void User() => _thinking.Clear();
 
     private static string Required(JsonNode? item, string field, string message, string param) =>
-        JsonHelp.Str(item?[field]) is { Length: > 0 } value ? value : throw new RequestValidationException(message, $"{param}.{field}");
+        JsonNodes.Str(item?[field]) is { Length: > 0 } value ? value : throw new RequestValidationException(message, $"{param}.{field}");
 
     private static string CallId(JsonNode item, string type, string param) =>
-        JsonHelp.Str(item["call_id"]) ?? JsonHelp.Str(item["id"])
+        JsonNodes.Str(item["call_id"]) ?? JsonNodes.Str(item["id"])
         ?? throw new RequestValidationException($"A {type} needs a call_id.", $"{param}.call_id");
 
     private static JsonObject LocalShellInput(JsonNode? action)
@@ -129,14 +129,14 @@ internal sealed class ResponsesInput(SystemPrompt system, CanonicalTurns turns, 
 
     private void Message(JsonNode item, string param)
     {
-        var role = JsonHelp.Str(item["role"]);
+        var role = JsonNodes.Str(item["role"]);
         var blocks = Blocks(item["content"], $"{param}.content");
         switch (role)
         {
             case "system" or "developer":
                 foreach (var block in blocks)
                 {
-                    system.Add(JsonHelp.Str(block["text"]) ?? throw new RequestValidationException(
+                    system.Add(JsonNodes.Str(block["text"]) ?? throw new RequestValidationException(
                         "System and developer messages take text only.", $"{param}.content"));
                 }
 
@@ -163,10 +163,10 @@ internal sealed class ResponsesInput(SystemPrompt system, CanonicalTurns turns, 
 
     private static JsonObject Output(JsonNode item, string type, string param)
     {
-        var id = JsonHelp.Str(item["call_id"])
+        var id = JsonNodes.Str(item["call_id"])
             ?? throw new RequestValidationException($"A {type} needs a call_id.", $"{param}.call_id");
         var result = new JsonObject { ["type"] = "tool_result", ["tool_use_id"] = id };
-        if (JsonHelp.Str(item["output"]) is { } text)
+        if (JsonNodes.Str(item["output"]) is { } text)
         {
             if (text.Length > 0)
             {
@@ -183,7 +183,7 @@ internal sealed class ResponsesInput(SystemPrompt system, CanonicalTurns turns, 
 
     private static List<JsonObject> Blocks(JsonNode? content, string param)
     {
-        if (JsonHelp.Str(content) is { } plain)
+        if (JsonNodes.Str(content) is { } plain)
         {
             return plain.Length > 0 ? [Text(plain)] : [];
         }
@@ -194,29 +194,29 @@ internal sealed class ResponsesInput(SystemPrompt system, CanonicalTurns turns, 
         {
             var part = parts[k];
             var at = $"{param}[{k}]";
-            switch (JsonHelp.Str(part?["type"]))
+            switch (JsonNodes.Str(part?["type"]))
             {
                 case "input_text" or "output_text" or "text":
-                    if (JsonHelp.Str(part?["text"]) is { Length: > 0 } text)
+                    if (JsonNodes.Str(part?["text"]) is { Length: > 0 } text)
                     {
                         blocks.Add(Text(text));
                     }
 
                     break;
                 case "refusal":
-                    if (JsonHelp.Str(part?["refusal"]) is { Length: > 0 } refusal)
+                    if (JsonNodes.Str(part?["refusal"]) is { Length: > 0 } refusal)
                     {
                         blocks.Add(Text(refusal));
                     }
 
                     break;
-                case "input_image" when JsonHelp.Str(part?["image_url"]) is null && JsonHelp.Str(part?["file_id"]) is not null:
+                case "input_image" when JsonNodes.Str(part?["image_url"]) is null && JsonNodes.Str(part?["file_id"]) is not null:
                     throw new RequestValidationException("Uploaded images (file_id) are not supported; send image_url.", at);
                 case "input_image":
-                    blocks.Add(CanonicalBlocks.Image(JsonHelp.Str(part?["image_url"]), at));
+                    blocks.Add(CanonicalBlocks.Image(JsonNodes.Str(part?["image_url"]), at));
                     break;
                 case "input_file":
-                    blocks.Add(CanonicalBlocks.Document(JsonHelp.Str(part?["file_data"]), JsonHelp.Str(part?["file_id"]), at));
+                    blocks.Add(CanonicalBlocks.Document(JsonNodes.Str(part?["file_data"]), JsonNodes.Str(part?["file_id"]), at));
                     break;
                 default:
                     throw new RequestValidationException("Unsupported content part type.", $"{at}.type");

@@ -34,14 +34,14 @@ public static class ResponsesRequestTranslator
     private static CanonicalRequestResult Translate(JsonObject request, int defaultMaxTokens)
     {
         // Nothing is stored, so a continuation would silently lose the conversation: say so instead.
-        if (JsonHelp.Str(request["previous_response_id"]) is not null)
+        if (JsonNodes.Str(request["previous_response_id"]) is not null)
         {
             throw new RequestValidationException(
                 "previous_response_id is not supported; send the full input (store: false).", "previous_response_id");
         }
 
         var system = new SystemPrompt();
-        system.Add(JsonHelp.Str(request["instructions"]));
+        system.Add(JsonNodes.Str(request["instructions"]));
         var turns = new CanonicalTurns();
         var tools = ResponsesTools.From(request["tools"]);
         ResponsesInput.Read(request["input"], system, turns, tools);
@@ -49,23 +49,23 @@ public static class ResponsesRequestTranslator
         var canonical = new JsonObject
         {
             ["model"] = request["model"]?.DeepClone(),
-            ["max_tokens"] = CanonicalOptions.MaxTokens(request["max_output_tokens"], "max_output_tokens", defaultMaxTokens),
+            ["max_tokens"] = OpenAiRequestFields.MaxTokens(request["max_output_tokens"], "max_output_tokens", defaultMaxTokens),
         };
         var format = request["text"]?["format"];
-        CanonicalOptions.WriteFormat(canonical, system, JsonHelp.Str(format?["type"]), format?["schema"], "text.format.schema");
+        OpenAiRequestFields.WriteFormat(canonical, system, JsonNodes.Str(format?["type"]), format?["schema"], "text.format.schema");
         system.WriteTo(canonical);
         canonical["messages"] = turns.Build();
-        CanonicalOptions.WriteTools(
-            canonical, tools.Canonical, ToolChoice(request["tool_choice"], tools), JsonHelp.Bool(request["parallel_tool_calls"]));
-        CanonicalOptions.WriteSampling(canonical, request["temperature"], request["top_p"], JsonHelp.Str(request["reasoning"]?["effort"]));
+        OpenAiRequestFields.WriteTools(
+            canonical, tools.Canonical, ToolChoice(request["tool_choice"], tools), JsonNodes.Bool(request["parallel_tool_calls"]));
+        OpenAiRequestFields.WriteSampling(canonical, request["temperature"], request["top_p"], JsonNodes.Str(request["reasoning"]?["effort"]));
         if (CanonicalThinking.DropThinkingIfHistoryLacksIt(canonical))
         {
             // Without thinking, the client's sampling settings are allowed again.
-            CanonicalOptions.WriteSampling(canonical, request["temperature"], request["top_p"], null);
+            OpenAiRequestFields.WriteSampling(canonical, request["temperature"], request["top_p"], null);
         }
 
-        CanonicalOptions.WriteUser(canonical, JsonHelp.Str(request["user"]) ?? JsonHelp.Str(request["safety_identifier"]));
-        return CanonicalRequestResult.Ok(canonical, JsonHelp.Bool(request["stream"]) == true, includeUsage: false);
+        OpenAiRequestFields.WriteUser(canonical, JsonNodes.Str(request["user"]) ?? JsonNodes.Str(request["safety_identifier"]));
+        return CanonicalRequestResult.Ok(canonical, JsonNodes.Bool(request["stream"]) == true, includeUsage: false);
     }
 
     /// <summary>
@@ -73,7 +73,7 @@ public static class ResponsesRequestTranslator
     /// namespace, both forced by their canonical name.
     /// </summary>
     private static JsonObject? ToolChoice(JsonNode? choice, ResponsesTools tools) =>
-        choice is JsonObject forced && JsonHelp.Str(forced["type"]) is "custom" or "function" && JsonHelp.Str(forced["name"]) is { } name
-            ? new JsonObject { ["type"] = "tool", ["name"] = tools.CanonicalName(JsonHelp.Str(forced["namespace"]), name) }
-            : CanonicalOptions.ToolChoice(choice);
+        choice is JsonObject forced && JsonNodes.Str(forced["type"]) is "custom" or "function" && JsonNodes.Str(forced["name"]) is { } name
+            ? new JsonObject { ["type"] = "tool", ["name"] = tools.CanonicalName(JsonNodes.Str(forced["namespace"]), name) }
+            : OpenAiRequestFields.ToolChoice(choice);
 }

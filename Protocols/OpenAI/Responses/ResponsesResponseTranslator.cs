@@ -18,33 +18,33 @@ public static class ResponsesResponseTranslator
         var output = new JsonArray();
         foreach (var block in anthropicMessage["content"] as JsonArray ?? [])
         {
-            switch (JsonHelp.Str(block?["type"]))
+            switch (JsonNodes.Str(block?["type"]))
             {
                 case "thinking" or "redacted_thinking":
                     output.Add(ResponseObject.Reasoning(context, ResponseObject.ItemId(context, "rs", output.Count), block));
                     break;
-                case "text" when JsonHelp.Str(block?["text"]) is { Length: > 0 } text:
+                case "text" when JsonNodes.Str(block?["text"]) is { Length: > 0 } text:
                     output.Add(ResponseObject.Message(ResponseObject.ItemId(context, "msg", output.Count), "completed", text));
                     break;
                 case "tool_use":
-                    var origin = tools.Origin(JsonHelp.Str(block?["name"]) ?? "");
+                    var origin = tools.Origin(JsonNodes.Str(block?["name"]) ?? "");
                     output.Add(ResponseObject.ToolCall(
                         ResponseObject.ItemId(context, ResponseObject.CallPrefix(origin.Kind), output.Count),
                         "completed",
-                        JsonHelp.Str(block?["id"]) ?? "",
+                        JsonNodes.Str(block?["id"]) ?? "",
                         origin,
                         block?["input"] as JsonObject));
                     break;
-                case "server_tool_use" when JsonHelp.Str(block?["name"]) == "web_search":
+                case "server_tool_use" when JsonNodes.Str(block?["name"]) == "web_search":
                     output.Add(ResponseObject.WebSearchCall(
-                        ResponseObject.ItemId(context, "ws", output.Count), "completed", JsonHelp.Str(block?["input"]?["query"])));
+                        ResponseObject.ItemId(context, "ws", output.Count), "completed", JsonNodes.Str(block?["input"]?["query"])));
                     break;
                 default:
                     break;
             }
         }
 
-        var (status, details) = ResponseObject.Outcome(JsonHelp.Str(anthropicMessage["stop_reason"]));
+        var (status, details) = ResponseObject.Outcome(JsonNodes.Str(anthropicMessage["stop_reason"]));
         return ResponseObject.Build(context, status, output, UsageMapping.FromAnthropic(anthropicMessage["usage"]), null, details);
     }
 }

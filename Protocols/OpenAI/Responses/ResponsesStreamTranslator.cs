@@ -49,25 +49,25 @@ public sealed class ResponsesStreamTranslator(ResponsesContext context)
                 break;
             case "content_block_start":
                 Start(output);
-                BlockStart(JsonHelp.Object(canonicalEvent.Data)["content_block"], output);
+                BlockStart(JsonNodes.Object(canonicalEvent.Data)["content_block"], output);
                 break;
             case "content_block_delta":
-                BlockDelta(JsonHelp.Object(canonicalEvent.Data)["delta"], output);
+                BlockDelta(JsonNodes.Object(canonicalEvent.Data)["delta"], output);
                 break;
             case "content_block_stop":
                 Close(output);
                 break;
             case "message_delta":
-                var data = JsonHelp.Object(canonicalEvent.Data);
+                var data = JsonNodes.Object(canonicalEvent.Data);
                 _usage = UsageMapping.Merge(_usage, data["usage"]);
-                _stopReason = JsonHelp.Str(data["delta"]?["stop_reason"]) ?? _stopReason;
+                _stopReason = JsonNodes.Str(data["delta"]?["stop_reason"]) ?? _stopReason;
                 break;
             case "message_stop":
                 Terminate(output);
                 break;
             case "error":
                 var error = JsonNode.Parse(canonicalEvent.Data)?["error"];
-                Fail(JsonHelp.Str(error?["type"]), JsonHelp.Str(error?["message"]) ?? "Upstream error.", output);
+                Fail(JsonNodes.Str(error?["type"]), JsonNodes.Str(error?["message"]) ?? "Upstream error.", output);
                 break;
             default:
                 break; // ping and event types newer than this code
@@ -104,7 +104,7 @@ public sealed class ResponsesStreamTranslator(ResponsesContext context)
     private void BlockStart(JsonNode? block, List<SseEvent> output)
     {
         Close(output);
-        switch (JsonHelp.Str(block?["type"]))
+        switch (JsonNodes.Str(block?["type"]))
         {
             case "text":
                 _open = new Item(ItemKind.PendingText, "", "", null);
@@ -113,16 +113,16 @@ public sealed class ResponsesStreamTranslator(ResponsesContext context)
                 _open = Open(ItemKind.Reasoning, "rs", "", null, block, output);
                 break;
             case "tool_use":
-                var origin = _tools.Origin(JsonHelp.Str(block?["name"]) ?? "");
+                var origin = _tools.Origin(JsonNodes.Str(block?["name"]) ?? "");
                 var kind = origin.Kind switch
                 {
                     ToolKind.Custom => ItemKind.Custom,
                     ToolKind.LocalShell => ItemKind.LocalShell,
                     _ => ItemKind.Function,
                 };
-                _open = Open(kind, ResponseObject.CallPrefix(origin.Kind), JsonHelp.Str(block?["id"]) ?? "", origin, block, output);
+                _open = Open(kind, ResponseObject.CallPrefix(origin.Kind), JsonNodes.Str(block?["id"]) ?? "", origin, block, output);
                 break;
-            case "server_tool_use" when JsonHelp.Str(block?["name"]) == "web_search":
+            case "server_tool_use" when JsonNodes.Str(block?["name"]) == "web_search":
                 _open = Open(ItemKind.WebSearch, "ws", "", null, block, output);
                 Emit("response.web_search_call.in_progress", Located([]), output);
                 Emit("response.web_search_call.searching", Located([]), output);
@@ -152,8 +152,8 @@ public sealed class ResponsesStreamTranslator(ResponsesContext context)
 
     private void BlockDelta(JsonNode? delta, List<SseEvent> output)
     {
-        var type = JsonHelp.Str(delta?["type"]);
-        if (type == "text_delta" && _open?.Kind is ItemKind.PendingText or ItemKind.Text && JsonHelp.Str(delta?["text"]) is { Length: > 0 } text)
+        var type = JsonNodes.Str(delta?["type"]);
+        if (type == "text_delta" && _open?.Kind is ItemKind.PendingText or ItemKind.Text && JsonNodes.Str(delta?["text"]) is { Length: > 0 } text)
         {
             if (_open.Kind == ItemKind.PendingText)
             {
@@ -163,7 +163,7 @@ public sealed class ResponsesStreamTranslator(ResponsesContext context)
             _text.Append(text);
             Emit("response.output_text.delta", Located(new JsonObject { ["content_index"] = 0, ["delta"] = text, ["logprobs"] = new JsonArray() }), output);
         }
-        else if (type == "thinking_delta" && _open?.Kind == ItemKind.Reasoning && JsonHelp.Str(delta?["thinking"]) is { Length: > 0 } thinking)
+        else if (type == "thinking_delta" && _open?.Kind == ItemKind.Reasoning && JsonNodes.Str(delta?["thinking"]) is { Length: > 0 } thinking)
         {
             if (_summaries && _text.Length == 0)
             {
@@ -178,10 +178,10 @@ public sealed class ResponsesStreamTranslator(ResponsesContext context)
         }
         else if (type == "signature_delta" && _open?.Kind == ItemKind.Reasoning)
         {
-            _signature.Append(JsonHelp.Str(delta?["signature"]));
+            _signature.Append(JsonNodes.Str(delta?["signature"]));
         }
         else if (type == "input_json_delta" && _open?.Kind is ItemKind.Function or ItemKind.Custom or ItemKind.LocalShell or ItemKind.WebSearch &&
-                 JsonHelp.Str(delta?["partial_json"]) is { Length: > 0 } fragment)
+                 JsonNodes.Str(delta?["partial_json"]) is { Length: > 0 } fragment)
         {
             _text.Append(fragment);
             if (_open.Kind == ItemKind.Function)
@@ -234,17 +234,17 @@ public sealed class ResponsesStreamTranslator(ResponsesContext context)
                 }
 
                 var block = item.Block as JsonObject ?? [];
-                if (JsonHelp.Str(block["type"]) == "thinking")
+                if (JsonNodes.Str(block["type"]) == "thinking")
                 {
-                    block["thinking"] = JsonHelp.Str(block["thinking"]) + text;
-                    block["signature"] = JsonHelp.Str(block["signature"]) + signature;
+                    block["thinking"] = JsonNodes.Str(block["thinking"]) + text;
+                    block["signature"] = JsonNodes.Str(block["signature"]) + signature;
                 }
 
                 done = ResponseObject.Reasoning(context, item.Id, block);
                 break;
             case ItemKind.WebSearch:
                 Emit("response.web_search_call.completed", Located([], item), output);
-                done = ResponseObject.WebSearchCall(item.Id, "completed", JsonHelp.Str(Input(item, text)?["query"]));
+                done = ResponseObject.WebSearchCall(item.Id, "completed", JsonNodes.Str(Input(item, text)?["query"]));
                 break;
             case ItemKind.Custom:
                 var input = ResponseObject.CustomText(Input(item, text));
@@ -274,7 +274,7 @@ public sealed class ResponsesStreamTranslator(ResponsesContext context)
 
     /// <summary>A tool block's input: the streamed JSON fragments, or the input its start event carried when none came.</summary>
     private static JsonObject? Input(Item item, string fragments) =>
-        fragments.Length > 0 ? JsonHelp.ParseObject(fragments) : item.Block?["input"] as JsonObject;
+        fragments.Length > 0 ? JsonNodes.ParseObject(fragments) : item.Block?["input"] as JsonObject;
 
     private void Terminate(List<SseEvent> output)
     {
@@ -314,7 +314,7 @@ public sealed class ResponsesStreamTranslator(ResponsesContext context)
     {
         fields.Insert(0, "type", type);
         fields.Insert(1, "sequence_number", _sequence++);
-        output.Add(new SseEvent(type, JsonHelp.Write(fields)));
+        output.Add(new SseEvent(type, JsonNodes.Write(fields)));
     }
 
     private enum ItemKind

@@ -100,14 +100,14 @@ internal sealed class ResponsesTools
             throw new RequestValidationException("Every tool must be an object.", param);
         }
 
-        var type = JsonHelp.Str(tool?["type"]);
+        var type = JsonNodes.Str(tool?["type"]);
         switch (type)
         {
             case "function":
-                Add(Function(tool!, param), new ToolOrigin(ToolKind.Function, JsonHelp.Str(tool!["name"])!), param);
+                Add(Function(tool!, param), new ToolOrigin(ToolKind.Function, JsonNodes.Str(tool!["name"])!), param);
                 break;
             case "custom":
-                Add(Custom(tool!, param), new ToolOrigin(ToolKind.Custom, JsonHelp.Str(tool!["name"])!), param);
+                Add(Custom(tool!, param), new ToolOrigin(ToolKind.Custom, JsonNodes.Str(tool!["name"])!), param);
                 break;
             case "namespace":
                 Namespace(tool!, param);
@@ -129,20 +129,20 @@ internal sealed class ResponsesTools
 
     private void Namespace(JsonNode tool, string param)
     {
-        var ns = JsonHelp.Str(tool["name"]);
+        var ns = JsonNodes.Str(tool["name"]);
         if (string.IsNullOrEmpty(ns))
         {
             throw new RequestValidationException("A namespace tool needs a name.", $"{param}.name");
         }
 
         var members = tool["tools"] as JsonArray ?? [];
-        var description = JsonHelp.Str(tool["description"]);
+        var description = JsonNodes.Str(tool["description"]);
         for (var k = 0; k < members.Count; k++)
         {
             var member = members[k] as JsonObject
                 ?? throw new RequestValidationException("Every namespace member must be an object.", $"{param}.tools[{k}]");
             var at = $"{param}.tools[{k}]";
-            var kind = JsonHelp.Str(member?["type"]) switch
+            var kind = JsonNodes.Str(member?["type"]) switch
             {
                 "function" => ToolKind.Function,
                 "custom" => ToolKind.Custom,
@@ -150,13 +150,13 @@ internal sealed class ResponsesTools
                     $"Tool type '{other}' is not supported inside a namespace; use function or custom.", $"{at}.type"),
             };
             var canonical = kind == ToolKind.Custom ? Custom(member!, at) : Function(member!, at);
-            var name = JsonHelp.Str(member!["name"])!;
+            var name = JsonNodes.Str(member!["name"])!;
             canonical["name"] = Flatten(ns, name);
             // The model sees only the flat name; the namespace's description is where the group is explained.
             if (!string.IsNullOrEmpty(description))
             {
                 canonical.Remove("description", out var own);
-                var text = JsonHelp.Str(own) is { Length: > 0 } ownText ? $"{ownText}\n\n({ns}: {description})" : $"({ns}: {description})";
+                var text = JsonNodes.Str(own) is { Length: > 0 } ownText ? $"{ownText}\n\n({ns}: {description})" : $"({ns}: {description})";
                 canonical.Insert(1, "description", text);
             }
 
@@ -166,7 +166,7 @@ internal sealed class ResponsesTools
 
     private void Add(JsonObject canonical, ToolOrigin origin, string param)
     {
-        var name = JsonHelp.Str(canonical["name"])!;
+        var name = JsonNodes.Str(canonical["name"])!;
         if (!_byCanonical.TryAdd(name, origin))
         {
             throw new RequestValidationException($"Two tools are named '{name}' (namespace tools are named namespace__tool).", param);
@@ -176,12 +176,12 @@ internal sealed class ResponsesTools
         Canonical.Add(canonical);
     }
 
-    private static JsonObject Function(JsonNode tool, string param) => CanonicalOptions.Tool(
-        JsonHelp.Str(tool["name"]), JsonHelp.Str(tool["description"]), tool["parameters"], $"{param}.name");
+    private static JsonObject Function(JsonNode tool, string param) => OpenAiRequestFields.Tool(
+        JsonNodes.Str(tool["name"]), JsonNodes.Str(tool["description"]), tool["parameters"], $"{param}.name");
 
     private static JsonObject Custom(JsonNode tool, string param)
     {
-        var name = JsonHelp.Str(tool["name"]);
+        var name = JsonNodes.Str(tool["name"]);
         if (string.IsNullOrEmpty(name))
         {
             throw new RequestValidationException("Every custom tool needs a name.", $"{param}.name");
@@ -191,12 +191,12 @@ internal sealed class ResponsesTools
         // would have constrained it with is given to the model in words instead.
         var hint = "Freeform text, not JSON.";
         var format = tool["format"];
-        if (JsonHelp.Str(format?["type"]) == "grammar" && JsonHelp.Str(format?["definition"]) is { Length: > 0 } grammar)
+        if (JsonNodes.Str(format?["type"]) == "grammar" && JsonNodes.Str(format?["definition"]) is { Length: > 0 } grammar)
         {
-            hint = $"Freeform text matching this {JsonHelp.Str(format?["syntax"]) ?? "grammar"} grammar:\n{grammar}";
+            hint = $"Freeform text matching this {JsonNodes.Str(format?["syntax"]) ?? "grammar"} grammar:\n{grammar}";
         }
 
-        var description = JsonHelp.Str(tool["description"]);
+        var description = JsonNodes.Str(tool["description"]);
         var schema = new JsonObject
         {
             ["type"] = "object",
@@ -206,7 +206,7 @@ internal sealed class ResponsesTools
             },
             ["required"] = new JsonArray(CustomInput),
         };
-        return CanonicalOptions.Tool(
+        return OpenAiRequestFields.Tool(
             name, string.IsNullOrEmpty(description) ? $"Pass the whole input in '{CustomInput}'." : $"{description}\n\nPass the whole input in '{CustomInput}'.",
             schema, $"{param}.name");
     }
@@ -240,12 +240,12 @@ internal sealed class ResponsesTools
             search["allowed_domains"] = domains.DeepClone();
         }
 
-        if (tool["user_location"] is JsonObject location && JsonHelp.Str(location["type"]) == "approximate")
+        if (tool["user_location"] is JsonObject location && JsonNodes.Str(location["type"]) == "approximate")
         {
             var mapped = new JsonObject { ["type"] = "approximate" };
             foreach (var field in (ReadOnlySpan<string>)["city", "region", "country", "timezone"])
             {
-                if (JsonHelp.Str(location[field]) is { Length: > 0 } value)
+                if (JsonNodes.Str(location[field]) is { Length: > 0 } value)
                 {
                     mapped[field] = value;
                 }

@@ -8,12 +8,12 @@ internal static class OpenAiErrorMapping
 {
     public static (string Type, string Message) ToAnthropic(JsonNode? error)
     {
-        if (JsonHelp.Str(error) is { } bare)
+        if (JsonNodes.Str(error) is { } bare)
         {
             return (AnthropicErrors.Api, bare);
         }
 
-        var words = $"{JsonHelp.Str(error?["type"])} {JsonHelp.Str(error?["code"])}".ToLowerInvariant();
+        var words = $"{JsonNodes.Str(error?["type"])} {JsonNodes.Str(error?["code"])}".ToLowerInvariant();
         var type = words switch
         {
             _ when words.Contains("rate_limit", StringComparison.Ordinal) || words.Contains("quota", StringComparison.Ordinal) => AnthropicErrors.RateLimit,
@@ -21,6 +21,6 @@ internal static class OpenAiErrorMapping
             _ when words.Contains("invalid_request", StringComparison.Ordinal) || words.Contains("context_length", StringComparison.Ordinal) => AnthropicErrors.InvalidRequest,
             _ => AnthropicErrors.Api,
         };
-        return (type, JsonHelp.Str(error?["message"]) ?? "Upstream error.");
+        return (type, JsonNodes.Str(error?["message"]) ?? "Upstream error.");
     }
 }

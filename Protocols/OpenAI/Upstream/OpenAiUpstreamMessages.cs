@@ -24,7 +24,7 @@ internal static class OpenAiUpstreamMessages
         foreach (var message in request["messages"] as JsonArray ?? [])
         {
             var content = message?["content"];
-            switch (JsonHelp.Str(message?["role"]))
+            switch (JsonNodes.Str(message?["role"]))
             {
                 case "assistant":
                     Assistant(content, names, messages);
@@ -51,7 +51,7 @@ internal static class OpenAiUpstreamMessages
     /// </summary>
     private static void User(JsonNode? content, JsonArray messages)
     {
-        if (JsonHelp.Str(content) is { } plain)
+        if (JsonNodes.Str(content) is { } plain)
         {
             if (plain.Length > 0)
             {
@@ -64,7 +64,7 @@ internal static class OpenAiUpstreamMessages
         var parts = new List<JsonObject>();
         foreach (var block in content as JsonArray ?? [])
         {
-            if (JsonHelp.Str(block?["type"]) == "tool_result")
+            if (JsonNodes.Str(block?["type"]) == "tool_result")
             {
                 messages.Add(ToolMessage(block!, parts));
             }
@@ -89,18 +89,18 @@ internal static class OpenAiUpstreamMessages
     private static JsonObject ToolMessage(JsonNode block, List<JsonObject> movedParts)
     {
         var content = block["content"];
-        var text = JsonHelp.Str(content) ?? "";
+        var text = JsonNodes.Str(content) ?? "";
         if (content is JsonArray nested)
         {
             var texts = new List<string>();
             var moved = 0;
             foreach (var item in nested)
             {
-                if (JsonHelp.Str(item?["type"]) == "text" && JsonHelp.Str(item?["text"]) is { Length: > 0 } t)
+                if (JsonNodes.Str(item?["type"]) == "text" && JsonNodes.Str(item?["text"]) is { Length: > 0 } t)
                 {
                     texts.Add(t);
                 }
-                else if (JsonHelp.Str(item?["type"]) == "image" && Part(item) is { } image)
+                else if (JsonNodes.Str(item?["type"]) == "image" && Part(item) is { } image)
                 {
                     movedParts.Add(image);
                     moved++;
@@ -111,31 +111,31 @@ internal static class OpenAiUpstreamMessages
         }
 
         // Chat has no is_error: the model learns it from the text.
-        if (JsonHelp.Bool(block["is_error"]) == true)
+        if (JsonNodes.Bool(block["is_error"]) == true)
         {
             text = text.Length > 0 ? $"Error: {text}" : "Error";
         }
 
-        return new JsonObject { ["role"] = "tool", ["tool_call_id"] = JsonHelp.Str(block["tool_use_id"]), ["content"] = text };
+        return new JsonObject { ["role"] = "tool", ["tool_call_id"] = JsonNodes.Str(block["tool_use_id"]), ["content"] = text };
     }
 
     private static void Assistant(JsonNode? content, ToolNameMap names, JsonArray messages)
     {
-        var text = new StringBuilder(JsonHelp.Str(content) ?? "");
+        var text = new StringBuilder(JsonNodes.Str(content) ?? "");
         var calls = new JsonArray();
         foreach (var block in content as JsonArray ?? [])
         {
-            switch (JsonHelp.Str(block?["type"]))
+            switch (JsonNodes.Str(block?["type"]))
             {
                 case "text":
-                    text.Append(JsonHelp.Str(block?["text"]));
+                    text.Append(JsonNodes.Str(block?["text"]));
                     break;
                 case "tool_use":
                     calls.Add(ChatChunks.ToolCall(
                         null,
-                        JsonHelp.Str(block?["id"]) ?? "",
-                        names.ToUpstream(JsonHelp.Str(block?["name"]) ?? ""),
-                        JsonHelp.Write(block?["input"] ?? new JsonObject())));
+                        JsonNodes.Str(block?["id"]) ?? "",
+                        names.ToUpstream(JsonNodes.Str(block?["name"]) ?? ""),
+                        JsonNodes.Write(block?["input"] ?? new JsonObject())));
                     break;
                 default:
                     break; // thinking (another provider's signatures mean nothing here), server-tool blocks
@@ -159,15 +159,15 @@ internal static class OpenAiUpstreamMessages
     private static JsonObject? Part(JsonNode? block)
     {
         var source = block?["source"];
-        var sourceType = JsonHelp.Str(source?["type"]);
-        switch (JsonHelp.Str(block?["type"]))
+        var sourceType = JsonNodes.Str(source?["type"]);
+        switch (JsonNodes.Str(block?["type"]))
         {
-            case "text" when JsonHelp.Str(block?["text"]) is { Length: > 0 } text:
+            case "text" when JsonNodes.Str(block?["text"]) is { Length: > 0 } text:
                 return new JsonObject { ["type"] = "text", ["text"] = text };
             case "image" when sourceType is "base64" or "url":
                 var url = sourceType == "url"
-                    ? JsonHelp.Str(source?["url"])
-                    : DataUrl.Build(JsonHelp.Str(source?["media_type"]) ?? "image/png", JsonHelp.Str(source?["data"]) ?? "");
+                    ? JsonNodes.Str(source?["url"])
+                    : DataUrl.Build(JsonNodes.Str(source?["media_type"]) ?? "image/png", JsonNodes.Str(source?["data"]) ?? "");
                 return new JsonObject { ["type"] = "image_url", ["image_url"] = new JsonObject { ["url"] = url } };
             case "document" when sourceType == "base64":
                 return new JsonObject
@@ -175,18 +175,18 @@ internal static class OpenAiUpstreamMessages
                     ["type"] = "file",
                     ["file"] = new JsonObject
                     {
-                        ["filename"] = JsonHelp.Str(block?["title"]) ?? "document.pdf",
-                        ["file_data"] = DataUrl.Build(JsonHelp.Str(source?["media_type"]) ?? "application/pdf", JsonHelp.Str(source?["data"]) ?? ""),
+                        ["filename"] = JsonNodes.Str(block?["title"]) ?? "document.pdf",
+                        ["file_data"] = DataUrl.Build(JsonNodes.Str(source?["media_type"]) ?? "application/pdf", JsonNodes.Str(source?["data"]) ?? ""),
                     },
                 };
-            case "document" when sourceType == "text" && JsonHelp.Str(source?["data"]) is { Length: > 0 } data:
+            case "document" when sourceType == "text" && JsonNodes.Str(source?["data"]) is { Length: > 0 } data:
                 return new JsonObject { ["type"] = "text", ["text"] = data };
             default:
                 return null; // thinking, server-tool results, url documents: nothing an OpenAI upstream can read
         }
     }
 
-    private static IEnumerable<string> Texts(JsonNode? content) => JsonHelp.Str(content) is { } text
+    private static IEnumerable<string> Texts(JsonNode? content) => JsonNodes.Str(content) is { } text
         ? text.Length > 0 ? [text] : []
-        : (content as JsonArray ?? []).Select(b => JsonHelp.Str(b?["text"])).OfType<string>().Where(t => t.Length > 0);
+        : (content as JsonArray ?? []).Select(b => JsonNodes.Str(b?["text"])).OfType<string>().Where(t => t.Length > 0);
 }

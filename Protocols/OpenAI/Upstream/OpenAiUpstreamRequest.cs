@@ -36,7 +36,7 @@ public static class OpenAiUpstreamRequest
         var names = new ToolNameMap();
         var body = new JsonObject
         {
-            ["model"] = options.Model ?? JsonHelp.Str(anthropicRequest["model"]),
+            ["model"] = options.Model ?? JsonNodes.Str(anthropicRequest["model"]),
             ["messages"] = OpenAiUpstreamMessages.Build(anthropicRequest, names),
         };
         if (anthropicRequest["max_tokens"] is { } max)
@@ -60,14 +60,14 @@ public static class OpenAiUpstreamRequest
             // Reasoning models reject sampling parameters outright, so they only travel without reasoning_effort.
             foreach (var field in (ReadOnlySpan<string>)["temperature", "top_p"])
             {
-                if (JsonHelp.TryDouble(anthropicRequest[field], out var value))
+                if (JsonNodes.TryDouble(anthropicRequest[field], out var value))
                 {
                     body[field] = value;
                 }
             }
         }
 
-        if (anthropicRequest["output_config"]?["format"] is JsonObject format && JsonHelp.Str(format["type"]) == "json_schema")
+        if (anthropicRequest["output_config"]?["format"] is JsonObject format && JsonNodes.Str(format["type"]) == "json_schema")
         {
             body["response_format"] = new JsonObject
             {
@@ -92,13 +92,13 @@ public static class OpenAiUpstreamRequest
         {
             // Server tools (web_search_20250305, bash_20250124, …) only run on Anthropic: a schemaless function in their
             // place would "succeed" with empty results, so they are left out.
-            if (JsonHelp.Str(tool?["type"]) is not (null or "custom") || JsonHelp.Str(tool?["name"]) is not { } name)
+            if (JsonNodes.Str(tool?["type"]) is not (null or "custom") || JsonNodes.Str(tool?["name"]) is not { } name)
             {
                 continue;
             }
 
             var function = new JsonObject { ["name"] = names.ToUpstream(name) };
-            if (JsonHelp.Str(tool?["description"]) is { Length: > 0 } description)
+            if (JsonNodes.Str(tool?["description"]) is { Length: > 0 } description)
             {
                 function["description"] = description;
             }
@@ -114,12 +114,12 @@ public static class OpenAiUpstreamRequest
 
         body["tools"] = tools;
         var choice = request["tool_choice"];
-        JsonNode? mapped = JsonHelp.Str(choice?["type"]) switch
+        JsonNode? mapped = JsonNodes.Str(choice?["type"]) switch
         {
             "auto" => "auto",
             "any" => "required",
             "none" => "none",
-            "tool" when JsonHelp.Str(choice?["name"]) is { } forced => new JsonObject
+            "tool" when JsonNodes.Str(choice?["name"]) is { } forced => new JsonObject
             {
                 ["type"] = "function",
                 ["function"] = new JsonObject { ["name"] = names.ToUpstream(forced) },
@@ -131,7 +131,7 @@ public static class OpenAiUpstreamRequest
             body["tool_choice"] = mapped;
         }
 
-        if (JsonHelp.Bool(choice?["disable_parallel_tool_use"]) == true)
+        if (JsonNodes.Bool(choice?["disable_parallel_tool_use"]) == true)
         {
             body["parallel_tool_calls"] = false;
         }

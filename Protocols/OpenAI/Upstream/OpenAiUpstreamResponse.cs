@@ -23,7 +23,7 @@ public static class OpenAiUpstreamResponse
         var choice = (chatCompletion["choices"] as JsonArray)?.FirstOrDefault();
         var message = choice?["message"];
         var content = new JsonArray();
-        if ((JsonHelp.Str(message?["reasoning_content"]) ?? JsonHelp.Str(message?["reasoning"])) is { Length: > 0 } reasoning)
+        if ((JsonNodes.Str(message?["reasoning_content"]) ?? JsonNodes.Str(message?["reasoning"])) is { Length: > 0 } reasoning)
         {
             content.Add(new JsonObject { ["type"] = "thinking", ["thinking"] = reasoning, ["signature"] = SyntheticThinking.Signature });
         }
@@ -36,22 +36,22 @@ public static class OpenAiUpstreamResponse
         var tools = 0;
         foreach (var call in message?["tool_calls"] as JsonArray ?? [])
         {
-            var name = JsonHelp.Str(call?["function"]?["name"]) ?? "";
+            var name = JsonNodes.Str(call?["function"]?["name"]) ?? "";
             content.Add(CanonicalBlocks.ToolUse(
-                JsonHelp.Str(call?["id"]) is { Length: > 0 } id ? id : $"toolu_{messageId}_{tools}",
+                JsonNodes.Str(call?["id"]) is { Length: > 0 } id ? id : $"toolu_{messageId}_{tools}",
                 toolNames?.ToOriginal(name) ?? name,
-                JsonHelp.Str(call?["function"]?["arguments"])));
+                JsonNodes.Str(call?["function"]?["arguments"])));
             tools++;
         }
 
-        var stop = StopReasons.ToStopReason(JsonHelp.Str(choice?["finish_reason"]), calledTools: tools > 0);
+        var stop = StopReasons.ToStopReason(JsonNodes.Str(choice?["finish_reason"]), calledTools: tools > 0);
         var usage = UsageMapping.FromChat(chatCompletion["usage"]) ?? new TokenUsage(estimatedInputTokens, 0, 0, 0);
         return new JsonObject
         {
             ["id"] = messageId,
             ["type"] = "message",
             ["role"] = "assistant",
-            ["model"] = model ?? JsonHelp.Str(chatCompletion["model"]),
+            ["model"] = model ?? JsonNodes.Str(chatCompletion["model"]),
             ["content"] = content,
             ["stop_reason"] = stop,
             ["stop_sequence"] = null,
@@ -60,6 +60,6 @@ public static class OpenAiUpstreamResponse
     }
 
     private static string? Text(JsonNode? content) => content is JsonArray parts
-        ? string.Concat(parts.Select(p => JsonHelp.Str(p?["text"])))
-        : JsonHelp.Str(content);
+        ? string.Concat(parts.Select(p => JsonNodes.Str(p?["text"])))
+        : JsonNodes.Str(content);
 }

@@ -56,7 +56,7 @@ public sealed class OpenAiUpstreamStreamTranslator(
         }
 
         var output = new List<SseEvent>();
-        if (Completed || JsonHelp.ParseObject(data) is not { } chunk)
+        if (Completed || JsonNodes.ParseObject(data) is not { } chunk)
         {
             return output;
         }
@@ -73,12 +73,12 @@ public sealed class OpenAiUpstreamStreamTranslator(
         Start(output);
         var choice = (chunk["choices"] as JsonArray)?.FirstOrDefault();
         var delta = choice?["delta"];
-        if ((JsonHelp.Str(delta?["reasoning_content"]) ?? JsonHelp.Str(delta?["reasoning"])) is { Length: > 0 } reasoning)
+        if ((JsonNodes.Str(delta?["reasoning_content"]) ?? JsonNodes.Str(delta?["reasoning"])) is { Length: > 0 } reasoning)
         {
             Append(Kind.Thinking, "thinking_delta", "thinking", reasoning, output);
         }
 
-        if (JsonHelp.Str(delta?["content"]) is { Length: > 0 } text && (_openKind == Kind.Text || !string.IsNullOrWhiteSpace(text)))
+        if (JsonNodes.Str(delta?["content"]) is { Length: > 0 } text && (_openKind == Kind.Text || !string.IsNullOrWhiteSpace(text)))
         {
             Append(Kind.Text, "text_delta", "text", text, output);
         }
@@ -88,7 +88,7 @@ public sealed class OpenAiUpstreamStreamTranslator(
             ToolCallDelta(call, output);
         }
 
-        if (JsonHelp.Str(choice?["finish_reason"]) is { } finish)
+        if (JsonNodes.Str(choice?["finish_reason"]) is { } finish)
         {
             _finishReason = finish;
             Close(output);
@@ -145,15 +145,15 @@ public sealed class OpenAiUpstreamStreamTranslator(
 
     private void ToolCallDelta(JsonNode? call, List<SseEvent> output)
     {
-        int? index = JsonHelp.TryLong(call?["index"], out var i) ? (int)i : null;
-        var id = JsonHelp.Str(call?["id"]) is { Length: > 0 } given ? given : null;
+        int? index = JsonNodes.TryLong(call?["index"], out var i) ? (int)i : null;
+        var id = JsonNodes.Str(call?["id"]) is { Length: > 0 } given ? given : null;
         var tool = index is { } k
             ? _byIndex.GetValueOrDefault(k) is { } known && (id is null || id == known.Id) ? known : null
             : id is not null ? _byId.GetValueOrDefault(id) : _lastTool;
         if (tool is null)
         {
             id ??= $"toolu_{messageId}_{_byId.Count}";
-            var name = JsonHelp.Str(call?["function"]?["name"]) ?? "";
+            var name = JsonNodes.Str(call?["function"]?["name"]) ?? "";
             Open(Kind.Tool, new JsonObject
             {
                 ["type"] = "tool_use",
@@ -170,7 +170,7 @@ public sealed class OpenAiUpstreamStreamTranslator(
         }
 
         _lastTool = tool;
-        if (JsonHelp.Str(call?["function"]?["arguments"]) is { Length: > 0 } fragment)
+        if (JsonNodes.Str(call?["function"]?["arguments"]) is { Length: > 0 } fragment)
         {
             // A fragment for a call whose block already closed (interleaved parallel calls, rare) still goes to its
             // own index: the SDKs accumulate by index.

@@ -234,10 +234,10 @@ public sealed class PanelPagesTests(GatewayFixture gateway, BrowserFixture brows
         await Assertions.Expect(ui.Page.GetByTestId("rebuild")).ToHaveAttributeAsync("data-run-id", api.GetProperty("id").GetString()!);
         await Assertions.Expect(ui.Page.GetByTestId("phase")).ToHaveTextAsync("done");
         await Assertions.Expect(ui.Page.GetByTestId("percent")).ToHaveTextAsync("100%");
-        await Assertions.Expect(ui.Page.GetByTestId("events")).ToHaveTextAsync(Fmt.Count(api.GetProperty("events").GetInt64()));
+        await Assertions.Expect(ui.Page.GetByTestId("events")).ToHaveTextAsync(Display.Count(api.GetProperty("events").GetInt64()));
         var keys = api.GetProperty("documents").GetProperty("mt_doc_keyledger").GetInt32();
         Assert.True(keys >= 1);
-        await Assertions.Expect(ui.Page.Locator("tr[data-table='mt_doc_keyledger'] td.num")).ToHaveTextAsync(Fmt.Count(keys));
+        await Assertions.Expect(ui.Page.Locator("tr[data-table='mt_doc_keyledger'] td.num")).ToHaveTextAsync(Display.Count(keys));
         // It stops reloading (the reload after the record says succeeded may still see the run's task finishing).
         await Assertions.Expect(ui.Page.Locator("meta[http-equiv='refresh']")).ToHaveCountAsync(0);
         await Assertions.Expect(ui.Page.GetByTestId("error")).ToHaveCountAsync(0);

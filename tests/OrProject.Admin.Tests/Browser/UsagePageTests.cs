@@ -33,18 +33,18 @@ public sealed class UsagePageTests(GatewayFixture gateway, BrowserFixture browse
 
         var totals = ui.Page.GetByTestId("totals");
         await Assertions.Expect(totals).ToBeVisibleAsync();
-        await Assertions.Expect(totals.GetByTestId("budget")).ToHaveTextAsync(Fmt.Money(me.GetProperty("budgetUsd").GetDecimal()));
-        await Assertions.Expect(totals.GetByTestId("spent")).ToHaveTextAsync(Fmt.Money(me.GetProperty("spentUsd").GetDecimal()));
-        await Assertions.Expect(totals.GetByTestId("remaining")).ToHaveTextAsync(Fmt.Money(me.GetProperty("remainingUsd").GetDecimal()));
+        await Assertions.Expect(totals.GetByTestId("budget")).ToHaveTextAsync(Display.Money(me.GetProperty("budgetUsd").GetDecimal()));
+        await Assertions.Expect(totals.GetByTestId("spent")).ToHaveTextAsync(Display.Money(me.GetProperty("spentUsd").GetDecimal()));
+        await Assertions.Expect(totals.GetByTestId("remaining")).ToHaveTextAsync(Display.Money(me.GetProperty("remainingUsd").GetDecimal()));
         await Assertions.Expect(totals.GetByTestId("requests")).ToHaveTextAsync("2");
-        await Assertions.Expect(totals.GetByTestId("input-tokens")).ToHaveTextAsync(Fmt.Count(me.GetProperty("inputTokens").GetInt64()));
-        await Assertions.Expect(totals.GetByTestId("output-tokens")).ToHaveTextAsync(Fmt.Count(me.GetProperty("outputTokens").GetInt64()));
+        await Assertions.Expect(totals.GetByTestId("input-tokens")).ToHaveTextAsync(Display.Count(me.GetProperty("inputTokens").GetInt64()));
+        await Assertions.Expect(totals.GetByTestId("output-tokens")).ToHaveTextAsync(Display.Count(me.GetProperty("outputTokens").GetInt64()));
         Assert.True(me.GetProperty("spentUsd").GetDecimal() > 0);
 
         var model = byModel[0];
         var modelRow = ui.Page.GetByTestId("by-model").Locator("tbody tr", new() { HasText = model.GetProperty("model").GetString()! });
-        await Assertions.Expect(modelRow).ToContainTextAsync(Fmt.Money(model.GetProperty("costUsd").GetDecimal()));
-        await Assertions.Expect(modelRow).ToContainTextAsync(Fmt.Count(model.GetProperty("inputTokens").GetInt64()));
+        await Assertions.Expect(modelRow).ToContainTextAsync(Display.Money(model.GetProperty("costUsd").GetDecimal()));
+        await Assertions.Expect(modelRow).ToContainTextAsync(Display.Count(model.GetProperty("inputTokens").GetInt64()));
         Assert.True(await ui.Page.EvaluateAsync<bool>("() => !!Chart.getChart(document.querySelector('canvas[data-chart]'))"));
         await ui.ShotAsync("usage-shown");
 

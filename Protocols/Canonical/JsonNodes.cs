@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 namespace OrProject.Protocols.Canonical;
 
 /// <summary>Small readers over <see cref="JsonNode"/> that never throw on a wrong kind.</summary>
-internal static class JsonHelp
+internal static class JsonNodes
 {
     // SSE data and tool arguments are not HTML: keep non-ASCII and <>& readable instead of \uXXXX.
     public static readonly JsonSerializerOptions Compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };

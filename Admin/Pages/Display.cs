@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace OrProject.Admin.Pages;
 
 /// <summary>How the pages write money, counts and times: invariant culture, UTC, money to the micro-dollar.</summary>
-internal static class Fmt
+internal static class Display
 {
     public static string Money(decimal usd) => "$" + usd.ToString("#,0.00####", CultureInfo.InvariantCulture);
 

@@ -1,10 +1,10 @@
 using System.Text.Json.Nodes;
-using OrProject.Protocols.OpenAI;
+using OrProject.Protocols.Canonical;
 
-namespace OrProject.Protocols.Canonical;
+namespace OrProject.Protocols.OpenAI;
 
 /// <summary>Top-level canonical fields that Chat Completions and Responses requests share, written the same way.</summary>
-internal static class CanonicalOptions
+internal static class OpenAiRequestFields
 {
     public static int MaxTokens(JsonNode? value, string param, int fallback)
     {
@@ -13,7 +13,7 @@ internal static class CanonicalOptions
             return fallback;
         }
 
-        return JsonHelp.TryLong(value, out var max) && max is > 0 and <= int.MaxValue
+        return JsonNodes.TryLong(value, out var max) && max is > 0 and <= int.MaxValue
             ? (int)max
             : throw new RequestValidationException($"{param} must be a positive integer.", param);
     }
@@ -44,16 +44,16 @@ internal static class CanonicalOptions
     }
 
     /// <summary>none/auto/required/{function} → none/auto/any/{tool}; forms Anthropic lacks give <c>null</c>.</summary>
-    public static JsonObject? ToolChoice(JsonNode? choice) => JsonHelp.Str(choice) switch
+    public static JsonObject? ToolChoice(JsonNode? choice) => JsonNodes.Str(choice) switch
     {
         "none" => new JsonObject { ["type"] = "none" },
         "auto" => new JsonObject { ["type"] = "auto" },
         "required" => new JsonObject { ["type"] = "any" },
-        null when JsonHelp.Str(choice?["type"]) == "function" &&
-                  (JsonHelp.Str(choice?["function"]?["name"]) ?? JsonHelp.Str(choice?["name"])) is { } name =>
+        null when JsonNodes.Str(choice?["type"]) == "function" &&
+                  (JsonNodes.Str(choice?["function"]?["name"]) ?? JsonNodes.Str(choice?["name"])) is { } name =>
             new JsonObject { ["type"] = "tool", ["name"] = name },
-        null when JsonHelp.Str(choice?["type"]) == "allowed_tools" =>
-            new JsonObject { ["type"] = JsonHelp.Str(choice?["mode"] ?? choice?["allowed_tools"]?["mode"]) == "required" ? "any" : "auto" },
+        null when JsonNodes.Str(choice?["type"]) == "allowed_tools" =>
+            new JsonObject { ["type"] = JsonNodes.Str(choice?["mode"] ?? choice?["allowed_tools"]?["mode"]) == "required" ? "any" : "auto" },
         _ => null,
     };
 
@@ -112,12 +112,12 @@ internal static class CanonicalOptions
             return;
         }
 
-        if (JsonHelp.TryDouble(temperature, out var t))
+        if (JsonNodes.TryDouble(temperature, out var t))
         {
             canonical["temperature"] = Math.Clamp(t, 0, 1);
         }
 
-        if (JsonHelp.TryDouble(topP, out var p))
+        if (JsonNodes.TryDouble(topP, out var p))
         {
             canonical["top_p"] = p;
         }
