@@ -6,11 +6,11 @@ using OrProject.Protocols.Anthropic;
 namespace OrProject.Api.Auth;
 
 /// <summary>The outcome of admission: the key as admission sees it, or the refusal to send in the protocol's envelope.</summary>
-internal sealed record Admission(AdmissionView? View, Refusal? Refusal)
+internal sealed record Admission(AdmissionView? View, ApiError? ApiError)
 {
     public static Admission Admit(AdmissionView view) => new(view, null);
 
-    public static Admission Refuse(Refusal refusal) => new(null, refusal);
+    public static Admission Refuse(ApiError refusal) => new(null, refusal);
 
     public bool Admitted => View is not null;
 
@@ -31,7 +31,7 @@ internal sealed class KeyAdmission(KeyLedgerCache ledgers, UnknownKeyLimiter unk
     {
         var admitted = await AuthenticateAsync(request, cancellationToken);
         return admitted.View is { BudgetSpent: true } view
-            ? Admission.Refuse(Refusal.Budget(
+            ? Admission.Refuse(ApiError.Budget(
                 $"Budget exceeded for this API key: ${view.SpentUsd} of its ${view.Ledger.BudgetUsd} budget is spent. Ask the gateway's operator for a larger budget."))
             : admitted;
     }
@@ -43,7 +43,7 @@ internal sealed class KeyAdmission(KeyLedgerCache ledgers, UnknownKeyLimiter unk
         var bearer = request.Headers["x-api-key"].ToString().Length == 0;
         if (string.IsNullOrEmpty(key))
         {
-            return Admission.Refuse(Refusal.UnknownKey(null, bearer));
+            return Admission.Refuse(ApiError.UnknownKey(null, bearer));
         }
 
         var hash = ApiKeys.Hash(key);
@@ -51,7 +51,7 @@ internal sealed class KeyAdmission(KeyLedgerCache ledgers, UnknownKeyLimiter unk
         var remembered = ledgers.IsCached(hash);
         if (!remembered && !unknownKeys.MayLookUp(address))
         {
-            return Admission.Refuse(unknownKeys.Refusal);
+            return Admission.Refuse(unknownKeys.ApiError);
         }
 
         var view = await ledgers.FindAsync(hash, cancellationToken);
@@ -62,10 +62,10 @@ internal sealed class KeyAdmission(KeyLedgerCache ledgers, UnknownKeyLimiter unk
                 unknownKeys.Missed(address); // only lookups that reached the database count
             }
 
-            return Admission.Refuse(Refusal.UnknownKey(key, bearer));
+            return Admission.Refuse(ApiError.UnknownKey(key, bearer));
         }
 
-        return view.Ledger.Disabled ? Admission.Refuse(Refusal.DisabledKey) : Admission.Admit(view);
+        return view.Ledger.Disabled ? Admission.Refuse(ApiError.DisabledKey) : Admission.Admit(view);
     }
 }
 
@@ -86,7 +86,7 @@ internal sealed class UnknownKeyLimiter : IDisposable
             _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
     }
 
-    public Refusal Refusal { get; } = new(429, AnthropicErrors.RateLimit,
+    public ApiError ApiError { get; } = new(429, AnthropicErrors.RateLimit,
         "Too many requests with unknown API keys from this address; check the key. Requests are refused for up to a minute.")
     {
         OpenAiCode = "rate_limit_exceeded",

@@ -15,7 +15,7 @@ internal static class ChatCompletionsEndpoints
 
     private sealed class ChatProtocol(TimeProvider clock) : IEdgeProtocol
     {
-        public Task WriteRefusalAsync(HttpContext context, Refusal refusal) => OpenAiError.WriteAsync(context, refusal);
+        public Task WriteRefusalAsync(HttpContext context, ApiError refusal) => OpenAiError.WriteAsync(context, refusal);
 
         public ClientRequest Translate(JsonObject body)
         {

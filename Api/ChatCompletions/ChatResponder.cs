@@ -14,8 +14,7 @@ internal sealed class ChatResponder(bool stream, bool includeUsage, string model
     private readonly MessageAccumulator? _message = stream ? null : new MessageAccumulator();
     private bool _started;
 
-    public Task WriteErrorAsync(HttpContext context, int status, string type, string message, string? upstreamBody, int? retryAfterSeconds) =>
-        OpenAiError.WriteAsync(context, status, type, message, upstreamBody, retryAfterSeconds);
+    public Task WriteErrorAsync(HttpContext context, ApiError error) => OpenAiError.WriteAsync(context, error);
 
     public async Task WriteEventsAsync(HttpContext context, IReadOnlyList<SseEvent> events)
     {
@@ -65,16 +64,16 @@ internal sealed class ChatResponder(bool stream, bool includeUsage, string model
         await WriteAsync(context, output);
     }
 
-    public async Task FailAfterStartAsync(HttpContext context, int status, string type, string message, string? upstreamError)
+    public async Task FailAfterStartAsync(HttpContext context, ApiError error)
     {
         if (_message is not null)
         {
-            await WriteErrorAsync(context, status, type, message, upstreamError, null);
+            await WriteErrorAsync(context, error);
             return;
         }
 
         var output = new StringBuilder();
-        foreach (var chunk in _translator.Translate(new SseEvent("error", upstreamError ?? AnthropicErrors.Envelope(type, message, null))))
+        foreach (var chunk in _translator.Translate(new SseEvent("error", error.UpstreamBody ?? AnthropicErrors.Envelope(error.Type, error.Message, null))))
         {
             SseFormat.Append(output, null, chunk);
         }

@@ -1,32 +1,25 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using OrProject.Api.Dispatch;
-using OrProject.Api.Streaming;
 using OrProject.Protocols.OpenAI;
 namespace OrProject.Api.ChatCompletions;
 
 /// <summary>OpenAI's envelope, <c>{"error":{"message","type","param","code"}}</c>, used by the Chat and Responses routes.</summary>
 internal static class OpenAiError
 {
-    public static Task WriteAsync(HttpContext context, int status, string type, string message, string? upstreamBody = null,
-        int? retryAfterSeconds = null)
+    /// <summary>
+    /// Writes the error in OpenAI's words: its own type, message and code where they differ from Anthropic's
+    /// (<c>insufficient_quota</c>, <c>model_not_found</c>), the upstream's own message when it sent one (clients match
+    /// on it: context length and the like), and the code that follows from the type otherwise.
+    /// </summary>
+    public static Task WriteAsync(HttpContext context, ApiError error)
     {
-        SseResponse.SetRetryAfter(context, retryAfterSeconds);
-        context.Response.StatusCode = status;
+        error.WriteHeaders(context.Response);
+        context.Response.StatusCode = error.Status;
         context.Response.ContentType = "application/json";
-        var said = UpstreamMessage(upstreamBody) ?? message;
-        return context.Response.WriteAsync(Envelope(type, said, OpenAiErrorCodes.For(type, said)), context.RequestAborted);
-    }
-
-    /// <summary>A refusal in OpenAI's words: its own type and code where they differ (<c>insufficient_quota</c>).</summary>
-    public static Task WriteAsync(HttpContext context, Refusal refusal)
-    {
-        refusal.WriteHeaders(context.Response);
-        context.Response.StatusCode = refusal.Status;
-        context.Response.ContentType = "application/json";
-        var type = refusal.OpenAiType ?? refusal.Type;
-        var message = refusal.OpenAiMessage ?? refusal.Message;
-        return context.Response.WriteAsync(Envelope(type, message, refusal.OpenAiCode ?? OpenAiErrorCodes.For(type, message)),
+        var type = error.OpenAiType ?? error.Type;
+        var message = UpstreamMessage(error.UpstreamBody) ?? error.OpenAiMessage ?? error.Message;
+        return context.Response.WriteAsync(Envelope(type, message, error.OpenAiCode ?? OpenAiErrorCodes.For(type, message)),
             context.RequestAborted);
     }
 

@@ -18,7 +18,7 @@ namespace OrProject.Api.Dispatch;
 internal sealed class BudgetHolds(KeyLedgerWriter ledger, IOptions<EdgeOptions> options, TimeProvider clock, ILogger<BudgetHolds> logger)
 {
     /// <summary>Null when the hold is taken; otherwise the refusal to answer with.</summary>
-    public async Task<Refusal?> TryHoldAsync(string requestId, string keyId, ModelPrice price, JsonObject canonical, string text)
+    public async Task<ApiError?> TryHoldAsync(string requestId, string keyId, ModelPrice price, JsonObject canonical, string text)
     {
         var maxTokens = canonical["max_tokens"] is JsonValue max && max.TryGetValue<long>(out var m) ? m : 0;
         var input = WorstCase.InputTokens(canonical, Encoding.UTF8.GetByteCount(text));
@@ -34,7 +34,7 @@ internal sealed class BudgetHolds(KeyLedgerWriter ledger, IOptions<EdgeOptions> 
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             EdgeLog.HoldFailed(logger, ex, requestId);
-            return new Refusal(529, AnthropicErrors.Overloaded, "The gateway could not reach its ledger to admit the request; retry shortly.")
+            return new ApiError(529, AnthropicErrors.Overloaded, "The gateway could not reach its ledger to admit the request; retry shortly.")
             {
                 ShouldRetry = true,
                 RetryAfterSeconds = 1,
@@ -44,7 +44,7 @@ internal sealed class BudgetHolds(KeyLedgerWriter ledger, IOptions<EdgeOptions> 
         return result switch
         {
             { Held: true } => null,
-            { Known: false } => Refusal.DisabledKey,
+            { Known: false } => ApiError.DisabledKey,
             _ => Unaffordable(result, price, input, maxTokens, worst),
         };
     }
@@ -66,25 +66,25 @@ internal sealed class BudgetHolds(KeyLedgerWriter ledger, IOptions<EdgeOptions> 
     /// Says why, and what would fit: lower <c>max_tokens</c> to the largest whose worst case the budget covers (the way
     /// OpenRouter words it). When the budget would cover the request once requests in flight settle, a retry can help.
     /// </summary>
-    internal static Refusal Unaffordable(HoldResult result, ModelPrice price, long input, long maxTokens, decimal worst)
+    internal static ApiError Unaffordable(HoldResult result, ModelPrice price, long input, long maxTokens, decimal worst)
     {
         var unspent = result.BudgetUsd - result.SpentUsd;
         var searches = worst - WorstCase.CostUsd(price, input, maxTokens); // what max_tokens cannot lower
         var cost = $"This request may cost up to {Usd(worst)} (max_tokens {maxTokens})";
         if (unspent <= 0m)
         {
-            return Refusal.Budget($"Budget exceeded for this API key: {Usd(result.SpentUsd)} of its {Usd(result.BudgetUsd)} budget is spent. Ask the gateway's operator for a larger budget.");
+            return ApiError.Budget($"Budget exceeded for this API key: {Usd(result.SpentUsd)} of its {Usd(result.BudgetUsd)} budget is spent. Ask the gateway's operator for a larger budget.");
         }
 
         if (worst <= unspent)
         {
             var inFlight = WorstCase.AffordableMaxTokens(price, input, Math.Max(0m, result.AvailableUsd - searches));
-            return Refusal.BudgetBusy($"{cost}; this key's requests in flight hold {Usd(result.ReservedUsd)} of the {Usd(unspent)} left until they finish. " +
+            return ApiError.BudgetBusy($"{cost}; this key's requests in flight hold {Usd(result.ReservedUsd)} of the {Usd(unspent)} left until they finish. " +
                 (inFlight > 0 ? $"Retry shortly, or lower max_tokens to {inFlight}." : "Retry shortly."));
         }
 
         var affordable = WorstCase.AffordableMaxTokens(price, input, unspent - searches);
-        return Refusal.Budget(affordable > 0
+        return ApiError.Budget(affordable > 0
             ? $"{cost}; {Usd(unspent)} is left of this key's {Usd(result.BudgetUsd)} budget: lower max_tokens to {affordable} or ask for a larger budget."
             : $"{cost}; {Usd(unspent)} is left of this key's {Usd(result.BudgetUsd)} budget, less than its input alone may cost: shorten the request or ask for a larger budget.");
     }

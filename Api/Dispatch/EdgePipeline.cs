@@ -26,7 +26,7 @@ internal sealed class EdgePipeline(KeyAdmission admission, SettingsReader settin
     {
         var aborted = context.RequestAborted;
         var admitted = await admission.AdmitAsync(context.Request, aborted);
-        if (admitted.Refusal is { } refused)
+        if (admitted.ApiError is { } refused)
         {
             await protocol.WriteRefusalAsync(context, refused);
             return;
@@ -35,20 +35,20 @@ internal sealed class EdgePipeline(KeyAdmission admission, SettingsReader settin
         var body = await RequestBody.ReadAsync(context, options);
         if (body.Json is not { } json)
         {
-            await protocol.WriteRefusalAsync(context, new Refusal(body.Status, AnthropicErrors.TypeFor(body.Status), body.Error));
+            await protocol.WriteRefusalAsync(context, new ApiError(body.Status, AnthropicErrors.TypeFor(body.Status), body.Error));
             return;
         }
 
         var request = protocol.Translate(json);
         if (request.Canonical is not { } canonical)
         {
-            await protocol.WriteRefusalAsync(context, Refusal.Invalid(request.Error ?? "Invalid request."));
+            await protocol.WriteRefusalAsync(context, ApiError.Invalid(request.Error ?? "Invalid request."));
             return;
         }
 
         if (canonical["model"] is not JsonValue modelValue || !modelValue.TryGetValue<string>(out var requested) || requested.Length == 0)
         {
-            await protocol.WriteRefusalAsync(context, Refusal.Invalid("model: Input should be a valid string"));
+            await protocol.WriteRefusalAsync(context, ApiError.Invalid("model: Input should be a valid string"));
             return;
         }
 
@@ -56,7 +56,7 @@ internal sealed class EdgePipeline(KeyAdmission admission, SettingsReader settin
         var model = Canonicalizer.ResolveModel(requested, current);
         if (PriceCatalog.Find(current.Prices, model) is not { } price)
         {
-            await protocol.WriteRefusalAsync(context, Refusal.UnpricedModel(requested));
+            await protocol.WriteRefusalAsync(context, ApiError.UnpricedModel(requested));
             return;
         }
 
@@ -82,17 +82,17 @@ internal sealed class EdgePipeline(KeyAdmission admission, SettingsReader settin
         }
 
         var dispatch = new DispatchGeneration(
-            requestId,
-            key.Id,
-            replyAddress,
-            request.Stream,
-            text,
-            requested,
-            model,
-            Headers(context.Request),
-            Affinity(context.Request, canonical, json),
-            clock.GetUtcNow(),
-            pump.Deadline());
+            RequestId: requestId,
+            KeyId: key.Id,
+            ReplyAddress: replyAddress,
+            Stream: request.Stream,
+            Request: text,
+            ModelRequested: requested,
+            Model: model,
+            Headers: Headers(context.Request),
+            Affinity: Affinity(context.Request, canonical, json),
+            RequestedAt: clock.GetUtcNow(),
+            Deadline: pump.Deadline());
         await pump.RunAsync(context, dispatch, protocol.CreateResponder(request, model));
     }
 
@@ -100,7 +100,7 @@ internal sealed class EdgePipeline(KeyAdmission admission, SettingsReader settin
     /// <c>max_tokens</c> beyond the model's output limit (the model table's, or the one Claude's id implies), or beyond
     /// any model's (a 32-bit count: nothing past it is ever parsed further), refused before a hold or a worker sees it.
     /// </summary>
-    private static Refusal? MaxTokensRefusal(JsonObject canonical, string model, int? modelLimit)
+    private static ApiError? MaxTokensRefusal(JsonObject canonical, string model, int? modelLimit)
     {
         if (canonical["max_tokens"] is not JsonValue value || value.GetValueKind() != System.Text.Json.JsonValueKind.Number)
         {
@@ -111,7 +111,7 @@ internal sealed class EdgePipeline(KeyAdmission admission, SettingsReader settin
         var limit = modelLimit ?? int.MaxValue;
         return decimal.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var requested) &&
                requested > limit
-            ? Refusal.MaxTokensTooLarge(text, limit, model)
+            ? ApiError.MaxTokensTooLarge(text, limit, model)
             : null;
     }
 

@@ -59,7 +59,7 @@ internal sealed class GenerationPump(
             }
 
             EdgeLog.DispatchFailed(logger, ex, request.RequestId);
-            await responder.WriteErrorAsync(context, 529, AnthropicErrors.Overloaded, "The gateway could not queue the request.", null, null);
+            await responder.WriteErrorAsync(context, ApiError.Overloaded("The gateway could not queue the request."));
             return;
         }
 
@@ -92,8 +92,7 @@ internal sealed class GenerationPump(
             if (first is null)
             {
                 await holds.ReleaseAsync(request.KeyId, request.RequestId);
-                await responder.WriteErrorAsync(context, 529, AnthropicErrors.Overloaded,
-                    "No worker took the request in time; the gateway is overloaded.", null, null);
+                await responder.WriteErrorAsync(context, ApiError.Overloaded("No worker took the request in time; the gateway is overloaded."));
                 return;
             }
 
@@ -105,7 +104,7 @@ internal sealed class GenerationPump(
                     case null:
                         // No chunk and no heartbeat for the idle timeout: the worker is gone.
                         await ChargeLostAsync(request, observed, accountId, "the worker was lost");
-                        await FailAsync(context, responder, started, 529, AnthropicErrors.Overloaded, "The generation stalled: its worker stopped answering.", null);
+                        await FailAsync(context, responder, started, ApiError.Overloaded("The generation stalled: its worker stopped answering."));
                         await CancelAsync(request.RequestId);
                         return;
                     case GenerationStarted:
@@ -133,11 +132,10 @@ internal sealed class GenerationPump(
                             // The worker that ran it died (a redelivery says so), or it failed mid-stream: charge what
                             // was observed. A worker charges before it reports a failure, so the receipt makes this a
                             // no-op unless that worker is the one that died.
-                            await ChargeLostAsync(request, observed, accountId, "the stream failed: " + failed.Message);
+                            await ChargeLostAsync(request, observed, accountId, "the stream failed: " + failed.Error.Message);
                         }
 
-                        await FailAsync(context, responder, started, failed.Status, failed.ErrorType, failed.Message,
-                            failed.UpstreamBody, failed.RetryAfterSeconds);
+                        await FailAsync(context, responder, started, ApiError.From(failed.Error));
                         return;
                 }
             }
@@ -202,11 +200,8 @@ internal sealed class GenerationPump(
         }
     }
 
-    private static Task FailAsync(HttpContext context, IGenerationResponder responder, bool started, int status, string type,
-        string message, string? upstreamBody, int? retryAfter = null) =>
-        started
-            ? responder.FailAfterStartAsync(context, status, type, message, upstreamBody)
-            : responder.WriteErrorAsync(context, status, type, message, upstreamBody, retryAfter);
+    private static Task FailAsync(HttpContext context, IGenerationResponder responder, bool started, ApiError error) =>
+        started ? responder.FailAfterStartAsync(context, error) : responder.WriteErrorAsync(context, error);
 
     private async Task CancelAsync(string requestId)
     {

@@ -6,7 +6,7 @@ namespace OrProject.Api.Dispatch;
 internal interface IEdgeProtocol
 {
     /// <summary>An answer before any work, in the protocol's own envelope and headers.</summary>
-    Task WriteRefusalAsync(HttpContext context, Refusal refusal);
+    Task WriteRefusalAsync(HttpContext context, ApiError refusal);
 
     /// <summary>The client's body in canonical form (an Anthropic Messages request), or why it is invalid.</summary>
     ClientRequest Translate(JsonObject body);

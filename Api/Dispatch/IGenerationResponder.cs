@@ -8,8 +8,8 @@ namespace OrProject.Api.Dispatch;
 /// </summary>
 internal interface IGenerationResponder
 {
-    /// <summary>An error before anything was written; <paramref name="upstreamBody"/> is relayed unmodified when present.</summary>
-    Task WriteErrorAsync(HttpContext context, int status, string type, string message, string? upstreamBody, int? retryAfterSeconds);
+    /// <summary>An error before anything was written; the upstream's own body is relayed when the error carries one.</summary>
+    Task WriteErrorAsync(HttpContext context, ApiError error);
 
     /// <summary>Canonical events; the responder starts the response on the first call.</summary>
     Task WriteEventsAsync(HttpContext context, IReadOnlyList<SseEvent> events);
@@ -18,5 +18,5 @@ internal interface IGenerationResponder
     Task CompleteAsync(HttpContext context);
 
     /// <summary>The generation failed after events were written: end the stream with the protocol's error form.</summary>
-    Task FailAfterStartAsync(HttpContext context, int status, string type, string message, string? upstreamError);
+    Task FailAfterStartAsync(HttpContext context, ApiError error);
 }

@@ -1,22 +1,44 @@
 using System.Text;
+using System.Text.Json;
 using OrProject.Api.Dispatch;
 using OrProject.Protocols.Anthropic;
+
 namespace OrProject.Api.Messages;
 
+/// <summary>Anthropic's error envelope, <c>{"type":"error","error":{"type","message"},"request_id"}</c>, with its headers.</summary>
 internal static class AnthropicError
 {
-    public static Task WriteAsync(HttpContext context, Refusal refusal)
+    /// <summary>Writes the error; an upstream's own JSON error body goes out unmodified (clients match on its words).</summary>
+    public static Task WriteAsync(HttpContext context, ApiError error)
     {
-        refusal.WriteHeaders(context.Response);
-        return WriteAsync(context, refusal.Status, refusal.Type, refusal.Message);
+        error.WriteHeaders(context.Response);
+        context.Response.StatusCode = error.Status;
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(Body(context, error), Encoding.UTF8, context.RequestAborted);
     }
 
-    public static async Task WriteAsync(HttpContext context, int status, string type, string message)
+    /// <summary>The error event's data mid-stream: the upstream's own body when it is JSON, else the envelope.</summary>
+    public static string Body(HttpContext context, ApiError error)
     {
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "application/json";
+        if (error.UpstreamBody is { } upstream && IsJson(upstream))
+        {
+            return upstream;
+        }
+
         var requestId = context.Response.Headers["request-id"].ToString();
-        await context.Response.WriteAsync(AnthropicErrors.Envelope(type, message, requestId.Length > 0 ? requestId : null),
-            Encoding.UTF8, context.RequestAborted);
+        return AnthropicErrors.Envelope(error.Type, error.Message, requestId.Length > 0 ? requestId : null);
+    }
+
+    private static bool IsJson(string text)
+    {
+        try
+        {
+            using var _ = JsonDocument.Parse(text);
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 }

@@ -16,13 +16,7 @@ internal sealed class AnthropicResponder(bool stream) : IGenerationResponder
     private readonly MessageAccumulator? _message = stream ? null : new MessageAccumulator();
     private bool _started;
 
-    public Task WriteErrorAsync(HttpContext context, int status, string type, string message, string? upstreamBody, int? retryAfterSeconds)
-    {
-        SseResponse.SetRetryAfter(context, retryAfterSeconds);
-        return upstreamBody is not null && IsJson(upstreamBody)
-            ? WriteJsonAsync(context, status, upstreamBody)
-            : AnthropicError.WriteAsync(context, status, type, message);
-    }
+    public Task WriteErrorAsync(HttpContext context, ApiError error) => AnthropicError.WriteAsync(context, error);
 
     public async Task WriteEventsAsync(HttpContext context, IReadOnlyList<SseEvent> events)
     {
@@ -54,20 +48,19 @@ internal sealed class AnthropicResponder(bool stream) : IGenerationResponder
 
         return _message.Started
             ? WriteJsonAsync(context, StatusCodes.Status200OK, _message.ToMessage().ToJsonString(Json.Relaxed))
-            : AnthropicError.WriteAsync(context, 502, AnthropicErrors.Api, "The upstream answered without a message.");
+            : AnthropicError.WriteAsync(context, new ApiError(502, AnthropicErrors.Api, "The upstream answered without a message."));
     }
 
-    public Task FailAfterStartAsync(HttpContext context, int status, string type, string message, string? upstreamError)
+    public Task FailAfterStartAsync(HttpContext context, ApiError error)
     {
         if (_message is not null)
         {
             // Nothing was written yet for a non-streaming request: answer with a plain error.
-            return WriteErrorAsync(context, status, type, message, upstreamError, null);
+            return WriteErrorAsync(context, error);
         }
 
         // The real API sends no message_stop after an error event; the SDK raises on it.
-        var data = upstreamError is not null && IsJson(upstreamError) ? upstreamError : AnthropicErrors.Envelope(type, message, null);
-        return SseResponse.WriteAsync(context, SseFormat.Encode([new SseEvent("error", data)]));
+        return SseResponse.WriteAsync(context, SseFormat.Encode([new SseEvent("error", AnthropicError.Body(context, error))]));
     }
 
     private static async Task WriteJsonAsync(HttpContext context, int status, string json)

@@ -25,7 +25,7 @@ internal static class CountTokensEndpoint
     {
         // Never charged, but only for a key that could send the request it counts: known, enabled and not spent.
         var admitted = await admission.AdmitAsync(context.Request, context.RequestAborted);
-        if (admitted.Refusal is { } refused)
+        if (admitted.ApiError is { } refused)
         {
             await AnthropicError.WriteAsync(context, refused);
             return;
@@ -34,13 +34,13 @@ internal static class CountTokensEndpoint
         var body = await RequestBody.ReadAsync(context, options);
         if (body.Json is not { } json)
         {
-            await AnthropicError.WriteAsync(context, body.Status, AnthropicErrors.TypeFor(body.Status), body.Error);
+            await AnthropicError.WriteAsync(context, new ApiError(body.Status, AnthropicErrors.TypeFor(body.Status), body.Error));
             return;
         }
 
         if (MessagesRequest.Validate(json, countTokens: true) is { } invalid)
         {
-            await AnthropicError.WriteAsync(context, 400, AnthropicErrors.InvalidRequest, invalid);
+            await AnthropicError.WriteAsync(context, ApiError.Invalid(invalid));
             return;
         }
 

@@ -19,7 +19,7 @@ internal sealed class AnthropicProtocol : IEdgeProtocol
 {
     public static readonly AnthropicProtocol Instance = new();
 
-    public Task WriteRefusalAsync(HttpContext context, Refusal refusal) => AnthropicError.WriteAsync(context, refusal);
+    public Task WriteRefusalAsync(HttpContext context, ApiError refusal) => AnthropicError.WriteAsync(context, refusal);
 
     public ClientRequest Translate(JsonObject body) =>
         MessagesRequest.Validate(body) is { } invalid

@@ -67,7 +67,7 @@ internal static class ModelsEndpoints
         var known = catalog.Ids.FirstOrDefault(m => string.Equals(m, id, StringComparison.OrdinalIgnoreCase));
         if (known is null)
         {
-            await WriteErrorAsync(context, 404, AnthropicErrors.NotFound, $"model: {id}");
+            await WriteErrorAsync(context, new ApiError(404, AnthropicErrors.NotFound, $"model: {id}"));
             return;
         }
 
@@ -151,7 +151,7 @@ internal static class ModelsEndpoints
     private static async Task<bool> AuthorizeAsync(HttpContext context, KeyAdmission admission)
     {
         var admitted = await admission.AuthenticateAsync(context.Request, context.RequestAborted);
-        if (admitted.Refusal is { } refused)
+        if (admitted.ApiError is { } refused)
         {
             await (IsAnthropic(context.Request) ? AnthropicError.WriteAsync(context, refused) : OpenAiError.WriteAsync(context, refused));
         }
@@ -159,8 +159,6 @@ internal static class ModelsEndpoints
         return admitted.Admitted;
     }
 
-    private static Task WriteErrorAsync(HttpContext context, int status, string type, string message) =>
-        IsAnthropic(context.Request)
-            ? AnthropicError.WriteAsync(context, status, type, message)
-            : OpenAiError.WriteAsync(context, status, type, message);
+    private static Task WriteErrorAsync(HttpContext context, ApiError error) =>
+        IsAnthropic(context.Request) ? AnthropicError.WriteAsync(context, error) : OpenAiError.WriteAsync(context, error);
 }

@@ -16,7 +16,7 @@ internal static class ResponsesEndpoints
 
     private sealed class ResponsesProtocol(TimeProvider clock) : IEdgeProtocol
     {
-        public Task WriteRefusalAsync(HttpContext context, Refusal refusal) => OpenAiError.WriteAsync(context, refusal);
+        public Task WriteRefusalAsync(HttpContext context, ApiError refusal) => OpenAiError.WriteAsync(context, refusal);
 
         public ClientRequest Translate(JsonObject body) => ClientRequest.From(ResponsesRequestTranslator.ToCanonical(body), body, includeUsage: true);
 

@@ -14,8 +14,7 @@ internal sealed class ResponsesResponder(bool stream, ResponsesContext responseC
     private readonly MessageAccumulator? _message = stream ? null : new MessageAccumulator();
     private bool _started;
 
-    public Task WriteErrorAsync(HttpContext context, int status, string type, string message, string? upstreamBody, int? retryAfterSeconds) =>
-        OpenAiError.WriteAsync(context, status, type, message, upstreamBody, retryAfterSeconds);
+    public Task WriteErrorAsync(HttpContext context, ApiError error) => OpenAiError.WriteAsync(context, error);
 
     public Task WriteEventsAsync(HttpContext context, IReadOnlyList<SseEvent> events)
     {
@@ -45,10 +44,10 @@ internal sealed class ResponsesResponder(bool stream, ResponsesContext responseC
         await context.Response.WriteAsync(body.ToJsonString(Json.Relaxed), context.RequestAborted);
     }
 
-    public Task FailAfterStartAsync(HttpContext context, int status, string type, string message, string? upstreamError) =>
+    public Task FailAfterStartAsync(HttpContext context, ApiError error) =>
         _message is not null
-            ? WriteErrorAsync(context, status, type, message, upstreamError, null)
-            : WriteAsync(context, [.. _translator.Translate(new SseEvent("error", upstreamError ?? AnthropicErrors.Envelope(type, message, null))), .. _translator.Finish()]);
+            ? WriteErrorAsync(context, error)
+            : WriteAsync(context, [.. _translator.Translate(new SseEvent("error", error.UpstreamBody ?? AnthropicErrors.Envelope(error.Type, error.Message, null))), .. _translator.Finish()]);
 
     private async Task WriteAsync(HttpContext context, IReadOnlyList<SseEvent> events)
     {

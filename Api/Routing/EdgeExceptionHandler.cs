@@ -1,3 +1,5 @@
+using OrProject.Api.Dispatch;
+using OrProject.Api.ChatCompletions;
 using Microsoft.AspNetCore.Diagnostics;
 using OrProject.Api.Messages;
 using OrProject.Protocols.Anthropic;
@@ -41,11 +43,11 @@ internal sealed class EdgeExceptionHandler(ILogger<EdgeExceptionHandler> logger)
         if (OpenAiPaths.Matches(context.Request.Path.Value ?? ""))
         {
             var type = status switch { 500 => "server_error", 503 => "service_unavailable", _ => "invalid_request_error" };
-            await OpenAiPaths.WriteErrorAsync(context, status, type, message, null);
+            await OpenAiError.WriteAsync(context, new ApiError(status, AnthropicErrors.TypeFor(status), message) { OpenAiType = type });
         }
         else
         {
-            await AnthropicError.WriteAsync(context, status, AnthropicErrors.TypeFor(status), message);
+            await AnthropicError.WriteAsync(context, new ApiError(status, AnthropicErrors.TypeFor(status), message));
         }
 
         return true;

@@ -1,3 +1,5 @@
+using OrProject.Api.Dispatch;
+using OrProject.Api.ChatCompletions;
 using OrProject.Api.Messages;
 using OrProject.Protocols.Anthropic;
 
@@ -36,7 +38,7 @@ internal static class UnmatchedRequests
 
         var type = status == 404 ? AnthropicErrors.NotFound : AnthropicErrors.InvalidRequest;
         return OpenAiPaths.Matches(path)
-            ? OpenAiPaths.WriteErrorAsync(context, status, "invalid_request_error", message, status == 404 ? "unknown_url" : null)
-            : AnthropicError.WriteAsync(context, status, type, message);
+            ? OpenAiError.WriteAsync(context, new ApiError(status, type, message) { OpenAiType = "invalid_request_error", OpenAiCode = status == 404 ? "unknown_url" : null })
+            : AnthropicError.WriteAsync(context, new ApiError(status, type, message));
     }
 }

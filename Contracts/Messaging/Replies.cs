@@ -29,20 +29,18 @@ public sealed record GenerationCompleted(string RequestId, int Seq, TokenUsage U
     IReadOnlyList<SseEvent>? Events = null) : IGenerationReply;
 
 /// <summary>
-/// The generation failed. Before any chunk, the edge answers with <see cref="Status"/> and, when the upstream sent
-/// one, its error body unmodified (<see cref="UpstreamBody"/>); after a chunk it ends the stream with an error event.
-/// The worker that sends it has settled the request's budget hold (charged or released), except when
-/// <see cref="WorkerLost"/>: the worker that ran the request died, and the edge charges what it observed.
+/// The generation failed. Before any chunk, the edge answers with the error's status and, when the upstream sent one,
+/// its error body unmodified; after a chunk it ends the stream with an error event. The worker that sends it has
+/// settled the request's budget hold (charged or released), except when <see cref="WorkerLost"/>: the worker that ran
+/// the request died, and the edge charges what it observed.
 /// </summary>
-public sealed record GenerationFailed(
-    string RequestId,
-    int Seq,
-    int Status,
-    string ErrorType,
-    string Message,
-    string? UpstreamBody = null,
-    int? RetryAfterSeconds = null,
-    bool WorkerLost = false) : IGenerationReply;
+public sealed record GenerationFailed(string RequestId, int Seq, GenerationError Error, bool WorkerLost = false) : IGenerationReply;
+
+/// <summary>
+/// What a failed generation tells the client: the status and Anthropic error type, the message, the upstream's own
+/// error body to relay unmodified (when it sent one), and how long to wait before retrying (when known).
+/// </summary>
+public sealed record GenerationError(int Status, string Type, string Message, string? UpstreamBody = null, int? RetryAfterSeconds = null);
 
 /// <summary>
 /// Token counts as the upstream reported them (Anthropic semantics: input is net of cache).

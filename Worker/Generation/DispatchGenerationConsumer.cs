@@ -36,8 +36,8 @@ internal sealed class DispatchGenerationConsumer(
             // request is not run again into that stream: the edge gets a well-formed failure instead, and charges
             // what it observed of the first run.
             WorkerLog.Redelivered(logger, request.RequestId);
-            await replies.SendAsync(seq => new GenerationFailed(request.RequestId, seq, 500, AnthropicErrors.Api,
-                "The worker running this request stopped; the request was not retried to avoid duplicated output.", WorkerLost: true));
+            await replies.SendAsync(seq => new GenerationFailed(request.RequestId, seq, new GenerationError(500, AnthropicErrors.Api,
+                "The worker running this request stopped; the request was not retried to avoid duplicated output."), WorkerLost: true));
             return;
         }
 
@@ -107,7 +107,7 @@ internal sealed class DispatchGenerationConsumer(
 
         try
         {
-            await replies.FailAsync(seq => new GenerationFailed(requestId, seq, 500, AnthropicErrors.Api, Generator.WorkerFailedMessage(requestId)));
+            await replies.FailAsync(seq => new GenerationFailed(requestId, seq, Generator.WorkerFailed(requestId)));
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

@@ -135,10 +135,8 @@ internal sealed class Generator(
             }
         }
 
-        var (status, type, message, body, retryAfter) = failures.Count == 0
-            ? await NoAccountAsync(request, cancellationToken)
-            : Outcome(request, failures);
-        await replies.FailAsync(seq => new GenerationFailed(request.RequestId, seq, status, type, message, body, retryAfter));
+        var error = failures.Count == 0 ? await NoAccountAsync(request, cancellationToken) : Outcome(failures);
+        await replies.FailAsync(seq => new GenerationFailed(request.RequestId, seq, error));
         return false;
     }
 
@@ -146,18 +144,18 @@ internal sealed class Generator(
     /// One clear answer when no account could serve: the upstream's own refusal of a bad request, 429 when every
     /// account is rate limited, else 529. The upstream's error body is relayed when its status is the one returned.
     /// </summary>
-    private static (int, string, string, string?, int?) Outcome(DispatchGeneration request, List<UpstreamFailure> failures)
+    private static GenerationError Outcome(List<UpstreamFailure> failures)
     {
         var last = failures[^1];
         if (!last.TryNextAccount)
         {
-            return (last.Status, AnthropicErrors.TypeFor(last.Status), last.Message, last.Body, null);
+            return new GenerationError(last.Status, AnthropicErrors.TypeFor(last.Status), last.Message, last.Body);
         }
 
         var retryAfter = failures.Where(f => f.RetryAfter is not null).Select(f => (int?)Math.Ceiling(f.RetryAfter!.Value.TotalSeconds)).Min();
         return failures.All(f => f.Error == UpstreamError.RateLimited)
-            ? (429, AnthropicErrors.RateLimit, "Every upstream account is rate limited; retry later.", last.Status == 429 ? last.Body : null, retryAfter)
-            : (529, AnthropicErrors.Overloaded, $"Every upstream account failed ({string.Join(", ", failures.Select(f => f.Status))}).",
+            ? new GenerationError(429, AnthropicErrors.RateLimit, "Every upstream account is rate limited; retry later.", last.Status == 429 ? last.Body : null, retryAfter)
+            : new GenerationError(529, AnthropicErrors.Overloaded, $"Every upstream account failed ({string.Join(", ", failures.Select(f => f.Status))}).",
                 last.Status == 529 ? last.Body : null, retryAfter);
     }
 
@@ -165,7 +163,7 @@ internal sealed class Generator(
     /// No account was tried: when the ones serving the model are waiting out an upstream's rate limit, 429 with the time
     /// until the first comes back (the SDKs wait that long); else 529, none is available.
     /// </summary>
-    private async Task<(int, string, string, string?, int?)> NoAccountAsync(DispatchGeneration request, CancellationToken cancellationToken)
+    private async Task<GenerationError> NoAccountAsync(DispatchGeneration request, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         var waits = (await accounts.AllAsync(cancellationToken))
@@ -174,12 +172,12 @@ internal sealed class Generator(
             .ToList();
         if (waits.Count == 0)
         {
-            return (529, AnthropicErrors.Overloaded, $"No upstream account is available for model {request.Model}.", null, null);
+            return new GenerationError(529, AnthropicErrors.Overloaded, $"No upstream account is available for model {request.Model}.");
         }
 
         var seconds = Math.Max(1, (int)Math.Ceiling(waits.Min().TotalSeconds));
-        return (429, AnthropicErrors.RateLimit,
-            $"Every upstream account for model {request.Model} is rate limited by its upstream; retry in {seconds} s.", null, seconds);
+        return new GenerationError(429, AnthropicErrors.RateLimit,
+            $"Every upstream account for model {request.Model} is rate limited by its upstream; retry in {seconds} s.", RetryAfterSeconds: seconds);
     }
 
     private static bool IsTransient(UpstreamFailure failure) =>
@@ -258,18 +256,18 @@ internal sealed class Generator(
 
         if (crashed)
         {
-            await replies.FailAsync(seq => new GenerationFailed(request.RequestId, seq, 500, AnthropicErrors.Api, WorkerFailedMessage(request.RequestId)));
+            await replies.FailAsync(seq => new GenerationFailed(request.RequestId, seq, WorkerFailed(request.RequestId)));
             return;
         }
 
-        await replies.FailAsync(seq => new GenerationFailed(request.RequestId, seq, 529, AnthropicErrors.Overloaded,
-            $"The upstream stream ended early: {failure ?? "it closed without message_stop"}.", upstreamError));
+        await replies.FailAsync(seq => new GenerationFailed(request.RequestId, seq, new GenerationError(529, AnthropicErrors.Overloaded,
+            $"The upstream stream ended early: {failure ?? "it closed without message_stop"}.", upstreamError)));
     }
 
     /// <summary>
     /// What the client reads when this worker failed on its request: no internals (the exception is in the worker's
     /// log), but the request id, which finds that log entry.
     /// </summary>
-    public static string WorkerFailedMessage(string requestId) =>
-        $"The gateway's worker failed on request {requestId}; see its log.";
+    public static GenerationError WorkerFailed(string requestId) =>
+        new(500, AnthropicErrors.Api, $"The gateway's worker failed on request {requestId}; see its log.");
 }

@@ -118,7 +118,7 @@ public sealed class ReplySenderTests
         sender.Enqueue(Delta("b"));
         sender.Enqueue(Delta("c"));
 
-        var failing = sender.FailAsync(seq => new GenerationFailed("req_1", seq, 529, "overloaded_error", "upstream died"));
+        var failing = sender.FailAsync(seq => new GenerationFailed("req_1", seq, new GenerationError(529, "overloaded_error", "upstream died")));
         endpoint.Confirm();
         var chunk = Assert.IsType<GenerationChunk>(await endpoint.NextAsync());
         endpoint.Confirm();
@@ -137,7 +137,7 @@ public sealed class ReplySenderTests
         var sender = Sender(endpoint);
         sender.Start("worker-1");
 
-        await sender.FailAsync(seq => new GenerationFailed("req_1", seq, 429, "rate_limit_error", "every account is rate limited"));
+        await sender.FailAsync(seq => new GenerationFailed("req_1", seq, new GenerationError(429, "rate_limit_error", "every account is rate limited")));
 
         var failed = Assert.IsType<GenerationFailed>(Assert.Single(endpoint.Messages));
         Assert.Equal(0, failed.Seq);

@@ -15,8 +15,9 @@ public sealed class SimulatorUpstreamTests
     {
         var simulator = new SimulatorUpstream(Options.Create(new SimulatorOptions { DelayMilliseconds = 0 }));
         var body = $$"""{"model":"claude-sonnet-4-5","max_tokens":{{maxTokens}},"messages":[{"role":"user","content":"Hi"}]}""";
-        var request = new DispatchGeneration("req_sim", "key", new Uri("queue:replies"), false, body, "claude-sonnet-4-5",
-            "claude-sonnet-4-5", new Dictionary<string, string>(), null, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddMinutes(1));
+        var request = new DispatchGeneration(RequestId: "req_sim", KeyId: "key", ReplyAddress: new Uri("queue:replies"), Stream: false,
+            Request: body, ModelRequested: "claude-sonnet-4-5", Model: "claude-sonnet-4-5", Headers: new Dictionary<string, string>(),
+            Affinity: null, RequestedAt: DateTimeOffset.UtcNow, Deadline: DateTimeOffset.UtcNow.AddMinutes(1));
 
         await using var response = await simulator.SendAsync(new UpstreamTarget("acct", "", ""), request, CancellationToken.None);
         var events = new List<SseEvent>();

@@ -1,14 +1,17 @@
 using System.Globalization;
+using OrProject.Contracts.Messaging;
 using OrProject.Protocols.Anthropic;
+
 namespace OrProject.Api.Dispatch;
 
 /// <summary>
-/// Why the edge answers a request itself, before or instead of any generation: the status and Anthropic error type,
-/// the message, what OpenAI's dialect says differently (<c>insufficient_quota</c>, <c>model_not_found</c>), and
-/// whether a retry can help — the official SDKs and Claude Code read <c>x-should-retry</c> before their own rules, so
-/// a spent key fails at once instead of retrying for minutes, and honour <c>retry-after</c> when it is there.
+/// An error the edge answers with, whatever raised it (admission, validation, a worker's failed generation): the
+/// status and Anthropic error type, the message, what OpenAI's dialect says differently (<c>insufficient_quota</c>,
+/// <c>model_not_found</c>), the upstream's own error body to relay, and whether a retry can help — the official SDKs
+/// and Claude Code read <c>x-should-retry</c> before their own rules, so a spent key fails at once instead of retrying
+/// for minutes, and honour <c>retry-after</c> when it is there. Each protocol writes it in its own envelope.
 /// </summary>
-internal sealed record Refusal(int Status, string Type, string Message)
+internal sealed record ApiError(int Status, string Type, string Message)
 {
     /// <summary>The OpenAI envelope's <c>type</c> when it is not the Anthropic one.</summary>
     public string? OpenAiType { get; init; }
@@ -24,13 +27,26 @@ internal sealed record Refusal(int Status, string Type, string Message)
 
     public int? RetryAfterSeconds { get; init; }
 
-    public static Refusal Invalid(string message) => new(400, AnthropicErrors.InvalidRequest, message);
+    /// <summary>The upstream's own error body, relayed unmodified (Anthropic routes) or read for its message (OpenAI routes).</summary>
+    public string? UpstreamBody { get; init; }
+
+    /// <summary>A worker's failed generation, as the client is told it.</summary>
+    public static ApiError From(GenerationError error) => new(error.Status, error.Type, error.Message)
+    {
+        UpstreamBody = error.UpstreamBody,
+        RetryAfterSeconds = error.RetryAfterSeconds,
+    };
+
+    /// <summary>529: no worker or upstream could take the request.</summary>
+    public static ApiError Overloaded(string message) => new(529, AnthropicErrors.Overloaded, message);
+
+    public static ApiError Invalid(string message) => new(400, AnthropicErrors.InvalidRequest, message);
 
     /// <summary>
     /// No key, or one the gateway did not issue, in words that name the credential the client sent: Anthropic's own for
     /// <c>x-api-key</c> (and for none), the bearer token otherwise; OpenAI's, with the key's first characters, on its routes.
     /// </summary>
-    public static Refusal UnknownKey(string? presented, bool bearer) => presented is null
+    public static ApiError UnknownKey(string? presented, bool bearer) => presented is null
         ? new(401, AnthropicErrors.Authentication, "x-api-key header is required")
         {
             OpenAiMessage = "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth " +
@@ -44,10 +60,10 @@ internal sealed record Refusal(int Status, string Type, string Message)
     /// <summary>The first characters of a key and its length, as OpenAI shows them: enough to recognise, not to use.</summary>
     private static string Masked(string key) => key.Length <= 8 ? new string('*', key.Length) : key[..Math.Min(10, key.Length / 2)] + "****" + key[^4..];
 
-    public static Refusal DisabledKey { get; } = new(403, AnthropicErrors.Permission, "This API key is disabled.");
+    public static ApiError DisabledKey { get; } = new(403, AnthropicErrors.Permission, "This API key is disabled.");
 
     /// <summary>No price, so never served: a model the gateway does not know is a model it cannot charge for.</summary>
-    public static Refusal UnpricedModel(string model) => new(404, AnthropicErrors.NotFound, $"model: {model}")
+    public static ApiError UnpricedModel(string model) => new(404, AnthropicErrors.NotFound, $"model: {model}")
     {
         OpenAiType = AnthropicErrors.InvalidRequest,
         OpenAiCode = "model_not_found",
@@ -59,7 +75,7 @@ internal sealed record Refusal(int Status, string Type, string Message)
     /// More output than the model can give: refused at the edge in each vendor's words (Anthropic's 400 names the limit and
     /// the model; OpenAI's says what was provided), so no absurd number travels to a worker or an upstream.
     /// </summary>
-    public static Refusal MaxTokensTooLarge(string requested, long limit, string model) =>
+    public static ApiError MaxTokensTooLarge(string requested, long limit, string model) =>
         new(400, AnthropicErrors.InvalidRequest, $"max_tokens: {requested} > {limit}, which is the maximum allowed number of output tokens for {model}")
         {
             OpenAiMessage = $"max_tokens is too large: {requested}. This model supports at most {limit} completion tokens, whereas you provided {requested}.",
@@ -67,7 +83,7 @@ internal sealed record Refusal(int Status, string Type, string Message)
         };
 
     /// <summary>The budget cannot pay for this request, now or later: retrying cannot help.</summary>
-    public static Refusal Budget(string message) => new(429, AnthropicErrors.RateLimit, message)
+    public static ApiError Budget(string message) => new(429, AnthropicErrors.RateLimit, message)
     {
         OpenAiType = "insufficient_quota",
         OpenAiCode = "insufficient_quota",
@@ -75,7 +91,7 @@ internal sealed record Refusal(int Status, string Type, string Message)
     };
 
     /// <summary>The budget can pay once requests in flight settle (they hold their worst case until then).</summary>
-    public static Refusal BudgetBusy(string message) => new(429, AnthropicErrors.RateLimit, message)
+    public static ApiError BudgetBusy(string message) => new(429, AnthropicErrors.RateLimit, message)
     {
         OpenAiCode = "rate_limit_exceeded",
         ShouldRetry = true,
