@@ -54,6 +54,9 @@ internal sealed class ReplySender
     /// <summary>Whether the generation's final message (completion or failure) went to the edge.</summary>
     public bool Finished { get; private set; }
 
+    /// <summary>Completes once the loop that sends chunks and heartbeats has ended: it sends nothing after that.</summary>
+    public Task Stopped => _pump ?? Task.CompletedTask;
+
     /// <summary>The account serving the request, named in every chunk so the edge can charge if this worker dies.</summary>
     public string? AccountId { get; set; }
 

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using OrProject.Testing;
 
@@ -89,7 +91,9 @@ public sealed class InfrastructureFaultTests(FaultFixture fixture) : IAsyncLifet
     {
         var key = await fixture.IssueKeyAsync();
         fixture.RabbitMq.TakeDown();
-        await Task.Delay(TimeSpan.FromSeconds(1));
+        var edgeBus = fixture.Api.Services.GetRequiredService<IBusControl>();
+        var health = await Eventually.ReadAsync(() => Task.FromResult(edgeBus.CheckHealth().Status), s => s != BusHealthStatus.Healthy);
+        Assert.NotEqual(BusHealthStatus.Healthy, health); // the edge has seen the broker go
 
         using (var refused = await PostAsync("/v1/messages", key))
         {

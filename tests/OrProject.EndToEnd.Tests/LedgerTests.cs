@@ -11,6 +11,7 @@ using OrProject.Contracts.Pricing;
 using OrProject.Projections.Keys;
 using OrProject.Testing;
 using OrProject.Projections.Rebuild;
+using OrProject.Projections.Settings;
 
 namespace OrProject.EndToEnd.Tests;
 
@@ -196,7 +197,7 @@ public sealed class LedgerTests(GatewayFixture fixture) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
         try
         {
-            await Task.Delay(1100); // other instances' settings caches refresh within a second
+            await fixture.SettingsAppliedAsync(s => SonnetInputPrice(s) == 1m); // both hosts re-read the table within a second
             var key = await fixture.IssueKeyAsync();
             using var response = await PostAsync(key, 4);
             response.EnsureSuccessStatusCode();
@@ -207,9 +208,11 @@ public sealed class LedgerTests(GatewayFixture fixture) : IAsyncLifetime
         finally
         {
             using var restore = await fixture.AdminSendAsync(HttpMethod.Put, "/admin/api/models", PriceCatalog.Default);
-            await Task.Delay(1100);
+            await fixture.SettingsAppliedAsync(s => SonnetInputPrice(s) == 3m);
         }
     }
+
+    private static decimal? SonnetInputPrice(GatewaySettings settings) => PriceCatalog.Find(settings.Prices, "claude-sonnet-4-5")?.InputUsdPerMTok;
 
     [Theory]
     [InlineData("cacheWrite1hUsdPerMTok")]

@@ -42,27 +42,8 @@ public sealed class PoolFixture : GatewayFixture
         await WorkerCaughtUpAsync();
     }
 
-    /// <summary>Waits until the worker's pool holds every account at its version in the database (it re-reads them periodically).</summary>
-    public async Task WorkerCaughtUpAsync()
-    {
-        await using var session = Store.QuerySession();
-        var stored = (await session.Query<UpstreamAccount>().ToListAsync()).Select(a => (a.Id, a.Version)).ToHashSet();
-        var pool = Worker.Services.GetRequiredService<AccountPool>();
-        var seen = await Eventually.ReadAsync(async () => (await pool.AllAsync(CancellationToken.None)).Select(a => (a.Id, a.Version)).ToHashSet(),
-            s => s.SetEquals(stored), timeoutMs: 5_000, pollMs: 20);
-        Assert.True(seen.SetEquals(stored), "the worker did not re-read the account pool");
-    }
-
     /// <summary>Waits until the edge and the worker both apply the settings' tool mode.</summary>
-    public async Task SettingsAppliedAsync(string toolMode)
-    {
-        foreach (var host in new[] { Api, Worker })
-        {
-            var reader = host.Services.GetRequiredService<SettingsReader>();
-            var settings = await Eventually.ReadAsync(async () => await reader.GetAsync(CancellationToken.None), s => s.ToolMode == toolMode, timeoutMs: 5_000, pollMs: 20);
-            Assert.Equal(toolMode, settings.ToolMode);
-        }
-    }
+    public Task SettingsAppliedAsync(string toolMode) => SettingsAppliedAsync(s => s.ToolMode == toolMode);
 
     public async Task<string> AddAccountAsync(string apiKey, int weight = 1, int maxConcurrency = 0)
     {

@@ -65,8 +65,11 @@ public sealed class WorkerDeathTests(WorkerDeathFixture fixture) : IAsyncLifetim
         Assert.DoesNotContain(frames, f => f.Event == "message_stop");
 
         // A new worker gets the redelivered dispatch and must not run it again into the broken stream.
+        // The positive signal that it was handled: the successor logs the redelivery as it fails it instead of running it.
         await using var successor = await WorkerProcess.StartAsync(fixture.HostSettings, "successor");
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        var redelivered = await Eventually.ReadAsync(() => Task.FromResult(successor.HasWritten("was redelivered after a worker stopped")),
+            seen => seen, timeoutMs: 15_000);
+        Assert.True(redelivered, "the successor never received the redelivered dispatch");
         Assert.Single(fixture.Upstream.Requests);
 
         // What the client received is charged, once.

@@ -9,7 +9,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 using OrProject.Api;
+using OrProject.Projections.Accounts;
+using OrProject.Projections.Settings;
 using OrProject.Worker;
+using OrProject.Worker.Accounts;
 using Xunit;
 
 namespace OrProject.Testing;
@@ -91,7 +94,7 @@ public class GatewayFixture : IAsyncLifetime
 
     /// <summary>
     /// Before each test: the fake upstream back to its default script, and every upstream account back in service
-    /// (a test that made the upstream fail has cooled down or disabled them). Waits out the worker's account refresh
+    /// (a test that made the upstream fail has cooled down or disabled them). Waits for the worker's account refresh
     /// only when something had to be restored.
     /// </summary>
     public async Task ResetAsync()
@@ -110,7 +113,42 @@ public class GatewayFixture : IAsyncLifetime
 
         if (restored)
         {
-            await Task.Delay(AccountRefresh * 3);
+            await WorkerCaughtUpAsync();
+        }
+    }
+
+    /// <summary>
+    /// Waits until the in-process worker's pool holds every account at its version in the database (it re-reads them
+    /// every <see cref="AccountRefresh"/>). Without an in-process worker there is nothing to wait for: a worker
+    /// process started later reads the pool when it starts.
+    /// </summary>
+    public async Task WorkerCaughtUpAsync()
+    {
+        if (Worker is null)
+        {
+            return;
+        }
+
+        await using var session = Store.QuerySession();
+        var stored = (await session.Query<UpstreamAccount>().ToListAsync()).Select(a => (a.Id, a.Version)).ToHashSet();
+        var pool = Worker.Services.GetRequiredService<AccountPool>();
+        var seen = await Eventually.ReadAsync(async () => (await pool.AllAsync(CancellationToken.None)).Select(a => (a.Id, a.Version)).ToHashSet(),
+            s => s.SetEquals(stored), timeoutMs: 5_000, pollMs: 20);
+        Assert.True(seen.SetEquals(stored), "the worker did not re-read the account pool");
+    }
+
+    /// <summary>
+    /// Waits until the edge and the in-process worker both read settings that satisfy <paramref name="applied"/>: each
+    /// re-reads them at most a second after a change (<see cref="SettingsReader"/>), so a test that changed them waits
+    /// for exactly that instead of sleeping past it.
+    /// </summary>
+    public async Task SettingsAppliedAsync(Func<GatewaySettings, bool> applied)
+    {
+        foreach (var host in Worker is null ? new[] { Api } : [Api, Worker])
+        {
+            var reader = host.Services.GetRequiredService<SettingsReader>();
+            var settings = await Eventually.ReadAsync(async () => await reader.GetAsync(CancellationToken.None), applied, timeoutMs: 5_000, pollMs: 20);
+            Assert.True(applied(settings), "the new settings did not reach " + host.Environment.ApplicationName);
         }
     }
 

@@ -73,6 +73,9 @@ public sealed class WorkerProcess : IAsyncDisposable
         return worker;
     }
 
+    /// <summary>Whether the process has written a line (log or console, either stream) containing <paramref name="text"/>.</summary>
+    public bool HasWritten(string text) => _output.Any(line => line.Contains(text, StringComparison.Ordinal));
+
     /// <summary>SIGKILL: no shutdown hooks, no acks, no goodbye to the broker beyond the socket closing.</summary>
     public void Kill() => _process.Kill(entireProcessTree: true);
 
