@@ -6,7 +6,7 @@ using OrProject.Protocols.Anthropic;
 namespace OrProject.Api.Auth;
 
 /// <summary>The outcome of admission: the key as admission sees it, or the refusal to send in the protocol's envelope.</summary>
-internal sealed record Admission(AdmissionView? View, ApiError? ApiError)
+internal sealed record Admission(AdmissionView? View, ApiError? Refusal)
 {
     public static Admission Admit(AdmissionView view) => new(view, null);
 
@@ -51,7 +51,7 @@ internal sealed class KeyAdmission(KeyLedgerCache ledgers, UnknownKeyLimiter unk
         var remembered = ledgers.IsCached(hash);
         if (!remembered && !unknownKeys.MayLookUp(address))
         {
-            return Admission.Refuse(unknownKeys.ApiError);
+            return Admission.Refuse(unknownKeys.Refusal);
         }
 
         var view = await ledgers.FindAsync(hash, cancellationToken);
@@ -86,7 +86,7 @@ internal sealed class UnknownKeyLimiter : IDisposable
             _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
     }
 
-    public ApiError ApiError { get; } = new(429, AnthropicErrors.RateLimit,
+    public ApiError Refusal { get; } = new(429, AnthropicErrors.RateLimit,
         "Too many requests with unknown API keys from this address; check the key. Requests are refused for up to a minute.")
     {
         OpenAiCode = "rate_limit_exceeded",

@@ -26,7 +26,7 @@ internal sealed class EdgePipeline(KeyAdmission admission, SettingsReader settin
     {
         var aborted = context.RequestAborted;
         var admitted = await admission.AdmitAsync(context.Request, aborted);
-        if (admitted.ApiError is { } refused)
+        if (admitted.Refusal is { } refused)
         {
             await protocol.WriteRefusalAsync(context, refused);
             return;

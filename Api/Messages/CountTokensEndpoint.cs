@@ -25,7 +25,7 @@ internal static class CountTokensEndpoint
     {
         // Never charged, but only for a key that could send the request it counts: known, enabled and not spent.
         var admitted = await admission.AdmitAsync(context.Request, context.RequestAborted);
-        if (admitted.ApiError is { } refused)
+        if (admitted.Refusal is { } refused)
         {
             await AnthropicError.WriteAsync(context, refused);
             return;

@@ -151,7 +151,7 @@ internal static class ModelsEndpoints
     private static async Task<bool> AuthorizeAsync(HttpContext context, KeyAdmission admission)
     {
         var admitted = await admission.AuthenticateAsync(context.Request, context.RequestAborted);
-        if (admitted.ApiError is { } refused)
+        if (admitted.Refusal is { } refused)
         {
             await (IsAnthropic(context.Request) ? AnthropicError.WriteAsync(context, refused) : OpenAiError.WriteAsync(context, refused));
         }

@@ -3,12 +3,12 @@ using OrProject.Api.Dispatch;
 
 namespace OrProject.Api.Tests.Dispatch;
 
-public sealed class RefusalTests
+public sealed class ApiErrorTests
 {
     [Fact]
     public void UnknownKey_NonePresented_AnthropicsWordsForAMissingHeader()
     {
-        var refusal = Refusal.UnknownKey(null, bearer: false);
+        var refusal = ApiError.UnknownKey(null, bearer: false);
 
         Assert.Equal((401, "authentication_error", "x-api-key header is required"), (refusal.Status, refusal.Type, refusal.Message));
         Assert.Contains("Authorization: Bearer", refusal.OpenAiMessage, StringComparison.Ordinal);
@@ -19,14 +19,14 @@ public sealed class RefusalTests
     [InlineData(true, "invalid bearer token (Authorization header)")]
     public void UnknownKey_Presented_NamesTheCredentialTheClientSent(bool bearer, string message)
     {
-        Assert.Equal(message, Refusal.UnknownKey("sk-whatever-123456", bearer).Message);
+        Assert.Equal(message, ApiError.UnknownKey("sk-whatever-123456", bearer).Message);
     }
 
     [Fact]
     public void UnknownKey_LongKey_OpenAiMessageShowsOnlyItsEnds()
     {
         const string key = "sk-orp-0123456789abcdef"; // 23 characters: the first ten and the last four
-        var message = Refusal.UnknownKey(key, bearer: true).OpenAiMessage!;
+        var message = ApiError.UnknownKey(key, bearer: true).OpenAiMessage!;
 
         Assert.Contains("sk-orp-012****cdef", message, StringComparison.Ordinal);
         Assert.DoesNotContain(key, message, StringComparison.Ordinal);
@@ -35,13 +35,13 @@ public sealed class RefusalTests
     [Fact]
     public void UnknownKey_ShortKey_OpenAiMessageShowsNoneOfIt()
     {
-        Assert.Contains("Incorrect API key provided: ******.", Refusal.UnknownKey("abc123", bearer: true).OpenAiMessage, StringComparison.Ordinal);
+        Assert.Contains("Incorrect API key provided: ******.", ApiError.UnknownKey("abc123", bearer: true).OpenAiMessage, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Budget_NoRetryCanHelp_InsufficientQuotaForOpenAi()
     {
-        var refusal = Refusal.Budget("spent");
+        var refusal = ApiError.Budget("spent");
 
         Assert.Equal((429, "rate_limit_error"), (refusal.Status, refusal.Type));
         Assert.Equal(("insufficient_quota", "insufficient_quota"), (refusal.OpenAiType, refusal.OpenAiCode));
@@ -52,7 +52,7 @@ public sealed class RefusalTests
     [Fact]
     public void BudgetBusy_RetryAfterASecond_KeepsTheRateLimitTypeForOpenAi()
     {
-        var refusal = Refusal.BudgetBusy("held by requests in flight");
+        var refusal = ApiError.BudgetBusy("held by requests in flight");
 
         Assert.Equal(429, refusal.Status);
         Assert.Null(refusal.OpenAiType); // a plain rate limit, not a quota the client must top up
@@ -64,7 +64,7 @@ public sealed class RefusalTests
     [Fact]
     public void UnpricedModel_NotFoundForAnthropic_ModelNotFoundForOpenAi()
     {
-        var refusal = Refusal.UnpricedModel("gpt-9");
+        var refusal = ApiError.UnpricedModel("gpt-9");
 
         Assert.Equal((404, "not_found_error", "model: gpt-9"), (refusal.Status, refusal.Type, refusal.Message));
         Assert.Equal(("invalid_request_error", "model_not_found"), (refusal.OpenAiType, refusal.OpenAiCode));
@@ -75,7 +75,7 @@ public sealed class RefusalTests
     [Fact]
     public void MaxTokensTooLarge_NamesTheLimitAndTheModel()
     {
-        var refusal = Refusal.MaxTokensTooLarge("100000", 64_000, "claude-sonnet-4-5");
+        var refusal = ApiError.MaxTokensTooLarge("100000", 64_000, "claude-sonnet-4-5");
 
         Assert.Equal(400, refusal.Status);
         Assert.Equal("max_tokens: 100000 > 64000, which is the maximum allowed number of output tokens for claude-sonnet-4-5", refusal.Message);
@@ -87,7 +87,7 @@ public sealed class RefusalTests
     {
         var context = new DefaultHttpContext();
 
-        Refusal.BudgetBusy("busy").WriteHeaders(context.Response);
+        ApiError.BudgetBusy("busy").WriteHeaders(context.Response);
 
         Assert.Equal("true", context.Response.Headers["x-should-retry"].ToString());
         Assert.Equal("1", context.Response.Headers.RetryAfter.ToString());
@@ -98,7 +98,7 @@ public sealed class RefusalTests
     {
         var context = new DefaultHttpContext();
 
-        Refusal.DisabledKey.WriteHeaders(context.Response);
+        ApiError.DisabledKey.WriteHeaders(context.Response);
 
         Assert.False(context.Response.Headers.ContainsKey("x-should-retry"));
         Assert.False(context.Response.Headers.ContainsKey("retry-after"));
@@ -109,7 +109,7 @@ public sealed class RefusalTests
     {
         var context = new DefaultHttpContext();
 
-        Refusal.Budget("spent").WriteHeaders(context.Response);
+        ApiError.Budget("spent").WriteHeaders(context.Response);
 
         Assert.Equal("false", context.Response.Headers["x-should-retry"].ToString());
         Assert.False(context.Response.Headers.ContainsKey("retry-after"));
