@@ -5,6 +5,7 @@ using OrProject.Api.Models;
 using OrProject.Api.Responses;
 using OrProject.Api.Dispatch;
 using OrProject.Api.Messages;
+using OrProject.Api.Return;
 using OrProject.Api.Routing;
 using OrProject.Contracts.Messaging;
 using OrProject.ServiceDefaults;
@@ -16,7 +17,7 @@ namespace OrProject.Api;
 
 public static class EdgeComposition
 {
-    /// <summary>The edge: admission, dispatch to workers over the bus, the reply endpoint, the admin API.</summary>
+    /// <summary>The edge: admission, dispatch to workers over the bus, the return channel, the admin API.</summary>
     public static WebApplicationBuilder AddOrProjectEdge(this WebApplicationBuilder builder)
     {
         builder.AddOrProjectLogging("api");
@@ -26,14 +27,16 @@ public static class EdgeComposition
         services.AddOrProjectStore(builder.Configuration, runDaemonByDefault: true);
         services.AddOrProjectAdmin();
         services.AddOrProjectHealth();
-        services.AddHealthChecks().AddCheck<ReplyEndpointHealthCheck>("reply-endpoint", tags: [Health.ReadyTag]);
+        services.AddHealthChecks().AddCheck<ReturnChannelHealthCheck>("return-channel", tags: [Health.ReadyTag]);
+        services.AddOptions<ReturnChannelOptions>().BindConfiguration(ReturnChannelOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddGrpc();
+        ReturnChannelEndpoint.Configure(builder);
         var rabbit = builder.Configuration.GetRabbitMqOptions();
         services.AddOrProjectBus(builder.Configuration, x =>
         {
             x.AddRequestClient<CountTokens>(BusConfiguration.CountTokensAddress(rabbit));
         });
         services.AddSingleton<ReplyRouter>();
-        services.AddHostedService<ReplyEndpoint>();
         services.AddSingleton<GenerationPump>();
         services.AddSingleton<UsagePricer>();
         services.AddSingleton<BudgetHolds>();
@@ -49,6 +52,7 @@ public static class EdgeComposition
 
     public static WebApplication MapOrProjectEdge(this WebApplication app)
     {
+        app.Use(ReturnChannelEndpoint.KeepApartAsync); // the internal port serves the return channel, the public one never does
         app.UseExceptionHandler();
         app.UseEdgeRequests();
         app.UseRouting(); // after the /v1/v1 rewrite, so the folded path is the one routed
@@ -63,6 +67,7 @@ public static class EdgeComposition
         app.MapResponses();
         app.MapModels();
         app.MapAdmin();
+        app.MapGrpcService<ReturnChannelService>();
         app.MapClientProbes();
         app.MapUnmatchedRequests();
         return app;

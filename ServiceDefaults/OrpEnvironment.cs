@@ -17,6 +17,10 @@ public static class OrpEnvironment
         ("ORP_UPSTREAM_KEY", "Upstream:Key"),
         ("ORP_UPSTREAM_KIND", "Upstream:Kind"),
         ("ORP_WORKER_ID", "Worker:Id"),
+        ("ORP_INTERNAL_PORT", "ReturnChannel:Port"),
+        ("ORP_INTERNAL_BIND", "ReturnChannel:Bind"),
+        ("ORP_INTERNAL_HOST", "ReturnChannel:Host"),
+        ("ORP_INTERNAL_TOKEN", "ReturnChannel:Token"),
     ];
 
     public static IConfigurationBuilder AddOrpEnvironment(this IConfigurationBuilder configuration)

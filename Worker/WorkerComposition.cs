@@ -4,6 +4,7 @@ using OrProject.Contracts.Messaging;
 using OrProject.ServiceDefaults;
 using OrProject.Projections.Store;
 using OrProject.Projections.Usage;
+using OrProject.Worker.Return;
 using OrProject.Worker.Accounts;
 using OrProject.Worker.Generation;
 using OrProject.Worker.Upstreams;
@@ -59,6 +60,8 @@ public static class WorkerComposition
         services.AddSingleton<AccountHealthRecorder>();
         services.AddHostedService<AccountRestorer>();
         services.AddSingleton<InFlightGenerations>();
+        services.AddOptions<ReturnChannelClientOptions>().BindConfiguration(ReturnChannelClientOptions.Section);
+        services.AddSingleton<ReturnChannels>();
         services.AddSingleton<UsagePricer>();
         services.AddSingleton<UsageCharger>();
         services.AddSingleton<Generator>();

@@ -92,7 +92,8 @@ internal sealed class EdgePipeline(KeyAdmission admission, SettingsReader settin
             Headers: Headers(context.Request),
             Affinity: Affinity(context.Request, canonical, json),
             RequestedAt: clock.GetUtcNow(),
-            Deadline: pump.Deadline());
+            Deadline: pump.Deadline(),
+            Capability: Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)));
         await pump.RunAsync(context, dispatch, protocol.CreateResponder(request, model));
     }
 

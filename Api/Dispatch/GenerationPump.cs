@@ -33,7 +33,7 @@ internal sealed class GenerationPump(
         var aborted = context.RequestAborted;
         var edge = options.Value;
         var admittedAt = clock.GetTimestamp();
-        using var replies = router.Open(request.RequestId);
+        using var replies = router.Open(request.RequestId, request.Capability);
         try
         {
             // With the broker down, a send waits for the connection to come back: bounded by the queue timeout.

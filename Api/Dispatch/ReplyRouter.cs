@@ -1,38 +1,57 @@
 using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
 using System.Threading.Channels;
 using OrProject.Contracts.Messaging;
 
 namespace OrProject.Api.Dispatch;
 
 /// <summary>
-/// Routes replies arriving on this edge instance's reply queue to the request waiting for them: one channel per
-/// request id. A reply for a request nobody waits for any more (the client left) is dropped.
+/// Routes the replies a worker streams back over the return channel to the request waiting for them: one channel per
+/// request id, reachable only with the capability the edge put in that request's dispatch. A reply for a request
+/// nobody waits for any more (the client left) is dropped, and the worker's call is ended so that it stops.
 /// </summary>
 internal sealed class ReplyRouter
 {
-    private readonly ConcurrentDictionary<string, Channel<IGenerationReply>> _waiting = new();
+    private readonly ConcurrentDictionary<string, Waiting> _waiting = new();
     private readonly TaskCompletionSource<Uri> _address = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>This instance's reply endpoint, once the temporary queue exists.</summary>
+    /// <summary>This instance's return-channel address, once its internal endpoint listens.</summary>
     public Task<Uri> Address => _address.Task;
 
     public bool IsReady => _address.Task.IsCompletedSuccessfully;
 
     public void SetAddress(Uri address) => _address.TrySetResult(address);
 
-    public ReplyReader Open(string requestId)
+    public ReplyReader Open(string requestId, string capability)
     {
-        var channel = Channel.CreateUnbounded<IGenerationReply>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        _waiting[requestId] = channel;
-        return new ReplyReader(channel.Reader, () => _waiting.TryRemove(requestId, out _));
+        // Not single-writer: a worker that took over a redelivered dispatch may call while the first one's call ends.
+        var channel = Channel.CreateUnbounded<IGenerationReply>(new UnboundedChannelOptions { SingleReader = true });
+        var waiting = new Waiting(channel, capability, new CancellationTokenSource());
+        _waiting[requestId] = waiting;
+        return new ReplyReader(channel.Reader, () =>
+        {
+            if (_waiting.TryRemove(new KeyValuePair<string, Waiting>(requestId, waiting)))
+            {
+                waiting.Gone.Cancel();
+            }
+        });
     }
 
-    public void Deliver(IGenerationReply reply)
+    /// <summary>
+    /// The request a worker's call delivers to, when it is still waiting and the capability is the one its dispatch
+    /// carried; null otherwise (unknown, finished, or a caller that was not given it).
+    /// </summary>
+    public Waiting? Attach(string requestId, string capability) =>
+        _waiting.TryGetValue(requestId, out var waiting) &&
+        CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(waiting.Capability), Encoding.UTF8.GetBytes(capability))
+            ? waiting
+            : null;
+
+    /// <summary>One waiting request: where its replies go, and a token cancelled once nobody reads them.</summary>
+    internal sealed record Waiting(Channel<IGenerationReply> Replies, string Capability, CancellationTokenSource Gone)
     {
-        if (_waiting.TryGetValue(reply.RequestId, out var channel))
-        {
-            channel.Writer.TryWrite(reply);
-        }
+        public void Deliver(IGenerationReply reply) => Replies.Writer.TryWrite(reply);
     }
 }
 

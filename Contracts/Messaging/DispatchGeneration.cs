@@ -6,7 +6,7 @@ namespace OrProject.Contracts.Messaging;
 /// </summary>
 /// <param name="RequestId">The gateway's request id (<c>req_…</c>), echoed in every reply.</param>
 /// <param name="KeyId">The client key the request is charged to.</param>
-/// <param name="ReplyAddress">The edge instance's own reply endpoint; every reply goes there.</param>
+/// <param name="ReplyAddress">The edge instance's return channel (<c>http://host:port</c>, HTTP/2); every reply goes there.</param>
 /// <param name="Stream">Whether the client asked for a stream (workers always stream from the upstream).</param>
 /// <param name="Request">Canonical request body.</param>
 /// <param name="ModelRequested">The model name the client sent, before aliases.</param>
@@ -15,6 +15,7 @@ namespace OrProject.Contracts.Messaging;
 /// <param name="Affinity">Conversation hint for account affinity (prompt-cache hits), if the client sent one.</param>
 /// <param name="RequestedAt">When the edge admitted the request.</param>
 /// <param name="Deadline">After this instant the edge has given up waiting; a worker must not start the work.</param>
+/// <param name="Capability">What lets a worker deliver this request's replies, and no other's (a random token).</param>
 public sealed record DispatchGeneration(
     string RequestId,
     string KeyId,
@@ -26,7 +27,8 @@ public sealed record DispatchGeneration(
     IReadOnlyDictionary<string, string> Headers,
     string? Affinity,
     DateTimeOffset RequestedAt,
-    DateTimeOffset Deadline);
+    DateTimeOffset Deadline,
+    string Capability);
 
 /// <summary>The client went away: the worker holding the request cancels the upstream call.</summary>
 public sealed record CancelGeneration(string RequestId);

@@ -4,6 +4,7 @@ using OrProject.Contracts.Messaging;
 using OrProject.ServiceDefaults;
 using OrProject.Projections.Keys;
 using OrProject.Protocols.Anthropic;
+using OrProject.Worker.Return;
 
 namespace OrProject.Worker.Generation;
 
@@ -16,6 +17,7 @@ namespace OrProject.Worker.Generation;
 internal sealed class DispatchGenerationConsumer(
     Generator generator,
     InFlightGenerations running,
+    ReturnChannels returnChannels,
     KeyLedgerWriter ledger,
     IOptions<WorkerOptions> options,
     TimeProvider clock,
@@ -26,8 +28,8 @@ internal sealed class DispatchGenerationConsumer(
     {
         var request = context.Message;
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["RequestId"] = request.RequestId, ["KeyId"] = request.KeyId });
-        var endpoint = await context.GetSendEndpoint(request.ReplyAddress);
-        var replies = new ReplySender(endpoint, request.RequestId, TimeSpan.FromSeconds(options.Value.HeartbeatSeconds),
+        await using var channel = new GrpcReplyChannel(returnChannels, request.ReplyAddress, request.RequestId, request.Capability);
+        var replies = new ReplySender(channel, request.RequestId, TimeSpan.FromSeconds(options.Value.HeartbeatSeconds),
             TimeSpan.FromMilliseconds(options.Value.StartNoticeMilliseconds), context.CancellationToken);
 
         if (context.ReceiveContext.Redelivered)
@@ -62,6 +64,8 @@ internal sealed class DispatchGenerationConsumer(
             metrics.QueueWait(clock.GetUtcNow() - request.RequestedAt);
             replies.Start(options.Value.Id);
             cancellation = running.Register(request.RequestId, context.CancellationToken);
+            // The edge ended the call (its client left) or is gone: nobody reads this generation, stop the upstream.
+            using var edgeGone = channel.Broken.Register(() => running.Cancel(request.RequestId));
             charged = await generator.RunAsync(request, candidates, replies, cancellation.Token);
         }
         catch (OperationCanceledException) when (cancellation is { IsCancellationRequested: true } && !context.CancellationToken.IsCancellationRequested)

@@ -1,6 +1,6 @@
 using System.Threading.Channels;
-using MassTransit;
 using OrProject.Contracts.Messaging;
+using OrProject.Worker.Return;
 
 namespace OrProject.Worker.Generation;
 
@@ -21,7 +21,7 @@ namespace OrProject.Worker.Generation;
 internal sealed class ReplySender
 {
     private const int MaxEventsPerChunk = 512;
-    private readonly ISendEndpoint _endpoint;
+    private readonly IReplyChannel _endpoint;
     private readonly string _requestId;
     private readonly CancellationToken _cancellationToken;
     private readonly Channel<SseEvent> _events = Channel.CreateUnbounded<SseEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
@@ -34,7 +34,7 @@ internal sealed class ReplySender
     private Task? _pump;
     private int _seq;
 
-    /// <param name="endpoint">The edge instance's reply endpoint.</param>
+    /// <param name="endpoint">The return channel to the edge that holds the client's connection.</param>
     /// <param name="requestId">The request every reply names.</param>
     /// <param name="heartbeat">Silence after which an empty chunk tells the edge the generation is alive.</param>
     /// <param name="startNotice">
@@ -42,7 +42,7 @@ internal sealed class ReplySender
     /// worker took the request; far below the edge's queue timeout, which only the first reply ends.
     /// </param>
     /// <param name="cancellationToken">Stops sending (the worker is shutting down).</param>
-    public ReplySender(ISendEndpoint endpoint, string requestId, TimeSpan heartbeat, TimeSpan startNotice, CancellationToken cancellationToken)
+    public ReplySender(IReplyChannel endpoint, string requestId, TimeSpan heartbeat, TimeSpan startNotice, CancellationToken cancellationToken)
     {
         _endpoint = endpoint;
         _requestId = requestId;
@@ -104,7 +104,7 @@ internal sealed class ReplySender
 
     /// <summary>Sends a reply in place of any generation (a redelivered dispatch's failure).</summary>
     public Task SendAsync<T>(Func<int, T> reply)
-        where T : class, IGenerationReply => _endpoint.Send(reply(NextSeq()), _cancellationToken);
+        where T : class, IGenerationReply => _endpoint.SendAsync(reply(NextSeq()), _cancellationToken);
 
     private async Task FinishAsync<T>(Func<int, IReadOnlyList<SseEvent>, T> final, bool carriesEvents)
         where T : class, IGenerationReply
@@ -127,7 +127,7 @@ internal sealed class ReplySender
             _batch.RemoveRange(0, count);
         }
 
-        await _endpoint.Send(final(NextSeq(), _batch.ToArray()), _cancellationToken);
+        await _endpoint.SendAsync(final(NextSeq(), _batch.ToArray()), _cancellationToken);
         Finished = true;
     }
 
@@ -168,7 +168,7 @@ internal sealed class ReplySender
     }
 
     private Task SendChunkAsync(List<SseEvent> events) =>
-        _endpoint.Send(new GenerationChunk(_requestId, NextSeq(), events.ToArray(), AccountId), _cancellationToken);
+        _endpoint.SendAsync(new GenerationChunk(_requestId, NextSeq(), events.ToArray(), AccountId), _cancellationToken);
 
     /// <summary>
     /// Gathers the events up to the first token (a <c>content_block_delta</c>), or up to the end of the stream, for
@@ -198,7 +198,7 @@ internal sealed class ReplySender
         {
             if (_batch.Count == 0)
             {
-                await _endpoint.Send(new GenerationStarted(_requestId, NextSeq(), _workerId), _cancellationToken);
+                await _endpoint.SendAsync(new GenerationStarted(_requestId, NextSeq(), _workerId), _cancellationToken);
             }
 
             return true;

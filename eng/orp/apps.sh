@@ -19,6 +19,10 @@ app_env() {
   export ORP_HTTP_PORT ORP_BIND ORP_ADMIN_TOKEN="$ADMIN_TOKEN" ORP_KEY_PREFIX ORP_DATA_DIR
   export ORP_UPSTREAM_URL="${ORP_UPSTREAM_URL:-}" ORP_UPSTREAM_KEY="${ORP_UPSTREAM_KEY:-}"
   export ORP_UPSTREAM_KIND="${ORP_UPSTREAM_KIND:-}"
+  # The secret workers present on the edge's return channel (its port: ORP_INTERNAL_PORT, else ORP_HTTP_PORT+1).
+  ORP_INTERNAL_TOKEN=${ORP_INTERNAL_TOKEN:-$(secret_file "$SECRETS/internal-token")}
+  export ORP_INTERNAL_TOKEN
+  [[ -z ${ORP_INTERNAL_PORT:-} ]] || export ORP_INTERNAL_PORT
 }
 
 build_solution() {

@@ -27,7 +27,7 @@ public sealed class AdminTokenStartTests(GatewayFixture fixture)
     public async Task Start_EmptyAdminToken_StillStartsWithTheAdminApiOff()
     {
         await using var edge = await fixture.StartEdgeAsync(new Dictionary<string, string?> { ["Admin:Token"] = "" });
-        using var http = new HttpClient { BaseAddress = new Uri(edge.Urls.Single()) };
+        using var http = new HttpClient { BaseAddress = new Uri(GatewayFixture.PublicUrl(edge)) };
 
         using var response = await http.GetAsync("/admin/api/keys");
 

@@ -55,7 +55,7 @@ public sealed class BudgetCapTests(GatewayFixture fixture) : IAsyncLifetime
     public async Task Cap_FortyConcurrentClientsOverTwoEdges_NeverSpendPastTheBudgetAndTheLedgerIsWhatTheUpstreamReported()
     {
         await using var secondEdge = await fixture.StartEdgeAsync();
-        using var secondHttp = new HttpClient { BaseAddress = new Uri(secondEdge.Urls.Single()) };
+        using var secondHttp = new HttpClient { BaseAddress = new Uri(GatewayFixture.PublicUrl(secondEdge)) };
         await GatewayFixture.WaitReadyAsync(secondHttp, TimeSpan.FromSeconds(10));
         var reported = ScriptGreedyUpstream(delayMs: 30);
         const decimal budget = 0.05m;

@@ -91,9 +91,11 @@ public sealed class InfrastructureFaultTests(FaultFixture fixture) : IAsyncLifet
     {
         var key = await fixture.IssueKeyAsync();
         fixture.RabbitMq.TakeDown();
-        var edgeBus = fixture.Api.Services.GetRequiredService<IBusControl>();
-        var health = await Eventually.ReadAsync(() => Task.FromResult(edgeBus.CheckHealth().Status), s => s != BusHealthStatus.Healthy);
-        Assert.NotEqual(BusHealthStatus.Healthy, health); // the edge has seen the broker go
+        // The worker's dispatch queue is the bus's receiving side now (replies come back over the return channel, not
+        // the broker): its health is the sign that the broker is seen gone.
+        var workerBus = fixture.Worker.Services.GetRequiredService<IBusControl>();
+        var health = await Eventually.ReadAsync(() => Task.FromResult(workerBus.CheckHealth().Status), s => s != BusHealthStatus.Healthy);
+        Assert.NotEqual(BusHealthStatus.Healthy, health);
 
         using (var refused = await PostAsync("/v1/messages", key))
         {

@@ -23,7 +23,7 @@ public sealed class ScaleOutTests(ScaleOutFixture fixture) : IAsyncLifetime
         await using var secondEdge = await fixture.StartEdgeAsync();
         await using var secondWorker = await fixture.StartWorkerAsync("worker-2");
         await using var thirdWorker = await fixture.StartWorkerAsync("worker-3");
-        using var secondHttp = new HttpClient { BaseAddress = new Uri(secondEdge.Urls.Single()) };
+        using var secondHttp = new HttpClient { BaseAddress = new Uri(GatewayFixture.PublicUrl(secondEdge)) };
         await GatewayFixture.WaitReadyAsync(secondHttp, TimeSpan.FromSeconds(10));
 
         // The upstream echoes each request's number back in pieces, so a chunk delivered to the wrong edge shows.

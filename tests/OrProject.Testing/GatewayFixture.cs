@@ -44,6 +44,13 @@ public class GatewayFixture : IAsyncLifetime
     /// <summary>Settings a derived fixture changes (queue timeout, kind of upstream, …).</summary>
     protected virtual IDictionary<string, string?> Overrides => new Dictionary<string, string?>();
 
+    /// <summary>An edge's public address: it also listens on its internal return-channel port, which clients never see.</summary>
+    public static string PublicUrl(WebApplication edge)
+    {
+        var internalPort = edge.Services.GetRequiredService<OrProject.Api.Return.ReturnChannelEndpoint.InternalListen>().Port;
+        return edge.Urls.Single(url => new Uri(url).Port != internalPort);
+    }
+
     /// <summary>Where the hosts find PostgreSQL and RabbitMQ; a fault fixture puts proxies in between.</summary>
     protected virtual Task<(string Postgres, Uri RabbitMq)> ServersAsync() => TestInfrastructure.GetAsync();
 
@@ -61,7 +68,7 @@ public class GatewayFixture : IAsyncLifetime
         var (postgres, rabbit) = await ServersAsync();
         HostSettings = Settings(postgres, rabbit);
         Api = await StartEdgeAsync();
-        BaseAddress = Api.Urls.Single();
+        BaseAddress = PublicUrl(Api);
         if (StartWorker)
         {
             Worker = await StartWorkerAsync("test-worker");
@@ -197,6 +204,8 @@ public class GatewayFixture : IAsyncLifetime
             ["RabbitMq:VirtualHost"] = vhost,
             ["RabbitMq:QueuePrefix"] = Schema + "-",
             ["Admin:Token"] = AdminToken,
+            ["ReturnChannel:Token"] = "test-return-channel-secret-0123456789",
+            ["ReturnChannel:Port"] = "0", // any free port: the edge tells workers which in each dispatch
             ["Upstream:Url"] = Upstream.BaseAddress,
             ["Upstream:Key"] = "upstream-secret",
             ["Upstream:Kind"] = "anthropic",

@@ -1,13 +1,14 @@
 using System.Threading.Channels;
-using MassTransit;
+using OrProject.Contracts.Messaging;
+using OrProject.Worker.Return;
 
 namespace OrProject.Worker.Tests;
 
 /// <summary>
-/// A send endpoint that records what is sent, in order. Each send completes when the test releases it (or at once
-/// when <see cref="Immediate"/>), as a broker's confirm would, so the test controls what is "in flight".
+/// A return channel that records what is sent, in order. Each send completes when the test releases it (or at once
+/// when <see cref="Immediate"/>), as HTTP/2 flow control would, so the test controls what is "in flight".
 /// </summary>
-internal sealed class RecordingEndpoint : ISendEndpoint
+internal sealed class RecordingEndpoint : IReplyChannel
 {
     private readonly Channel<object> _sent = Channel.CreateUnbounded<object>();
     private readonly Queue<TaskCompletionSource> _confirms = new();
@@ -67,32 +68,7 @@ internal sealed class RecordingEndpoint : ISendEndpoint
         }
     }
 
-    public Task Send<T>(T message, CancellationToken cancellationToken = default)
-        where T : class => Record(message);
+    public Task SendAsync(IGenerationReply reply, CancellationToken cancellationToken) => Record(reply);
 
-    public Task Send<T>(T message, IPipe<SendContext<T>> pipe, CancellationToken cancellationToken = default)
-        where T : class => Record(message);
-
-    public Task Send<T>(T message, IPipe<SendContext> pipe, CancellationToken cancellationToken = default)
-        where T : class => Record(message);
-
-    public Task Send(object message, CancellationToken cancellationToken = default) => Record(message);
-
-    public Task Send(object message, Type messageType, CancellationToken cancellationToken = default) => Record(message);
-
-    public Task Send(object message, IPipe<SendContext> pipe, CancellationToken cancellationToken = default) => Record(message);
-
-    public Task Send(object message, Type messageType, IPipe<SendContext> pipe, CancellationToken cancellationToken = default) =>
-        Record(message);
-
-    public Task Send<T>(object values, CancellationToken cancellationToken = default)
-        where T : class => throw new NotSupportedException();
-
-    public Task Send<T>(object values, IPipe<SendContext<T>> pipe, CancellationToken cancellationToken = default)
-        where T : class => throw new NotSupportedException();
-
-    public Task Send<T>(object values, IPipe<SendContext> pipe, CancellationToken cancellationToken = default)
-        where T : class => throw new NotSupportedException();
-
-    public ConnectHandle ConnectSendObserver(ISendObserver observer) => throw new NotSupportedException();
+    public CancellationToken Broken => CancellationToken.None;
 }

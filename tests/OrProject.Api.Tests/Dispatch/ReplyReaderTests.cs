@@ -26,14 +26,43 @@ public sealed class ReplyReaderTests
         return seqs;
     }
 
+    private const string Cap = "capability-of-the-request";
+
+    /// <summary>What the return channel does with a worker's reply: attach with the request's capability, deliver.</summary>
+    private static void Deliver(ReplyRouter router, IGenerationReply reply) => router.Attach(reply.RequestId, Cap)?.Deliver(reply);
+
+    [Fact]
+    public void Attach_WrongCapabilityOrUnknownRequest_Refused()
+    {
+        var router = new ReplyRouter();
+        using var reader = router.Open("req_1", Cap);
+
+        Assert.NotNull(router.Attach("req_1", Cap));
+        Assert.Null(router.Attach("req_1", "another request's capability"));
+        Assert.Null(router.Attach("req_2", Cap));
+    }
+
+    [Fact]
+    public void ReaderDisposed_TheWorkersCallIsToldNobodyWaits()
+    {
+        var router = new ReplyRouter();
+        var reader = router.Open("req_1", Cap);
+        var waiting = router.Attach("req_1", Cap)!;
+
+        reader.Dispose();
+
+        Assert.True(waiting.Gone.IsCancellationRequested);
+        Assert.Null(router.Attach("req_1", Cap));
+    }
+
     [Fact]
     public async Task OutOfOrderDelivery_ReadInSeqOrder()
     {
         var router = new ReplyRouter();
-        using var reader = router.Open("req_1");
+        using var reader = router.Open("req_1", Cap);
         foreach (var seq in new[] { 2, 0, 3, 1 })
         {
-            router.Deliver(Chunk(seq));
+            Deliver(router, Chunk(seq));
         }
 
         Assert.Equal([0, 1, 2, 3], await ReadSeqsAsync(reader, 4));
@@ -43,11 +72,11 @@ public sealed class ReplyReaderTests
     public async Task DuplicateOfAReplyAlreadyRead_Dropped()
     {
         var router = new ReplyRouter();
-        using var reader = router.Open("req_1");
-        router.Deliver(Chunk(0));
-        router.Deliver(Chunk(1));
-        router.Deliver(Chunk(0)); // a redelivered copy of the first chunk
-        router.Deliver(Chunk(2));
+        using var reader = router.Open("req_1", Cap);
+        Deliver(router, Chunk(0));
+        Deliver(router, Chunk(1));
+        Deliver(router, Chunk(0)); // a redelivered copy of the first chunk
+        Deliver(router, Chunk(2));
 
         Assert.Equal([0, 1, 2], await ReadSeqsAsync(reader, 3));
         Assert.Null(await reader.ReadAsync(Short, CancellationToken.None));
@@ -57,13 +86,13 @@ public sealed class ReplyReaderTests
     public async Task GapInTheSequence_WaitsForTheMissingReplyNotPastIt()
     {
         var router = new ReplyRouter();
-        using var reader = router.Open("req_1");
-        router.Deliver(Chunk(1));
+        using var reader = router.Open("req_1", Cap);
+        Deliver(router, Chunk(1));
 
         // Seq 1 is held back until 0 arrives: handing it over first would reorder the stream.
         Assert.Null(await reader.ReadAsync(Short, CancellationToken.None));
 
-        router.Deliver(Chunk(0));
+        Deliver(router, Chunk(0));
         Assert.Equal([0, 1], await ReadSeqsAsync(reader, 2));
     }
 
@@ -71,7 +100,7 @@ public sealed class ReplyReaderTests
     public async Task NothingArrives_NullAfterTheTimeout()
     {
         var router = new ReplyRouter();
-        using var reader = router.Open("req_1");
+        using var reader = router.Open("req_1", Cap);
 
         Assert.Null(await reader.ReadAsync(Short, CancellationToken.None));
     }
@@ -81,7 +110,7 @@ public sealed class ReplyReaderTests
     {
         // A timeout means "the worker is gone" (charged, 529); a cancellation means the client left: they must differ.
         var router = new ReplyRouter();
-        using var reader = router.Open("req_1");
+        using var reader = router.Open("req_1", Cap);
         using var client = new CancellationTokenSource();
         var read = reader.ReadAsync(Ample, client.Token).AsTask();
 
@@ -94,9 +123,9 @@ public sealed class ReplyReaderTests
     public async Task RepliesOfAnotherRequest_NotRoutedHere()
     {
         var router = new ReplyRouter();
-        using var mine = router.Open("req_1");
-        using var other = router.Open("req_2");
-        router.Deliver(Chunk(0, "req_2"));
+        using var mine = router.Open("req_1", Cap);
+        using var other = router.Open("req_2", Cap);
+        Deliver(router, Chunk(0, "req_2"));
 
         Assert.Null(await mine.ReadAsync(Short, CancellationToken.None));
         Assert.Equal("req_2", (await other.ReadAsync(Ample, CancellationToken.None))!.RequestId);
@@ -106,11 +135,11 @@ public sealed class ReplyReaderTests
     public async Task ReaderDisposed_LaterRepliesDroppedAndANewReaderStartsClean()
     {
         var router = new ReplyRouter();
-        var first = router.Open("req_1");
+        var first = router.Open("req_1", Cap);
         first.Dispose();
-        router.Deliver(Chunk(0)); // the client left: nobody waits, nothing is kept
+        Deliver(router, Chunk(0)); // the client left: nobody waits, nothing is kept
 
-        using var second = router.Open("req_1");
+        using var second = router.Open("req_1", Cap);
         Assert.Null(await second.ReadAsync(Short, CancellationToken.None));
     }
 

@@ -36,8 +36,9 @@ public sealed class UsagePricerTests(LedgerStoreFixture fixture) : IClassFixture
     public async Task Record_SameRequestTwice_SecondIsNoOp()
     {
         var key = await fixture.IssueKeyAsync(1m);
-        var request = new DispatchGeneration("req_" + Guid.NewGuid().ToString("N"), key, new Uri("rabbitmq://localhost/reply"), true, "{}",
-            "claude-sonnet-4-5", "claude-sonnet-4-5", new Dictionary<string, string>(), null, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow);
+        var request = new DispatchGeneration(RequestId: "req_" + Guid.NewGuid().ToString("N"), KeyId: key, ReplyAddress: new Uri("http://127.0.0.1:1"),
+            Stream: true, Request: "{}", ModelRequested: "claude-sonnet-4-5", Model: "claude-sonnet-4-5", Headers: new Dictionary<string, string>(),
+            Affinity: null, RequestedAt: DateTimeOffset.UtcNow, Deadline: DateTimeOffset.UtcNow, Capability: "");
         var usage = new TokenUsage(10, 5, 0, 0);
 
         Assert.True(await Pricer().RecordAsync(request, "claude-sonnet-4-5", "acct_1", usage, 0.01m, "completed"));

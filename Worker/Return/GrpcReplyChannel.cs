@@ -1,0 +1,73 @@
+using Grpc.Core;
+using OrProject.Contracts.Messaging;
+using OrProject.Contracts.Return;
+
+namespace OrProject.Worker.Return;
+
+/// <summary>
+/// One generation's call on the return channel, opened with its first reply. Disposing it without a last reply ends
+/// the call unfinished, which the edge takes as a lost worker; the edge ending it (its client left, or it is gone)
+/// cancels <see cref="Broken"/>, and the generation stops its upstream call.
+/// </summary>
+internal sealed class GrpcReplyChannel(ReturnChannels channels, Uri edge, string requestId, string capability) : IReplyChannel, IAsyncDisposable
+{
+    private readonly CancellationTokenSource _broken = new();
+    private AsyncClientStreamingCall<ReplyFrame, Delivered>? _call;
+    private bool _finished;
+
+    public CancellationToken Broken => _broken.Token;
+
+    public async Task SendAsync(IGenerationReply reply, CancellationToken cancellationToken)
+    {
+        if (_call is null)
+        {
+            _call = channels.Open(edge, requestId, capability, CancellationToken.None);
+            _ = WatchAsync(_call);
+        }
+
+        try
+        {
+            await _call.RequestStream.WriteAsync(ReplyFrames.ToFrame(reply), cancellationToken);
+            if (ReplyFrames.IsFinal(reply))
+            {
+                _finished = true;
+                await _call.RequestStream.CompleteAsync();
+                await _call.ResponseAsync;
+            }
+        }
+        catch (Exception ex) when (ex is RpcException or InvalidOperationException or IOException)
+        {
+            _broken.Cancel();
+            throw new ReplyChannelBrokenException(requestId, ex);
+        }
+    }
+
+    /// <summary>The edge may end the call before this side does (its client left, it stopped): the generation stops.</summary>
+    private async Task WatchAsync(AsyncClientStreamingCall<ReplyFrame, Delivered> call)
+    {
+        try
+        {
+            await call.ResponseAsync;
+        }
+        catch (RpcException)
+        {
+            // ended by the edge, or the connection broke
+        }
+
+        if (!_finished)
+        {
+            await _broken.CancelAsync();
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        // Unfinished: cancelling the call resets its stream, and the edge learns at once that this worker is gone.
+        _call?.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>The edge can no longer be told: its client left, or the edge itself is gone.</summary>
+internal sealed class ReplyChannelBrokenException(string requestId, Exception inner)
+    : Exception($"The return channel of request {requestId} is closed: {inner.Message}", inner);
