@@ -171,7 +171,8 @@ bench_up() {
 }
 
 # The peer gateway: Portkey's open-source gateway, the versions package-lock.json pins (its @hono/node-server is held
-# at 1.13.8 by an npm override: later ones cut its streamed answers short), run by Node.js as its package's bin does.
+# at 1.13.8 by an npm override: with the later release npm picks otherwise, 1.19.19 when tried, its streamed requests
+# fail with "TypeError: immutable"), run by Node.js as its package's bin does.
 # It forwards each request to the provider and host the request's own headers name (x-portkey-provider,
 # x-portkey-custom-host; the load tool sends them), so it needs no configuration; --headless skips its console UI.
 # Install scripts are skipped: the package's postinstall is patch-package, which has nothing to patch in an install.
