@@ -2,13 +2,17 @@
 # bench/run.sh — `./orp bench`: what the gateway adds, measured against calling the upstream directly.
 #
 # Starts, all on loopback and apart from any `./orp up` or test servers: PostgreSQL and RabbitMQ of its own (under
-# $ORP_DATA_DIR/bench, a fresh database each run), the upstream simulator (bench/OrProject.Bench `serve`), and the
-# gateway (release build: one Api, ORP_BENCH_WORKERS workers) pointed at the simulator; issues a key through the admin
-# API; runs the load tool (`run`), which sends the same requests to the simulator directly and through the gateway,
-# prints the table and writes bench/results/<UTC time>.md and bench/results/latest.md; then stops what it started.
+# $ORP_DATA_DIR/bench, a fresh database each run), the upstream simulator (bench/OrProject.Bench `serve`), the
+# gateway (release build: one Api, ORP_BENCH_WORKERS workers) pointed at the simulator, and the peer gateway, Portkey
+# (bench/portkey, installed from npm with `npm ci`), pointed at the same simulator; issues a key through the admin
+# API; runs the load tool (`run`), which sends the same requests to the simulator directly, through the gateway and
+# through Portkey, prints the table and writes bench/results/<UTC time>.md and bench/results/latest.md; then stops
+# what it started.
 #
 #   ORP_BENCH_SCALE=1         multiplies every request count (0.5: a quicker, noisier run)
 #   ORP_BENCH_DELTAS=50       text deltas in each simulated stream
+#   ORP_BENCH_STREAMS=400     concurrent streams in the long-stream scenario (each 100 deltas 20 ms apart; 4 rounds)
+#   ORP_BENCH_PORTKEY_PORT=8487  Portkey (ORP_BENCH_PORTKEY=0 leaves it out)
 #   ORP_BENCH_WORKERS=1       Worker processes
 #   ORP_BENCH_HTTP_PORT=8480  the gateway's Api (its workers' health ports follow at +101, +102, …)
 #   ORP_BENCH_SIM_PORT=8479   the simulator
@@ -28,10 +32,14 @@ ORP_BENCH_DELTAS=${ORP_BENCH_DELTAS:-50}
 ORP_BENCH_WORKERS=${ORP_BENCH_WORKERS:-1}
 ORP_BENCH_HTTP_PORT=${ORP_BENCH_HTTP_PORT:-8480}
 ORP_BENCH_SIM_PORT=${ORP_BENCH_SIM_PORT:-8479}
+ORP_BENCH_STREAMS=${ORP_BENCH_STREAMS:-400}
+ORP_BENCH_PORTKEY=${ORP_BENCH_PORTKEY:-1}
+ORP_BENCH_PORTKEY_PORT=${ORP_BENCH_PORTKEY_PORT:-8487}
+PORTKEY_DIR=$ROOT/bench/portkey
 BENCH_DLL=$ROOT/artifacts/bin/OrProject.Bench/release/OrProject.Bench.dll
 RESULTS_DIR=$ROOT/bench/results
 
-for v in ORP_BENCH_DELTAS ORP_BENCH_WORKERS ORP_BENCH_HTTP_PORT ORP_BENCH_SIM_PORT; do
+for v in ORP_BENCH_DELTAS ORP_BENCH_WORKERS ORP_BENCH_HTTP_PORT ORP_BENCH_SIM_PORT ORP_BENCH_STREAMS ORP_BENCH_PORTKEY_PORT; do
   [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a number, got '${!v}'"
 done
 [[ $ORP_BENCH_SCALE =~ ^[0-9]*\.?[0-9]+$ ]] || die "ORP_BENCH_SCALE must be a number, got '$ORP_BENCH_SCALE'"
@@ -42,6 +50,9 @@ bench_cleanup() {
   pid=$(live_pid "$RUN_DIR/simulator.pid" OrProject.Bench)
   [[ -z $pid ]] || stop_pid simulator "$pid" 10
   rm -f "$RUN_DIR/simulator.pid"
+  pid=$(live_pid "$RUN_DIR/portkey.pid" start-server)
+  [[ -z $pid ]] || stop_pid portkey "$pid" 10
+  rm -f "$RUN_DIR/portkey.pid"
   stop_apps
   if [[ ${ORP_BENCH_KEEP_SERVERS:-0} == 1 ]]; then
     say "bench servers kept running (ORP_BENCH_KEEP_SERVERS=1); ./orp down --bench stops them"
@@ -103,8 +114,8 @@ bench_up() {
     die "a bench gateway is already running (pid file $RUN_DIR/api.pid): is another ./orp bench running?"
   fi
   local i p
-  for p in "$ORP_BENCH_HTTP_PORT" "$ORP_BENCH_SIM_PORT"; do
-    port_open "$p" && die "port 127.0.0.1:$p is in use; set ORP_BENCH_HTTP_PORT / ORP_BENCH_SIM_PORT"
+  for p in "$ORP_BENCH_HTTP_PORT" "$ORP_BENCH_SIM_PORT" "$ORP_BENCH_PORTKEY_PORT"; do
+    port_open "$p" && die "port 127.0.0.1:$p is in use; set ORP_BENCH_HTTP_PORT / ORP_BENCH_SIM_PORT / ORP_BENCH_PORTKEY_PORT"
   done
   for ((i = 1; i <= ORP_BENCH_WORKERS; i++)); do
     port_open $((ORP_BENCH_HTTP_PORT + 100 + i)) && die "port 127.0.0.1:$((ORP_BENCH_HTTP_PORT + 100 + i)) is in use; set ORP_BENCH_HTTP_PORT"
@@ -129,6 +140,7 @@ bench_up() {
   start_bg simulator "$LOG_DIR/simulator.log" "$ROOT" \
     dotnet "$BENCH_DLL" serve --port "$ORP_BENCH_SIM_PORT" --deltas "$ORP_BENCH_DELTAS"
   wait_http simulator "http://127.0.0.1:$ORP_BENCH_SIM_PORT/health" "$RUN_DIR/simulator.pid"
+  [[ $ORP_BENCH_PORTKEY == 1 ]] && portkey_up
 
   # The gateway under test: its own ports, a throw-away admin token, the simulator as its only upstream account.
   ORP_HTTP_PORT=$ORP_BENCH_HTTP_PORT ORP_BIND=127.0.0.1 ORP_WORKERS=$ORP_BENCH_WORKERS
@@ -152,9 +164,39 @@ bench_up() {
   for ((i = 1; i <= ORP_BENCH_WORKERS; i++)); do
     BENCH_PIDS+=(--pid "worker-$i=$(head -n1 "$RUN_DIR/worker-$i.pid")")
   done
+  [[ $ORP_BENCH_PORTKEY == 1 ]] && BENCH_PIDS+=(--pid "portkey=$(head -n1 "$RUN_DIR/portkey.pid")")
   [[ -s $RUN_DIR/rabbitmq.pid ]] && BENCH_PIDS+=(--pid "rabbitmq=$(head -n1 "$RUN_DIR/rabbitmq.pid")")
   [[ -s $RUN_DIR/postgres.pid ]] && BENCH_PIDS+=(--pid "postgres=$(head -n1 "$RUN_DIR/postgres.pid")")
   return 0
+}
+
+# The peer gateway: Portkey's open-source gateway, the versions package-lock.json pins (its @hono/node-server is held
+# at 1.13.8 by an npm override: with the later release npm picks otherwise, 1.19.19 when tried, its streamed requests
+# fail with "TypeError: immutable"), run by Node.js as its package's bin does.
+# It forwards each request to the provider and host the request's own headers name (x-portkey-provider,
+# x-portkey-custom-host; the load tool sends them), so it needs no configuration; --headless skips its console UI.
+# Install scripts are skipped: the package's postinstall is patch-package, which has nothing to patch in an install.
+portkey_up() {
+  ensure_npm
+  if [[ ! -f $PORTKEY_DIR/node_modules/@portkey-ai/gateway/build/start-server.js ||
+        $PORTKEY_DIR/package-lock.json -nt $PORTKEY_DIR/node_modules/.package-lock.json ]]; then
+    say "installing Portkey from npm (bench/portkey: npm ci)"
+    (cd "$PORTKEY_DIR" && npm ci --no-audit --no-fund --ignore-scripts >>"$LOG_DIR/portkey-install.log" 2>&1) ||
+      die "npm ci failed in bench/portkey (log: $LOG_DIR/portkey-install.log); ORP_BENCH_PORTKEY=0 runs the bench without Portkey"
+  fi
+  say "starting Portkey $(portkey_version) on 127.0.0.1:$ORP_BENCH_PORTKEY_PORT"
+  NODE_ENV=production start_bg portkey "$LOG_DIR/portkey.log" "$PORTKEY_DIR" \
+    node node_modules/@portkey-ai/gateway/build/start-server.js "--port=$ORP_BENCH_PORTKEY_PORT" --headless
+  local deadline=$((SECONDS + 60))
+  until port_open "$ORP_BENCH_PORTKEY_PORT"; do
+    pid_alive "$(head -n1 "$RUN_DIR/portkey.pid" 2>/dev/null)" || { run_tail "$LOG_DIR/portkey.log" 40; die "Portkey exited (log: $LOG_DIR/portkey.log)"; }
+    ((SECONDS < deadline)) || die "Portkey did not listen on $ORP_BENCH_PORTKEY_PORT within 60s (log: $LOG_DIR/portkey.log)"
+    sleep 0.5
+  done
+}
+
+portkey_version() {
+  sed -n 's/^  "version": "\(.*\)",$/\1/p' "$PORTKEY_DIR/node_modules/@portkey-ai/gateway/package.json" | head -n1
 }
 
 # The commit measured, marked when the tree has uncommitted changes to tracked files.
@@ -170,7 +212,9 @@ bench_load() {
   commit=$(bench_commit)
   mkdir -p "$RESULTS_DIR"
   say "running the load (scale $ORP_BENCH_SCALE); log: $LOG_DIR/bench.log"
-  dotnet "$BENCH_DLL" run --direct "http://127.0.0.1:$ORP_BENCH_SIM_PORT" --gateway "$BENCH_BASE" \
+  local portkey=()
+  [[ $ORP_BENCH_PORTKEY == 1 ]] && portkey=(--portkey "http://127.0.0.1:$ORP_BENCH_PORTKEY_PORT" --portkey-version "$(portkey_version)")
+  dotnet "$BENCH_DLL" run --direct "http://127.0.0.1:$ORP_BENCH_SIM_PORT" --gateway "$BENCH_BASE" "${portkey[@]}" --streams "$ORP_BENCH_STREAMS" \
     --key "$BENCH_KEY" --key-id "$BENCH_KEY_ID" --admin-token "$ADMIN_TOKEN" "${BENCH_PIDS[@]}" \
     --deltas "$ORP_BENCH_DELTAS" --scale "$ORP_BENCH_SCALE" --out "$RESULTS_DIR" --commit "$commit" \
     ${ORP_BENCH_NOTE:+--note "$ORP_BENCH_NOTE"} 2>&1 | tee "$LOG_DIR/bench.log"

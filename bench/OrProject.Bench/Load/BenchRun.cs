@@ -7,8 +7,9 @@ using OrProject.Bench.Reporting;
 namespace OrProject.Bench.Load;
 
 /// <summary>
-/// One benchmark run: sanity check, warm-up, then the same scenarios against the simulator directly and through
-/// the gateway, the usage check, and the report. Request counts are bounded and every scenario has a time cap.
+/// One benchmark run: sanity check, warm-up, then the same scenarios against the simulator directly, through the
+/// gateway and through the peer gateway (Portkey, when given), the long streams, the usage check, and the report.
+/// Request counts are bounded and every scenario has a time cap.
 /// </summary>
 internal static class BenchRun
 {
@@ -16,6 +17,18 @@ internal static class BenchRun
     {
         var direct = new Target("direct", Base(args.Require("direct")), null);
         var gateway = new Target("gateway", Base(args.Require("gateway")), args.Require("key"));
+        // Portkey picks provider and host from the request's headers; the Anthropic base URL it expects ends in /v1
+        // (it appends /messages), and it passes x-api-key on to the upstream, which the simulator does not check.
+        var portkey = args.Get("portkey") is { } portkeyUrl
+            ? new Target("portkey", Base(portkeyUrl), "bench",
+            [
+                new("x-portkey-provider", "anthropic"),
+                new("x-portkey-custom-host", new Uri(direct.BaseAddress, "v1").ToString()),
+            ])
+            : null;
+        Target[] targets = portkey is null ? [direct, gateway] : [direct, gateway, portkey];
+        var streams = args.Int("streams", 400);
+        var longPace = new Simulator.Pace(args.Int("long-deltas", 100), args.Int("long-gap-ms", 20));
         var deltas = args.Int("deltas", 50);
         var scale = args.Double("scale", 1.0);
         var model = args.Get("model") ?? "claude-sonnet-4-5";
@@ -34,7 +47,7 @@ internal static class BenchRun
             ConnectTimeout = TimeSpan.FromSeconds(10),
         };
         using var http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
-        var requests = new Requests(http, model, deltas, TimeSpan.FromSeconds(30));
+        var requests = new Requests(http, model, deltas, TimeSpan.FromSeconds(120));
         var report = new BenchReport
         {
             StartedAt = DateTimeOffset.UtcNow,
@@ -44,10 +57,12 @@ internal static class BenchRun
             Commit = args.Get("commit") ?? "unknown",
             Workers = pids.Keys.Count(k => k.StartsWith("worker", StringComparison.Ordinal)),
             Note = args.Get("note"),
+            PortkeyVersion = portkey is null ? null : args.Get("portkey-version") ?? "?",
+            LongPace = longPace,
         };
 
-        Say($"sanity check: one stream and one plain request to each of {direct.BaseAddress} and {gateway.BaseAddress}");
-        foreach (var target in new[] { direct, gateway })
+        Say($"sanity check: one stream and one plain request to each of {string.Join(", ", targets.Select(t => t.BaseAddress))}");
+        foreach (var target in targets)
         {
             foreach (var stream in new[] { true, false })
             {
@@ -68,19 +83,36 @@ internal static class BenchRun
         await runner.RunAsync("warm-up", direct, stream: false, 4, Count(300));
         report.WarmUp = await WarmUpGatewayAsync(runner, gateway, monitor, Count(1000));
         await runner.RunAsync("warm-up", gateway, stream: false, 4, Count(300));
+        if (portkey is not null)
+        {
+            // Node's JIT warms up too: the same as direct gets, which is several times what its CPU settles in.
+            Say($"warm-up, not measured: {Count(3000)} streams and {Count(300)} plain requests through Portkey");
+            await runner.RunAsync("warm-up", portkey, stream: true, 32, Count(3000));
+            await runner.RunAsync("warm-up", portkey, stream: false, 4, Count(300));
+        }
 
-        Say($"streams, one at a time, alternating direct and gateway ({Count(300)} each)");
-        var (d1, g1) = await runner.RunInterleavedAsync("stream c=1", direct, gateway, stream: true, Count(300));
-        Say($"plain requests, one at a time, alternating ({Count(300)} each)");
-        var (p1d, p1g) = await runner.RunInterleavedAsync("plain c=1", direct, gateway, stream: false, Count(300));
-        var results = new List<ScenarioResult> { d1, g1, p1d, p1g };
+        var names = string.Join(", ", targets.Select(t => t.Name));
+        Say($"streams, one at a time, taking {names} in turn ({Count(300)} each)");
+        var results = new List<ScenarioResult>(await runner.RunInterleavedAsync("stream c=1", targets, stream: true, Count(300)));
+        Say($"plain requests, one at a time, in turn ({Count(300)} each)");
+        results.AddRange(await runner.RunInterleavedAsync("plain c=1", targets, stream: false, Count(300)));
         foreach (var (concurrency, count) in new[] { (32, Count(3000)), (128, Count(4000)) })
         {
-            foreach (var target in new[] { direct, gateway })
+            foreach (var target in targets)
             {
                 Say($"streams at concurrency {concurrency}: {count} requests {target.Name}");
                 results.Add(await runner.RunAsync($"stream c={concurrency}", target, stream: true, concurrency, count));
             }
+        }
+
+        // The long streams: many answers open at once, each paced like a model's tokens, so what counts is what the
+        // gateway costs while it holds streams open (CPU per stream, memory, stalls), not how fast it can relay.
+        var longCount = Math.Max(streams, Count(streams * 4));
+        foreach (var target in targets)
+        {
+            Say($"long streams: {longCount} streams of {longPace.Deltas} deltas {longPace.GapMs} ms apart, {streams} at a time, {target.Name}");
+            results.Add(await runner.RunAsync(BenchReport.LongScenario, target, stream: true, streams, longCount, longPace,
+                TimeSpan.FromMinutes(5)));
         }
 
         report.Results = results;

@@ -12,9 +12,11 @@ internal sealed class CpuUsage(Dictionary<string, double> seconds)
 }
 
 /// <summary>
-/// Watches the processes of the run from <c>/proc</c>: the resident set (VmRSS) of the Api and Worker processes,
-/// sampled every 100 ms, keeping the peak of each and of their sum; and CPU time per component (the process tree
-/// under each recorded pid, so PostgreSQL's backends and RabbitMQ's Erlang VM count in full), plus this load tool.
+/// Watches the processes of the run from <c>/proc</c>: the resident set (VmRSS) of the Api and Worker processes, of
+/// Portkey's node process and of the simulator, sampled every 100 ms, keeping the peak of each and of the gateway's
+/// sum, and per window (one scenario) the peak RSS and PSS of each side (<see cref="Side"/>); and CPU time per
+/// component (the process tree under each recorded pid, so PostgreSQL's backends and RabbitMQ's Erlang VM count in
+/// full), plus this load tool.
 /// </summary>
 internal sealed class ProcessMonitor : IAsyncDisposable
 {
@@ -26,12 +28,45 @@ internal sealed class ProcessMonitor : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private long _peakSumKb;
+    private readonly Dictionary<string, (long RssKb, long PssKb)> _window = [];
 
     public ProcessMonitor(IReadOnlyDictionary<string, int> pids)
     {
         _pids = pids;
-        _memoryWatched = [.. pids.Keys.Where(n => n == "api" || n.StartsWith("worker", StringComparison.Ordinal))];
+        _memoryWatched = [.. pids.Keys.Where(n => Side(n) is not null)];
         _loop = Task.Run(SampleAsync);
+    }
+
+    /// <summary>
+    /// Which side a process's memory counts for: "gateway" (Api and Workers; RabbitMQ and PostgreSQL are servers it
+    /// uses, counted in CPU but not here), "portkey" (its node process) or "direct" (the simulator alone); null for
+    /// processes whose memory is not watched.
+    /// </summary>
+    public static string? Side(string name) => name switch
+    {
+        "api" => "gateway",
+        _ when name.StartsWith("worker", StringComparison.Ordinal) => "gateway",
+        "portkey" => "portkey",
+        "simulator" => "direct",
+        _ => null,
+    };
+
+    /// <summary>Starts a new window: <see cref="WindowPeaks"/> then reports the peaks from now on.</summary>
+    public void BeginWindow()
+    {
+        lock (_peakKb)
+        {
+            _window.Clear();
+        }
+    }
+
+    /// <summary>Peak RSS and PSS in MB of each side's processes together since <see cref="BeginWindow"/>.</summary>
+    public IReadOnlyDictionary<string, (double RssMb, double PssMb)> WindowPeaks()
+    {
+        lock (_peakKb)
+        {
+            return _window.ToDictionary(kv => kv.Key, kv => (kv.Value.RssKb / 1024.0, kv.Value.PssKb / 1024.0));
+        }
     }
 
     public IReadOnlyList<string> MemoryWatched => _memoryWatched;
@@ -128,14 +163,15 @@ internal sealed class ProcessMonitor : IAsyncDisposable
         var tick = 0;
         do
         {
-            long sum = 0;
-            long pss = 0;
             var withPss = tick++ % 5 == 0; // smaps_rollup walks the page tables: every half second is enough
+            var sides = new Dictionary<string, (long RssKb, long PssKb)>();
             foreach (var name in _memoryWatched)
             {
                 var kb = RssKb(_pids[name]);
-                sum += kb;
-                pss += withPss ? ReadKb($"/proc/{_pids[name]}/smaps_rollup", "Pss:") : 0;
+                var pss = withPss ? ReadKb($"/proc/{_pids[name]}/smaps_rollup", "Pss:") : 0;
+                var side = Side(name)!;
+                var (rssSum, pssSum) = sides.GetValueOrDefault(side);
+                sides[side] = (rssSum + kb, pssSum + pss);
                 lock (_peakKb)
                 {
                     _peakKb[name] = Math.Max(_peakKb.GetValueOrDefault(name), kb);
@@ -144,8 +180,14 @@ internal sealed class ProcessMonitor : IAsyncDisposable
 
             lock (_peakKb)
             {
-                _peakSumKb = Math.Max(_peakSumKb, sum);
-                _peakPssSumKb = Math.Max(_peakPssSumKb, pss);
+                var gateway = sides.GetValueOrDefault("gateway");
+                _peakSumKb = Math.Max(_peakSumKb, gateway.RssKb);
+                _peakPssSumKb = Math.Max(_peakPssSumKb, gateway.PssKb);
+                foreach (var (side, (rss, pss)) in sides)
+                {
+                    var (peakRss, peakPss) = _window.GetValueOrDefault(side);
+                    _window[side] = (Math.Max(peakRss, rss), Math.Max(peakPss, pss));
+                }
             }
         }
         while (await WaitAsync(timer));

@@ -7,8 +7,11 @@ using OrProject.Bench.Simulator;
 
 namespace OrProject.Bench.Load;
 
-/// <summary>Where requests go: the simulator itself (<c>direct</c>) or the gateway in front of it, with a key.</summary>
-internal sealed record Target(string Name, Uri BaseAddress, string? Key)
+/// <summary>
+/// Where requests go: the simulator itself (<c>direct</c>), the gateway in front of it with a key, or the peer gateway
+/// (<c>portkey</c>) with the headers that tell it which provider and host to forward to.
+/// </summary>
+internal sealed record Target(string Name, Uri BaseAddress, string? Key, IReadOnlyList<KeyValuePair<string, string>>? Headers = null)
 {
     public Uri Messages { get; } = new(BaseAddress, "v1/messages");
 }
@@ -29,8 +32,12 @@ internal enum Fidelity
     Broken,
 }
 
-/// <summary>One request's outcome. Times in milliseconds from just before the request was sent.</summary>
-internal readonly record struct Sample(bool Done, bool Ok, double FirstTokenMs, double TotalMs, Fidelity Fidelity, string? Error);
+/// <summary>
+/// One request's outcome. Times in milliseconds from just before the request was sent; <paramref name="MaxGapMs"/> is
+/// the longest wait between two reads that brought text deltas (NaN for a plain request).
+/// </summary>
+internal readonly record struct Sample(bool Done, bool Ok, double FirstTokenMs, double TotalMs, Fidelity Fidelity, string? Error,
+    double MaxGapMs = double.NaN);
 
 /// <summary>
 /// Sends one Messages request and times it: for a stream, the first <c>content_block_delta</c> byte (time to first
@@ -49,18 +56,23 @@ internal sealed class Requests(HttpClient http, string model, int deltas, TimeSp
     /// <summary>Requests the target answered with 200 so far (each of them must be charged once).</summary>
     public long Answered(string target) => _answered.GetValueOrDefault(target);
 
-    public async Task<Sample> SendAsync(Target target, bool stream, CancellationToken cancellationToken)
+    public async Task<Sample> SendAsync(Target target, bool stream, CancellationToken cancellationToken, Pace? pace = null)
     {
         var seed = NextSeed();
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeoutSource.CancelAfter(timeout);
         var ct = timeoutSource.Token;
-        using var request = new HttpRequestMessage(HttpMethod.Post, target.Messages) { Content = new ByteArrayContent(Body(seed, stream)) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, target.Messages) { Content = new ByteArrayContent(Body(seed, stream, pace)) };
         request.Content.Headers.ContentType = JsonType;
         request.Headers.TryAddWithoutValidation("anthropic-version", "2023-06-01");
         if (target.Key is not null)
         {
             request.Headers.TryAddWithoutValidation("x-api-key", target.Key);
+        }
+
+        foreach (var (name, value) in target.Headers ?? [])
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
         }
 
         var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
@@ -71,6 +83,8 @@ internal sealed class Requests(HttpClient http, string model, int deltas, TimeSp
             await using var body = await response.Content.ReadAsStreamAsync(ct);
             var length = 0;
             long first = 0;
+            long lastDelta = 0;
+            long maxGap = 0;
             while (true)
             {
                 if (length == buffer.Length)
@@ -87,12 +101,24 @@ internal sealed class Requests(HttpClient http, string model, int deltas, TimeSp
                     break;
                 }
 
-                if (first == 0 && stream)
+                if (stream)
                 {
+                    // A read that brings the start of a text delta: the first one is the first token, and the longest
+                    // wait between two of them is the stream's worst stall (what a reader of a long answer notices).
                     var from = Math.Max(0, length - FirstDeltaMarker.Length + 1);
                     if (buffer.AsSpan(from, length + read - from).IndexOf(FirstDeltaMarker) >= 0)
                     {
-                        first = Stopwatch.GetTimestamp();
+                        var now = Stopwatch.GetTimestamp();
+                        if (first == 0)
+                        {
+                            first = now;
+                        }
+                        else
+                        {
+                            maxGap = Math.Max(maxGap, now - lastDelta);
+                        }
+
+                        lastDelta = now;
                     }
                 }
 
@@ -110,10 +136,11 @@ internal sealed class Requests(HttpClient http, string model, int deltas, TimeSp
             }
 
             _answered.AddOrUpdate(target.Name, 1, (_, n) => n + 1);
-            var expected = SimulatedMessage.Create(seed, model, deltas);
+            var expected = SimulatedMessage.Create(seed, model, pace?.Deltas ?? deltas);
             var fidelity = stream ? CompareStream(received, expected) : ComparePlain(received, expected);
+            var gapMs = stream ? Stopwatch.GetElapsedTime(0, maxGap).TotalMilliseconds : double.NaN;
             return new Sample(true, fidelity != Fidelity.Broken, firstMs, total, fidelity,
-                fidelity == Fidelity.Broken ? "stream fidelity: the body differs from what the simulator sent" : null);
+                fidelity == Fidelity.Broken ? "stream fidelity: the body differs from what the simulator sent" : null, gapMs);
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException)
         {
@@ -132,8 +159,8 @@ internal sealed class Requests(HttpClient http, string model, int deltas, TimeSp
         }
     }
 
-    private byte[] Body(long seed, bool stream) => Encoding.UTF8.GetBytes(
-        $$"""{"model":"{{model}}","max_tokens":1024,"stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":"bench {{seed}}"}]}""");
+    private byte[] Body(long seed, bool stream, Pace? pace) => Encoding.UTF8.GetBytes(
+        $$"""{"model":"{{model}}","max_tokens":1024,"stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":"bench {{seed}}{{(pace is { } p ? $" {p.Deltas}x{p.GapMs}" : "")}}"}]}""");
 
     private static Fidelity CompareStream(ReadOnlySpan<byte> received, SimulatedMessage expected)
     {

@@ -1,10 +1,11 @@
 using System.Diagnostics;
+using OrProject.Bench.Simulator;
 
 namespace OrProject.Bench.Load;
 
 /// <summary>What one scenario measured against one target.</summary>
 internal sealed class ScenarioResult(string scenario, string target, bool stream, int concurrency, int requested, Sample[] samples,
-    TimeSpan elapsed, bool capped, CpuUsage cpu)
+    TimeSpan elapsed, bool capped, CpuUsage cpu, IReadOnlyDictionary<string, (double RssMb, double PssMb)>? memory = null)
 {
     public string Scenario { get; } = scenario;
 
@@ -22,6 +23,9 @@ internal sealed class ScenarioResult(string scenario, string target, bool stream
     public bool Capped { get; } = capped;
 
     public CpuUsage Cpu { get; } = cpu;
+
+    /// <summary>Peak RSS and PSS of each side's processes during this scenario (<see cref="ProcessMonitor.Side"/>).</summary>
+    public IReadOnlyDictionary<string, (double RssMb, double PssMb)> Memory { get; } = memory ?? new Dictionary<string, (double, double)>();
 
     public IReadOnlyList<Sample> Samples { get; } = [.. samples.Where(s => s.Done)];
 
@@ -45,6 +49,9 @@ internal sealed class ScenarioResult(string scenario, string target, bool stream
 
     public double Total(double quantile) => Percentile(Samples.Where(s => s.Ok).Select(s => s.TotalMs), quantile);
 
+    /// <summary>The longest wait between two text deltas within one stream, at the given quantile over the streams.</summary>
+    public double WorstGap(double quantile) => Percentile(Samples.Where(s => s.Ok).Select(s => s.MaxGapMs), quantile);
+
     /// <summary>Nearest-rank percentile; NaN when there is nothing to rank.</summary>
     public static double Percentile(IEnumerable<double> values, double quantile)
     {
@@ -65,11 +72,13 @@ internal sealed class ScenarioResult(string scenario, string target, bool stream
 /// </summary>
 internal sealed class ScenarioRunner(Requests requests, ProcessMonitor monitor, TimeSpan cap)
 {
-    public async Task<ScenarioResult> RunAsync(string scenario, Target target, bool stream, int concurrency, int count)
+    public async Task<ScenarioResult> RunAsync(string scenario, Target target, bool stream, int concurrency, int count, Pace? pace = null,
+        TimeSpan? capOverride = null)
     {
         var samples = new Sample[count];
         var next = -1;
-        using var capSource = new CancellationTokenSource(cap);
+        using var capSource = new CancellationTokenSource(capOverride ?? cap);
+        monitor.BeginWindow();
         var before = monitor.Cpu();
         var clock = Stopwatch.StartNew();
         var loops = Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
@@ -77,41 +86,38 @@ internal sealed class ScenarioRunner(Requests requests, ProcessMonitor monitor, 
             int i;
             while ((i = Interlocked.Increment(ref next)) < count && !capSource.IsCancellationRequested)
             {
-                samples[i] = await requests.SendAsync(target, stream, capSource.Token);
+                samples[i] = await requests.SendAsync(target, stream, capSource.Token, pace);
             }
         }));
         await Task.WhenAll(loops);
         clock.Stop();
         var cpu = monitor.Cpu() - before;
-        return new ScenarioResult(scenario, target.Name, stream, concurrency, count, samples, clock.Elapsed, capSource.IsCancellationRequested, cpu);
+        return new ScenarioResult(scenario, target.Name, stream, concurrency, count, samples, clock.Elapsed, capSource.IsCancellationRequested, cpu,
+            monitor.WindowPeaks());
     }
 
     /// <summary>
-    /// One request at a time, alternating between the two targets (direct, gateway, direct, …), so that whatever else
-    /// the machine is doing weighs on both alike.
+    /// One request at a time, taking the targets in turn (direct, gateway, Portkey, direct, …), so that whatever else
+    /// the machine is doing weighs on all alike.
     /// </summary>
-    public async Task<(ScenarioResult Direct, ScenarioResult Gateway)> RunInterleavedAsync(string scenario, Target direct, Target gateway,
-        bool stream, int count)
+    public async Task<IReadOnlyList<ScenarioResult>> RunInterleavedAsync(string scenario, IReadOnlyList<Target> targets, bool stream, int count)
     {
-        var a = new Sample[count];
-        var b = new Sample[count];
+        var samples = targets.Select(_ => new Sample[count]).ToArray();
+        var times = new TimeSpan[targets.Count];
         using var capSource = new CancellationTokenSource(cap);
-        var timeA = TimeSpan.Zero;
-        var timeB = TimeSpan.Zero;
         var before = monitor.Cpu();
         for (var i = 0; i < count && !capSource.IsCancellationRequested; i++)
         {
-            var t = Stopwatch.GetTimestamp();
-            a[i] = await requests.SendAsync(direct, stream, capSource.Token);
-            timeA += Stopwatch.GetElapsedTime(t);
-            t = Stopwatch.GetTimestamp();
-            b[i] = await requests.SendAsync(gateway, stream, capSource.Token);
-            timeB += Stopwatch.GetElapsedTime(t);
+            for (var t = 0; t < targets.Count; t++)
+            {
+                var start = Stopwatch.GetTimestamp();
+                samples[t][i] = await requests.SendAsync(targets[t], stream, capSource.Token);
+                times[t] += Stopwatch.GetElapsedTime(start);
+            }
         }
 
         var cpu = monitor.Cpu() - before;
         var capped = capSource.IsCancellationRequested;
-        return (new ScenarioResult(scenario, direct.Name, stream, 1, count, a, timeA, capped, cpu),
-            new ScenarioResult(scenario, gateway.Name, stream, 1, count, b, timeB, capped, cpu));
+        return [.. targets.Select((target, t) => new ScenarioResult(scenario, target.Name, stream, 1, count, samples[t], times[t], capped, cpu))];
     }
 }
