@@ -10,8 +10,8 @@ namespace OrProject.Worker.Generation;
 /// from one loop, so the sequence numbers go out in order.
 /// </summary>
 /// <remarks>
-/// Broker messages are most of what a request costs the worker, the broker and the edge (a send, a hop, a receive
-/// each), so none goes that says nothing new: the events before the first token (<c>message_start</c>,
+/// Every reply is a frame on the return channel (a write, a read and a translation at the edge), so none goes that
+/// says nothing new: the events before the first token (<c>message_start</c>,
 /// <c>content_block_start</c>) wait for it, up to <c>startNotice</c>, and go in its chunk; only an upstream slower
 /// than that gets a <see cref="GenerationStarted"/> of its own; and the events after the first chunk that are not sent
 /// yet when the upstream's stream ends (its last ones, or all after the first token when the upstream is quick) ride in
