@@ -22,6 +22,10 @@ internal static class ReturnChannelEndpoint
         builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, "");
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
+            // Every generation a worker streams here is one HTTP/2 stream of its one connection: Kestrel's default of
+            // 100 streams a connection queued the 101st generation's call until another ended (the long-stream bench,
+            // 400 at once, showed a 2.2 s first token and then a burst).
+            kestrel.Limits.Http2.MaxStreamsPerConnection = 4096;
             Listen(kestrel, publicUrl.Host, publicUrl.Port, HttpProtocols.Http1AndHttp2, _ => { });
             Listen(kestrel, settings.Bind, internalPort, HttpProtocols.Http2, listen => holder.Options = listen);
         });

@@ -33,7 +33,7 @@ public sealed class WorkerDeathTests(WorkerDeathFixture fixture) : IAsyncLifetim
         fixture.Upstream.Respond = (ctx, _) => FakeAnthropic.WriteTextAsync(ctx, [.. Enumerable.Range(0, 200).Select(i => $"t{i} ")],
             inputTokens: 40, outputTokens: 200, delayMs: 50);
         var key = await fixture.IssueKeyAsync();
-        await using var doomed = await WorkerProcess.StartAsync(fixture.HostSettings, "doomed");
+        await using var doomed = await HostProcess.StartWorkerAsync(fixture.HostSettings, "doomed");
 
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/messages")
         {
@@ -66,7 +66,7 @@ public sealed class WorkerDeathTests(WorkerDeathFixture fixture) : IAsyncLifetim
 
         // A new worker gets the redelivered dispatch and must not run it again into the broken stream.
         // The positive signal that it was handled: the successor logs the redelivery as it fails it instead of running it.
-        await using var successor = await WorkerProcess.StartAsync(fixture.HostSettings, "successor");
+        await using var successor = await HostProcess.StartWorkerAsync(fixture.HostSettings, "successor");
         var redelivered = await Eventually.ReadAsync(() => Task.FromResult(successor.HasWritten("was redelivered after a worker stopped")),
             seen => seen, timeoutMs: 15_000);
         Assert.True(redelivered, "the successor never received the redelivered dispatch");
@@ -83,13 +83,55 @@ public sealed class WorkerDeathTests(WorkerDeathFixture fixture) : IAsyncLifetim
     }
 
     [Fact]
+    public async Task Stream_EdgeKilledMidStream_WorkerCancelsTheUpstreamCallAtOnce()
+    {
+        fixture.Upstream.Respond = (ctx, _) => FakeAnthropic.WriteTextAsync(ctx, [.. Enumerable.Range(0, 200).Select(i => $"t{i} ")],
+            inputTokens: 40, outputTokens: 200, delayMs: 50);
+        var key = await fixture.IssueKeyAsync();
+        await using var worker = await fixture.StartWorkerAsync("survivor");
+        await using var edge = await HostProcess.StartEdgeAsync(fixture.HostSettings);
+        using var http = new HttpClient { BaseAddress = new Uri(edge.BaseAddress!) };
+        await Eventually.ReadAsync(async () => (await http.GetAsync("/health/ready")).StatusCode, s => s == System.Net.HttpStatusCode.OK, timeoutMs: 30_000);
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/messages")
+        {
+            Content = new StringContent("""{"model":"claude-sonnet-4-5","max_tokens":500,"stream":true,"messages":[{"role":"user","content":"go"}]}""",
+                System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("x-api-key", key.Key);
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        var deltas = 0;
+        var killedAt = Stopwatch.StartNew();
+        try
+        {
+            await foreach (var frame in ReadFramesAsync(response))
+            {
+                if (frame.Event == "content_block_delta" && ++deltas == 3)
+                {
+                    edge.Kill();
+                    killedAt.Restart();
+                }
+            }
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        {
+            // the edge died under the client: its connection breaks
+        }
+
+        // The worker's return-channel call broke with the edge: nobody reads the generation, so the upstream call stops.
+        await fixture.Upstream.Aborted.Task.WaitAsync(TimeSpan.FromSeconds(2));
+        Assert.True(killedAt.Elapsed < TimeSpan.FromSeconds(2), $"the upstream call was cancelled {killedAt.Elapsed} after the edge died");
+        Assert.Equal(3, deltas);
+    }
+
+    [Fact]
     public async Task Cap_WorkerKilledUnderConcurrentStreams_EachServedRequestChargedOnceNoHoldLeftNoOverspend()
     {
         fixture.Upstream.Respond = (ctx, _) => FakeAnthropic.WriteTextAsync(ctx, [.. Enumerable.Range(0, 100).Select(i => $"t{i} ")],
             inputTokens: 40, outputTokens: 100, delayMs: 40);
         const decimal budget = 0.1m; // about seven of these requests' worst cases at once
         var key = await fixture.IssueKeyAsync(budget);
-        await using var doomed = await WorkerProcess.StartAsync(fixture.HostSettings, "doomed-many");
+        await using var doomed = await HostProcess.StartWorkerAsync(fixture.HostSettings, "doomed-many");
         var firstTokens = 0;
 
         var results = await Task.WhenAll(Enumerable.Range(0, 12).Select(async n =>
@@ -125,7 +167,7 @@ public sealed class WorkerDeathTests(WorkerDeathFixture fixture) : IAsyncLifetim
         Assert.All(results.Where(r => r.Served), r => Assert.Equal("error", r.Ended));
 
         // Every admitted request is charged exactly once, from what was observed, and no hold outlives its request.
-        await using var successor = await WorkerProcess.StartAsync(fixture.HostSettings, "successor-many");
+        await using var successor = await HostProcess.StartWorkerAsync(fixture.HostSettings, "successor-many");
         var view = await Eventually.ReadAsync(() => fixture.AdminGetAsync($"/admin/api/keys/{key.Id}"),
             v => v.GetProperty("requests").GetInt64() >= served && v.GetProperty("reservedUsd").GetDecimal() == 0m, timeoutMs: 20_000);
         Assert.Equal(0m, view.GetProperty("reservedUsd").GetDecimal());

@@ -4,20 +4,38 @@ using OrProject.Worker;
 namespace OrProject.Testing;
 
 /// <summary>
-/// A worker as a real operating-system process (the built OrProject.Worker.dll), so a test can SIGKILL it mid-stream
-/// the way a crash or an OOM kill would, with no chance to clean up.
+/// A worker or an edge as a real operating-system process (the built OrProject.Worker.dll or OrProject.Api.dll), so a
+/// test can SIGKILL it mid-stream the way a crash or an OOM kill would, with no chance to clean up.
 /// </summary>
-public sealed class WorkerProcess : IAsyncDisposable
+public sealed class HostProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
 
-    private WorkerProcess(Process process) => _process = process;
+    private HostProcess(Process process) => _process = process;
 
-    public static async Task<WorkerProcess> StartAsync(IReadOnlyDictionary<string, string?> settings, string id)
+    /// <summary>The edge's public address (an edge process only).</summary>
+    public string? BaseAddress { get; private set; }
+
+    public static Task<HostProcess> StartWorkerAsync(IReadOnlyDictionary<string, string?> settings, string id) =>
+        StartAsync(typeof(WorkerComposition).Assembly.Location, settings, new() { ["Worker__Id"] = id, ["ASPNETCORE_URLS"] = "http://127.0.0.1:0" });
+
+    /// <summary>An edge on a free port of its own (its return channel on another, named in its dispatches).</summary>
+    public static async Task<HostProcess> StartEdgeAsync(IReadOnlyDictionary<string, string?> settings)
     {
-        var dll = typeof(WorkerComposition).Assembly.Location;
+        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        var url = $"http://127.0.0.1:{port}";
+        var edge = await StartAsync(typeof(OrProject.Api.EdgeComposition).Assembly.Location, settings, new() { ["ASPNETCORE_URLS"] = url });
+        edge.BaseAddress = url;
+        return edge;
+    }
+
+    private static async Task<HostProcess> StartAsync(string dll, IReadOnlyDictionary<string, string?> settings, Dictionary<string, string> own)
+    {
         var info = new ProcessStartInfo("dotnet", [dll])
         {
             RedirectStandardOutput = true,
@@ -30,10 +48,13 @@ public sealed class WorkerProcess : IAsyncDisposable
             info.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
 
-        info.Environment["Worker__Id"] = id;
+        foreach (var (key, value) in own)
+        {
+            info.Environment[key] = value;
+        }
+
         info.Environment["Serilog__MinimumLevel__Default"] = "Information";
-        info.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
-        var worker = new WorkerProcess(Process.Start(info)!);
+        var worker = new HostProcess(Process.Start(info)!);
         worker._process.OutputDataReceived += (_, e) =>
         {
             if (e.Data is not null)
@@ -67,7 +88,7 @@ public sealed class WorkerProcess : IAsyncDisposable
         catch (TimeoutException)
         {
             await worker.DisposeAsync();
-            throw new TimeoutException("The worker process did not start:\n" + string.Join("\n", worker._output));
+            throw new TimeoutException($"The process {Path.GetFileName(dll)} did not start:\n" + string.Join("\n", worker._output));
         }
 
         return worker;
