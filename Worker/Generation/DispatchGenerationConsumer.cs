@@ -38,8 +38,16 @@ internal sealed class DispatchGenerationConsumer(
             // request is not run again into that stream: the edge gets a well-formed failure instead, and charges
             // what it observed of the first run.
             WorkerLog.Redelivered(logger, request.RequestId);
-            await replies.SendAsync(seq => new GenerationFailed(request.RequestId, seq, new GenerationError(500, AnthropicErrors.Api,
-                "The worker running this request stopped; the request was not retried to avoid duplicated output."), WorkerLost: true));
+            try
+            {
+                await replies.SendAsync(seq => new GenerationFailed(request.RequestId, seq, new GenerationError(500, AnthropicErrors.Api,
+                    "The worker running this request stopped; the request was not retried to avoid duplicated output."), WorkerLost: true));
+            }
+            catch (ReplyChannelBrokenException)
+            {
+                // Usual: the broken return channel already told the edge, which ended the client's answer.
+            }
+
             return;
         }
 
