@@ -43,8 +43,8 @@ internal sealed class GenerationPump(
             await endpoint.Send(request, send =>
             {
                 send.TimeToLive = edge.QueueTimeout;
-                // Not written to the broker's disk: a dispatch outliving a broker restart would have no edge to
-                // answer (this edge's reply queue is temporary and goes with the restart), and expires in seconds.
+                // Not written to the broker's disk: it expires within the queue timeout anyway, and a dispatch lost
+                // with a broker restart is answered by this edge (529) when that timeout ends.
                 send.Durable = false;
             }, sending.Token);
         }

@@ -23,7 +23,7 @@ public sealed record GenerationChunk(string RequestId, int Seq, IReadOnlyList<Ss
 /// <summary>
 /// The generation ended normally, charged as <see cref="Usage"/>. <see cref="Events"/> are the stream's last events,
 /// those no chunk carried yet (they end with <c>message_stop</c>; none when every event went in a chunk): a short
-/// generation then costs one broker message fewer.
+/// generation then costs one return-channel frame fewer.
 /// </summary>
 public sealed record GenerationCompleted(string RequestId, int Seq, TokenUsage Usage, string? StopReason,
     IReadOnlyList<SseEvent>? Events = null) : IGenerationReply;

@@ -227,7 +227,7 @@ public class GatewayFixture : IAsyncLifetime
         return settings;
     }
 
-    /// <summary>Another edge instance on the same database and broker (scale-out), with its own reply queue.</summary>
+    /// <summary>Another edge instance on the same database and broker (scale-out), with its own return channel.</summary>
     public Task<WebApplication> StartEdgeAsync() =>
         StartAsync(new Dictionary<string, string?>(HostSettings), b => b.AddOrProjectEdge(), a => a.MapOrProjectEdge());
 
