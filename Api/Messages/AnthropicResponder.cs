@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using OrProject.Api.Dispatch;
 using OrProject.Api.Streaming;
 using OrProject.Contracts.Messaging;
@@ -68,18 +67,5 @@ internal sealed class AnthropicResponder(bool stream) : IGenerationResponder
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync(json, Encoding.UTF8, context.RequestAborted);
-    }
-
-    private static bool IsJson(string text)
-    {
-        try
-        {
-            using var _ = JsonDocument.Parse(text);
-            return true;
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
     }
 }

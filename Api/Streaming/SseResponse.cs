@@ -15,15 +15,6 @@ internal static class SseResponse
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
     }
 
-    /// <summary>Tells SDKs when to retry (both official ones honour <c>retry-after</c>).</summary>
-    public static void SetRetryAfter(HttpContext context, int? seconds)
-    {
-        if (seconds is > 0)
-        {
-            context.Response.Headers.RetryAfter = seconds.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
-    }
-
     public static async Task WriteAsync(HttpContext context, byte[] bytes)
     {
         await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
