@@ -1,3 +1,4 @@
+using OrProject.Api.Messages;
 using System.Text;
 using OrProject.Api.Dispatch;
 using OrProject.Api.Streaming;
@@ -73,7 +74,7 @@ internal sealed class ChatResponder(bool stream, bool includeUsage, string model
         }
 
         var output = new StringBuilder();
-        foreach (var chunk in _translator.Translate(new SseEvent("error", error.UpstreamBody ?? AnthropicErrors.Envelope(error.Type, error.Message, null))))
+        foreach (var chunk in _translator.Translate(new SseEvent("error", AnthropicError.Body(context, error))))
         {
             SseFormat.Append(output, null, chunk);
         }

@@ -1,3 +1,4 @@
+using OrProject.Api.Messages;
 using OrProject.Api.ChatCompletions;
 using OrProject.Api.Dispatch;
 using OrProject.Api.Streaming;
@@ -47,7 +48,7 @@ internal sealed class ResponsesResponder(bool stream, ResponsesContext responseC
     public Task FailAfterStartAsync(HttpContext context, ApiError error) =>
         _message is not null
             ? WriteErrorAsync(context, error)
-            : WriteAsync(context, [.. _translator.Translate(new SseEvent("error", error.UpstreamBody ?? AnthropicErrors.Envelope(error.Type, error.Message, null))), .. _translator.Finish()]);
+            : WriteAsync(context, [.. _translator.Translate(new SseEvent("error", AnthropicError.Body(context, error))), .. _translator.Finish()]);
 
     private async Task WriteAsync(HttpContext context, IReadOnlyList<SseEvent> events)
     {

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using OrProject.Protocols.Anthropic;
 using OrProject.Contracts.Messaging;
 using OrProject.Protocols.OpenAI;
 
@@ -45,6 +46,16 @@ internal static class CanonicalEvents
     {
         ["error"] = new JsonObject { ["type"] = type, ["message"] = message },
     });
+
+    /// <summary>
+    /// An <c>error</c> event's type and message, for translating it into another protocol's error: unknown parts (or
+    /// data that is not JSON) read as an <c>api_error</c> with a generic message, never as an exception mid-stream.
+    /// </summary>
+    public static (string Type, string Message) ReadError(string data)
+    {
+        var error = JsonNodes.ParseObject(data)?["error"];
+        return (JsonNodes.Str(error?["type"]) ?? AnthropicErrors.Api, JsonNodes.Str(error?["message"]) ?? "Upstream error.");
+    }
 
     private static SseEvent Event(string name, JsonObject data)
     {

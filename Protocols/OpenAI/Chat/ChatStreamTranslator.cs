@@ -75,9 +75,8 @@ public sealed class ChatStreamTranslator(string id, string model, long created, 
                 End(output);
                 break;
             case "error":
-                var error = JsonNode.Parse(canonicalEvent.Data)?["error"];
-                output.Add(ChatChunks.Error(
-                    JsonNodes.Str(error?["type"]) ?? AnthropicErrors.Api, JsonNodes.Str(error?["message"]) ?? "Upstream error."));
+                var (type, message) = CanonicalEvents.ReadError(canonicalEvent.Data);
+                output.Add(ChatChunks.Error(type, message));
                 Completed = Failed = true;
                 break;
             default:

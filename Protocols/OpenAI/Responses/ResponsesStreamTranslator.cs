@@ -66,8 +66,8 @@ public sealed class ResponsesStreamTranslator(ResponsesContext context)
                 Terminate(output);
                 break;
             case "error":
-                var error = JsonNode.Parse(canonicalEvent.Data)?["error"];
-                Fail(JsonNodes.Str(error?["type"]), JsonNodes.Str(error?["message"]) ?? "Upstream error.", output);
+                var (type, message) = CanonicalEvents.ReadError(canonicalEvent.Data);
+                Fail(type, message, output);
                 break;
             default:
                 break; // ping and event types newer than this code
@@ -292,7 +292,7 @@ public sealed class ResponsesStreamTranslator(ResponsesContext context)
         Completed = true;
     }
 
-    private void Fail(string? type, string message, List<SseEvent> output)
+    private void Fail(string type, string message, List<SseEvent> output)
     {
         Start(output);
         _open = null; // a half-streamed item is not complete: leave it out of the final output
