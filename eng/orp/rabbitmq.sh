@@ -105,11 +105,11 @@ rmq_setup() {
     "$RMQ_ROOT" "$RMQ_NODE" "$RMQ_PORT" "$RMQ_DIST_PORT" "$RMQ_EPMD_PORT" "$RMQ_CTL_MIN" "$RMQ_CTL_MAX" >"$RUN_DIR/rabbitmq.env"
 
   # The user is made at first boot from the config; this repairs it if the password file changed since.
-  if ! rmqctl -q authenticate_user orp "$RMQ_PASSWORD" >/dev/null 2>&1; then
+  if ! rmqctl -q authenticate_user -- orp "$RMQ_PASSWORD" >/dev/null 2>&1; then
     say "setting up RabbitMQ user orp"
-    rmqctl -q add_user orp "$RMQ_PASSWORD" >/dev/null 2>&1 || rmqctl -q change_password orp "$RMQ_PASSWORD" >/dev/null
+    rmqctl -q add_user -- orp "$RMQ_PASSWORD" >/dev/null 2>&1 || rmqctl -q change_password -- orp "$RMQ_PASSWORD" >/dev/null
     rmqctl -q set_permissions -p / orp '.*' '.*' '.*' >/dev/null
-    rmqctl -q authenticate_user orp "$RMQ_PASSWORD" >/dev/null || die "cannot authenticate to RabbitMQ as orp"
+    rmqctl -q authenticate_user -- orp "$RMQ_PASSWORD" >/dev/null || die "cannot authenticate to RabbitMQ as orp"
   fi
   rmqctl -q delete_user guest >/dev/null 2>&1 || true
   RMQ_USER=orp
