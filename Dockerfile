@@ -23,11 +23,13 @@ RUN apt-get update \
 WORKDIR /app
 COPY --from=build /out/api /app/api
 COPY --from=build /out/worker /app/worker
+# DOTNET_GCgen0size: an 8 MiB gen0 budget, about 115 MB less memory a process (see eng/orp/apps.sh).
 # The hosts bind from ORP_BIND/ORP_HTTP_PORT (api) and ORP_WORKER_PORT (worker); the image's default
 # ASPNETCORE_HTTP_PORTS would only produce an "overriding" warning.
 ENV ASPNETCORE_ENVIRONMENT=Production \
     ASPNETCORE_HTTP_PORTS= \
     DOTNET_CLI_TELEMETRY_OPTOUT=1 \
+    DOTNET_GCgen0size=0x800000 \
     ORP_BIND=0.0.0.0 \
     ORP_HTTP_PORT=8080 \
     ORP_WORKER_PORT=8081

@@ -70,6 +70,7 @@ internal sealed class DispatchGenerationConsumer(
 
             System.Diagnostics.Activity.Current?.SetTag("orp.request_id", request.RequestId);
             metrics.QueueWait(clock.GetUtcNow() - request.RequestedAt);
+            channel.Open();
             replies.Start(options.Value.Id);
             cancellation = running.Register(request.RequestId, context.CancellationToken);
             // The edge ended the call (its client left) or is gone: nobody reads this generation, stop the upstream.

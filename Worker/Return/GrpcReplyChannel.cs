@@ -5,7 +5,8 @@ using OrProject.Contracts.Return;
 namespace OrProject.Worker.Return;
 
 /// <summary>
-/// One generation's call on the return channel, opened with its first reply. Disposing it without a last reply ends
+/// One generation's call on the return channel, opened when the worker takes the request (<see cref="Open"/>) or with
+/// its first reply. Disposing it without a last reply ends
 /// the call unfinished, which the edge takes as a lost worker; the edge ending it (its client left, or it is gone)
 /// cancels <see cref="Broken"/>, and the generation stops its upstream call.
 /// </summary>
@@ -17,17 +18,26 @@ internal sealed class GrpcReplyChannel(ReturnChannels channels, Uri edge, string
 
     public CancellationToken Broken => _broken.Token;
 
-    public async Task SendAsync(IGenerationReply reply, CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens the call before there is anything to send: the stream is set up and routed at the edge while the upstream
+    /// reads the request, so the first token goes out as one frame on a stream that is already there, and a client
+    /// that already left stops the generation before the upstream is called.
+    /// </summary>
+    public void Open()
     {
         if (_call is null)
         {
             _call = channels.Open(edge, requestId, capability, CancellationToken.None);
             _ = WatchAsync(_call);
         }
+    }
 
+    public async Task SendAsync(IGenerationReply reply, CancellationToken cancellationToken)
+    {
+        Open();
         try
         {
-            await _call.RequestStream.WriteAsync(ReplyFrames.ToFrame(reply), cancellationToken);
+            await _call!.RequestStream.WriteAsync(ReplyFrames.ToFrame(reply), cancellationToken);
             if (ReplyFrames.IsFinal(reply))
             {
                 _finished = true;

@@ -46,6 +46,10 @@ pg_configure() {
     echo "port = $PG_PORT"
     echo "unix_socket_directories = '$PG_SOCK'"
     echo "max_connections = 300"
+    # The gateway's hot data (key ledgers, holds, the newest events) is a few MB; the default 128 MB of buffers only
+    # fills with event pages read once, and counts in the memory a single host gives the whole system. The operating
+    # system's page cache still holds what replays read. A large deployment sizes its own database server.
+    echo "shared_buffers = 32MB"
     echo "password_encryption = 'scram-sha-256'"
     if [[ $INSTANCE == test ]]; then
       echo "fsync = off"

@@ -121,7 +121,9 @@ public sealed class WorkerDeathTests(WorkerDeathFixture fixture) : IAsyncLifetim
         // The worker's return-channel call broke with the edge: nobody reads the generation, so the upstream call stops.
         await fixture.Upstream.Aborted.Task.WaitAsync(TimeSpan.FromSeconds(2));
         Assert.True(killedAt.Elapsed < TimeSpan.FromSeconds(2), $"the upstream call was cancelled {killedAt.Elapsed} after the edge died");
-        Assert.Equal(3, deltas);
+        // Frames the edge wrote before it died may still be in the sockets' buffers (on a loaded machine the kill lands
+        // a frame or two after the third); nothing comes after them.
+        Assert.InRange(deltas, 3, 10);
     }
 
     [Fact]

@@ -30,10 +30,19 @@ internal sealed class ProcessMonitor : IAsyncDisposable
     private long _peakSumKb;
     private readonly Dictionary<string, (long RssKb, long PssKb)> _window = [];
 
+    /// <summary>The window side of PostgreSQL's and RabbitMQ's process trees together (PSS only).</summary>
+    public const string ServersSide = "servers";
+
+    /// <summary>The window side of the Api, the Workers, PostgreSQL and RabbitMQ together (PSS only, summed per sample).</summary>
+    public const string GatewayWithServersSide = "gateway with servers";
+
+    private readonly string[] _servers;
+
     public ProcessMonitor(IReadOnlyDictionary<string, int> pids)
     {
         _pids = pids;
         _memoryWatched = [.. pids.Keys.Where(n => Side(n) is not null)];
+        _servers = [.. pids.Keys.Where(n => n is "postgres" or "rabbitmq")];
         _loop = Task.Run(SampleAsync);
     }
 
@@ -127,23 +136,7 @@ internal sealed class ProcessMonitor : IAsyncDisposable
         var result = new Dictionary<string, double>();
         foreach (var (name, pid) in _pids)
         {
-            long ticks = 0;
-            var stack = new Stack<int>([pid]);
-            while (stack.Count > 0)
-            {
-                var p = stack.Pop();
-                if (stats.TryGetValue(p, out var stat))
-                {
-                    ticks += stat.Ticks;
-                }
-
-                foreach (var child in children[p])
-                {
-                    stack.Push(child);
-                }
-            }
-
-            result[name] = ticks / TicksPerSecond;
+            result[name] = Tree(pid, children).Sum(p => stats.TryGetValue(p, out var stat) ? stat.Ticks : 0) / TicksPerSecond;
         }
 
         result["load tool"] = Environment.ProcessId is var self && stats.TryGetValue(self, out var me) ? me.Ticks / TicksPerSecond : 0;
@@ -178,6 +171,15 @@ internal sealed class ProcessMonitor : IAsyncDisposable
                 }
             }
 
+            if (withPss && _servers.Length > 0)
+            {
+                // PostgreSQL's and RabbitMQ's trees (backends, the Erlang VM), whose memory the gateway needs too.
+                var children = ReadAllStats().Values.ToLookup(s => s.ParentPid, s => s.Pid);
+                var servers = _servers.Sum(name => Tree(_pids[name], children).Sum(pid => ReadKb($"/proc/{pid}/smaps_rollup", "Pss:")));
+                sides[ServersSide] = (0, servers);
+                sides[GatewayWithServersSide] = (0, sides.GetValueOrDefault("gateway").PssKb + servers);
+            }
+
             lock (_peakKb)
             {
                 var gateway = sides.GetValueOrDefault("gateway");
@@ -202,6 +204,20 @@ internal sealed class ProcessMonitor : IAsyncDisposable
         catch (OperationCanceledException)
         {
             return false;
+        }
+    }
+
+    private static IEnumerable<int> Tree(int root, ILookup<int, int> children)
+    {
+        var stack = new Stack<int>([root]);
+        while (stack.Count > 0)
+        {
+            var pid = stack.Pop();
+            yield return pid;
+            foreach (var child in children[pid])
+            {
+                stack.Push(child);
+            }
         }
     }
 

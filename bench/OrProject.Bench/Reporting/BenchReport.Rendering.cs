@@ -35,7 +35,7 @@ internal sealed partial class BenchReport
         {
             text.AppendLine();
             text.AppendLine(CultureInfo.InvariantCulture, $"long streams ({LongPace.Deltas} deltas {LongPace.GapMs} ms apart, {Find(LongScenario, "gateway")!.Concurrency} at a time):");
-            text.Append(TextTable(longRows, "gateway vs direct", withTarget: false));
+            text.Append(TextTable(longRows, "gateway vs direct", withTarget: true));
         }
 
         text.AppendLine();
@@ -99,17 +99,18 @@ internal sealed partial class BenchReport
             md.AppendLine("model's pace), so the figures are what a gateway costs while it holds many answers open. Ratios are the");
             md.AppendLine("gateway's figure as a multiple of the other's. CPU is each side's own processes' (direct: the simulator alone;");
             md.AppendLine("Portkey: its node process; gateway: Api, Workers, RabbitMQ, PostgreSQL); the simulator's and the load tool's");
-            md.AppendLine("rows are the same work in every run. Memory is the peak during this scenario of the same processes (RabbitMQ's and");
-            md.AppendLine("PostgreSQL's not included).");
+            md.AppendLine("rows are the same work in every run. Memory is the peak during this scenario of the same processes: the");
+            md.AppendLine("gateway's own row is the Api and Workers; the rows below it add PostgreSQL's and RabbitMQ's process trees.");
             md.AppendLine();
             md.AppendLine(HasPortkey
-                ? "| metric | direct | gateway | gateway vs direct | Portkey | gateway vs Portkey |"
-                : "| metric | direct | gateway | gateway vs direct |");
-            md.AppendLine(HasPortkey ? "|---|--:|--:|--:|--:|--:|" : "|---|--:|--:|--:|");
+                ? "| metric | direct | gateway | gateway vs direct | Portkey | gateway vs Portkey | target | |"
+                : "| metric | direct | gateway | gateway vs direct | target | |");
+            md.AppendLine(HasPortkey ? "|---|--:|--:|--:|--:|--:|---|---|" : "|---|--:|--:|--:|---|---|");
             foreach (var r in longRows)
             {
                 var peer = HasPortkey ? $" {r.Portkey} | {r.VsPortkey} |" : "";
-                md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Metric.Trim()} | {r.Direct} | {r.Gateway} | {r.Difference} |{peer}");
+                var met = r.Met switch { true => "met", false => "**not met**", null => "" };
+                md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Metric.Trim()} | {r.Direct} | {r.Gateway} | {r.Difference} |{peer} {r.Target} | {met} |");
             }
         }
 
