@@ -59,7 +59,16 @@ public static class EdgeComposition
         app.UseOrProjectAdmin(); // the admin pages' sign-in session, after routing so page policies apply
         // Through this host's logger (its template, request id, sinks), not the static bootstrap one, which the
         // middleware falls back to and which AddOrProjectLogging deliberately leaves in place.
-        app.UseSerilogRequestLogging(o => o.Logger = app.Services.GetRequiredService<Serilog.ILogger>());
+        app.UseSerilogRequestLogging(o =>
+        {
+            o.Logger = app.Services.GetRequiredService<Serilog.ILogger>();
+            // A worker's return-channel call is part of the request the client made, which has its own line: one line
+            // a request, not two (the call's failures are logged by the return channel itself).
+            o.GetLevel = (context, _, error) =>
+                error is not null || context.Response.StatusCode >= 500 ? Serilog.Events.LogEventLevel.Error
+                : ReturnChannelEndpoint.IsReturnCall(context.Request) ? Serilog.Events.LogEventLevel.Verbose
+                : Serilog.Events.LogEventLevel.Information;
+        });
         app.MapOrProjectHealth();
         app.MapOrProjectMetrics();
         app.MapMessages();

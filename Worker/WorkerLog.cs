@@ -28,6 +28,9 @@ internal static partial class WorkerLog
     [LoggerMessage(8, LogLevel.Error, "Could not tell the edge that request {RequestId} failed")]
     public static partial void FailureNotSent(ILogger logger, Exception exception, string requestId);
 
+    [LoggerMessage(LogLevel.Warning, "The edge waiting for request {RequestId} is gone ({Reason}); the generation stopped")]
+    public static partial void EdgeGone(ILogger logger, string requestId, string reason);
+
     [LoggerMessage(9, LogLevel.Warning, "A request succeeded on account {AccountId} while it was out, but restoring it failed; the next success retries")]
     public static partial void ProbeNotRecorded(ILogger logger, Exception exception, string accountId);
 }

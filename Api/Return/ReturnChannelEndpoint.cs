@@ -36,11 +36,15 @@ internal static class ReturnChannelEndpoint
     /// The internal port serves the return channel and nothing else; the public port never serves it (404 either way,
     /// before routing, so neither side learns the other's routes).
     /// </summary>
+    /// <summary>Whether the request is a worker's call on the return channel (its gRPC service's path).</summary>
+    public static bool IsReturnCall(HttpRequest request) => request.Path.StartsWithSegments(ServicePath);
+
+    private static readonly PathString ServicePath = "/" + Contracts.Return.GenerationReturn.Descriptor.FullName;
+
     public static Task KeepApartAsync(HttpContext context, RequestDelegate next)
     {
         var internalPort = context.RequestServices.GetRequiredService<InternalListen>().Port is { } port && context.Connection.LocalPort == port;
-        var returnChannel = context.Request.Path.StartsWithSegments("/" + Contracts.Return.GenerationReturn.Descriptor.FullName);
-        if (internalPort == returnChannel)
+        if (internalPort == IsReturnCall(context.Request))
         {
             return next(context);
         }

@@ -81,6 +81,12 @@ internal sealed class DispatchGenerationConsumer(
         {
             // The client left: nobody waits for an answer.
         }
+        catch (ReplyChannelBrokenException ex)
+        {
+            // The edge holding the client's connection is gone, or ended the call: nobody reads this generation, and
+            // nobody can be told. Not this worker's fault; the upstream call stopped with the channel.
+            WorkerLog.EdgeGone(logger, request.RequestId, ex.InnerException?.Message ?? ex.Message);
+        }
         catch (Exception ex) when (!context.CancellationToken.IsCancellationRequested)
         {
             // Anything else is a fault of this worker. Without a reply the edge would hold its client until the queue
