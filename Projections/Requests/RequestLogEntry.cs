@@ -121,7 +121,7 @@ public class RequestLogProjection : MultiStreamProjection<RequestLogEntry, strin
         row.Status = e.Status;
         row.TtftMs = e.TtftMs;
         row.DurationMs = e.DurationMs;
-        row.At = e.At;
+        row.At = Microseconds(e.At);
         row.Source = Charge;
     }
 
@@ -141,7 +141,7 @@ public class RequestLogProjection : MultiStreamProjection<RequestLogEntry, strin
         row.Detail = e.Outcome;
         row.Status = e.Status;
         row.DurationMs = e.DurationMs;
-        row.At = e.At;
+        row.At = Microseconds(e.At);
         row.Source = Release;
     }
 
@@ -157,9 +157,15 @@ public class RequestLogProjection : MultiStreamProjection<RequestLogEntry, strin
         row.Outcome = RequestOutcomes.Expired;
         row.Detail = "the budget hold expired with nobody to settle it";
         row.DurationMs = HoldMilliseconds(e);
-        row.At = e.At;
+        row.At = Microseconds(e.At);
         row.Source = Expiry;
     }
+
+    /// <summary>
+    /// Whole microseconds, PostgreSQL's precision: the paging cursor compares the stored instant with the one read back,
+    /// and a tenth of a microsecond rounded one way in the database and the other way in a parameter could skip a row.
+    /// </summary>
+    public static DateTimeOffset Microseconds(DateTimeOffset at) => at.AddTicks(-(at.Ticks % 10));
 
     private static long HoldMilliseconds(BudgetHoldExpired e) => Math.Max(0L, (long)(e.At - e.HeldAt).TotalMilliseconds);
 }
