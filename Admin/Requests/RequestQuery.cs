@@ -12,10 +12,13 @@ public sealed record RequestLogResponse(string RequestId, string KeyId, string? 
 
 /// <summary>
 /// The request log's filters, parsed from the query string the API and the Requests page share; an invalid one names
-/// its parameter. <see cref="Before"/> is the request id of the last row already seen: the page after it.
+/// its parameter. <see cref="Before"/> is the request id of the last row already seen: the page of older rows after it.
+/// <see cref="After"/> (the page's "newer" link; not in the API) is the first row seen: the newer rows just above it.
 /// </summary>
 internal sealed record RequestQuery(string? Key, string? Model, string? Outcome, DateTimeOffset? From, DateTimeOffset? To, string? Before, int Limit)
 {
+    public string? After { get; init; }
+
     public const int DefaultLimit = 50;
     public const int MaxLimit = 500;
 
@@ -90,7 +93,24 @@ internal sealed record RequestQuery(string? Key, string? Model, string? Outcome,
             rows = rows.Where(r => r.At < at || (r.At == at && r.Id.CompareTo(id) < 0));
         }
 
-        var page = await rows.OrderByDescending(r => r.At).ThenByDescending(r => r.Id).Take(Limit).ToListAsync(ct);
+        IReadOnlyList<RequestLogEntry> page;
+        if (After is { } after)
+        {
+            if (await session.LoadAsync<RequestLogEntry>(after, ct) is not { } first)
+            {
+                return null;
+            }
+
+            var (at, id) = (first.At, first.Id);
+            var newer = await rows.Where(r => r.At > at || (r.At == at && r.Id.CompareTo(id) > 0))
+                .OrderBy(r => r.At).ThenBy(r => r.Id).Take(Limit).ToListAsync(ct);
+            page = newer.Reverse().ToList();
+        }
+        else
+        {
+            page = await rows.OrderByDescending(r => r.At).ThenByDescending(r => r.Id).Take(Limit).ToListAsync(ct);
+        }
+
         var keyIds = page.Select(r => r.KeyId).Distinct().ToArray();
         var names = keyIds.Length == 0
             ? new Dictionary<string, string>()
