@@ -87,7 +87,8 @@ internal sealed class DispatchGenerationConsumer(
             using var edgeGone = channel.Broken.Register(() => running.Cancel(request.RequestId));
             var refused = await generator.RunAsync(request, candidates, replies, cancellation.Token);
             charged = refused is null;
-            (outcome, status) = refused is null ? (outcome, status) : (refused.Message, refused.Status);
+            // The error's type, not its message: an upstream's message may quote the request, and the log keeps no text of it.
+            (outcome, status) = refused is null ? (outcome, status) : ($"no upstream account answered it ({refused.Type})", refused.Status);
         }
         catch (OperationCanceledException) when (cancellation is { IsCancellationRequested: true } && !context.CancellationToken.IsCancellationRequested)
         {

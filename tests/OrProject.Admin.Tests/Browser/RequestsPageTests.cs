@@ -13,6 +13,7 @@ public sealed class RequestsPageTests(GatewayFixture gateway, BrowserFixture bro
 {
     private const int Recorded = 60;
 
+    // The selects are found by id: a select's accessible name takes in its options' text, here every key's name.
     [Fact]
     public async Task Requests_FromTheKeysPage_FiltersAndPagesTheKeysRowsAt1280()
     {
@@ -37,7 +38,7 @@ public sealed class RequestsPageTests(GatewayFixture gateway, BrowserFixture bro
         await Assertions.Expect(rows).ToHaveCountAsync(50);
         await Assertions.Expect(rows.First).ToContainTextAsync("anthropic");
         await Assertions.Expect(rows.First.GetByTestId("outcome")).ToHaveTextAsync("completed 200");
-        await Assertions.Expect(ui.Page.GetByLabel("Key")).ToHaveValueAsync(key.Id);
+        await Assertions.Expect(ui.Page.Locator("select#key")).ToHaveValueAsync(key.Id);
         await ui.ShotAsync("requests");
         await ui.Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, "requests-top.png") });
         Assert.True(await FitsAsync(ui.Page), "the Requests page scrolls sideways at 1280 px");
@@ -55,7 +56,7 @@ public sealed class RequestsPageTests(GatewayFixture gateway, BrowserFixture bro
         await Assertions.Expect(ui.Page.GetByRole(AriaRole.Link, new() { Name = "← Newer" })).ToHaveCountAsync(0);
 
         // Outcome: every fourth recorded request was cut short by its client.
-        await ui.Page.GetByLabel("Outcome").SelectOptionAsync("cancelled");
+        await ui.Page.Locator("select#outcome").SelectOptionAsync("cancelled");
         await ui.Page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
         await Assertions.Expect(rows).ToHaveCountAsync(Recorded / 4);
         foreach (var outcome in await rows.GetByTestId("outcome").AllTextContentsAsync())
@@ -64,13 +65,13 @@ public sealed class RequestsPageTests(GatewayFixture gateway, BrowserFixture bro
         }
 
         // Model (asked or served) with the outcome still set, then a time window.
-        await ui.Page.GetByLabel("Model").FillAsync("claude-haiku-4-5");
+        await ui.Page.GetByLabel("Model", new() { Exact = true }).FillAsync("claude-haiku-4-5");
         await ui.Page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
         await Assertions.Expect(rows).ToHaveCountAsync(Enumerable.Range(0, Recorded).Count(i => i % 4 == 0 && i % 3 == 0));
-        await ui.Page.GetByLabel("Outcome").SelectOptionAsync("");
-        await ui.Page.GetByLabel("Model").FillAsync("");
-        await ui.Page.GetByLabel("From").FillAsync(Local(start.AddSeconds(10)));
-        await ui.Page.GetByLabel("To").FillAsync(Local(start.AddSeconds(20)));
+        await ui.Page.Locator("select#outcome").SelectOptionAsync("");
+        await ui.Page.GetByLabel("Model", new() { Exact = true }).FillAsync("");
+        await ui.Page.GetByLabel("From (UTC)", new() { Exact = true }).FillAsync(Local(start.AddSeconds(10)));
+        await ui.Page.GetByLabel("To (UTC)", new() { Exact = true }).FillAsync(Local(start.AddSeconds(20)));
         await ui.Page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
         await Assertions.Expect(rows).ToHaveCountAsync(10);
         await Assertions.Expect(rows.First).ToHaveAttributeAsync("data-request-id", RequestId(key.Id, 19));
@@ -128,8 +129,12 @@ public sealed class RequestsPageTests(GatewayFixture gateway, BrowserFixture bro
         response.EnsureSuccessStatusCode();
     }
 
-    /// <summary>A datetime-local input's value: the instant in UTC (the page's inputs say UTC), to the second.</summary>
-    private static string Local(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture);
+    /// <summary>
+    /// A datetime-local input's value: the instant in UTC (the page's inputs say UTC), to the second; Chromium writes a
+    /// whole minute without its seconds, and Playwright refuses a value the input would not keep as written.
+    /// </summary>
+    private static string Local(DateTimeOffset at) =>
+        at.UtcDateTime.ToString(at.Second == 0 ? "yyyy-MM-ddTHH:mm" : "yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture);
 
     private static Task<bool> FitsAsync(IPage page) =>
         page.EvaluateAsync<bool>("""
