@@ -132,6 +132,31 @@ public sealed class RequestLogTests(GatewayFixture fixture) : GatewayTest(fixtur
         Assert.Equal(rows.Select(Id), paged.Select(Id));
     }
 
+    [Fact]
+    public async Task Requests_EveryAccountFailsAStreamedChatRequest_ReleasedRowWithTheStatusTheClientGot()
+    {
+        var key = await Fixture.IssueKeyAsync(name: "reqlog-failing");
+        Upstream.Respond = (ctx, _) => FakeAnthropic.WriteErrorAsync(ctx, StatusCodes.Status500InternalServerError, "api_error", "upstream broke");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = new StringContent("""{"model":"claude-sonnet-4-5","stream":true,"messages":[{"role":"user","content":"hi"}]}""",
+                System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key.Key);
+
+        using var response = await Fixture.Http.SendAsync(request);
+
+        Assert.Equal(529, (int)response.StatusCode);
+        var row = Assert.Single(await RowsAsync($"key={key.Id}", expected: 1));
+        Assert.Equal(("error", 529, "chat", true, 0m, 0L), (row.GetProperty("outcome").GetString(), row.GetProperty("status").GetInt32(),
+            row.GetProperty("protocol").GetString(), row.GetProperty("stream").GetBoolean(), row.GetProperty("costUsd").GetDecimal(),
+            row.GetProperty("outputTokens").GetInt64()));
+        Assert.Equal(response.Headers.GetValues("request-id").Single(), Id(row));
+        var events = (await Fixture.AdminGetAsync($"/admin/api/events?stream={key.Id}")).EnumerateArray().Select(e => e.GetProperty("type").GetString());
+        Assert.Equal(["KeyIssued", "BudgetHoldReleased"], events);
+        Assert.Equal(0m, (await Fixture.AdminGetAsync($"/admin/api/keys/{key.Id}")).GetProperty("spentUsd").GetDecimal());
+    }
+
     [Theory]
     [InlineData("limit=0", "limit")]
     [InlineData("limit=many", "limit")]
