@@ -8,6 +8,7 @@ using OrProject.Admin.Assets;
 using OrProject.Admin.Events;
 using OrProject.Admin.Keys;
 using OrProject.Admin.Replay;
+using OrProject.Admin.Requests;
 using OrProject.Admin.Security;
 using OrProject.Admin.Sessions;
 using OrProject.Admin.Settings;
@@ -73,6 +74,7 @@ public static class AdminComposition
         admin.MapKeys();
         admin.MapKeyUsage();
         admin.MapEvents();
+        admin.MapRequests();
         admin.MapEventExport();
         admin.MapSettings();
         admin.MapAccounts();

@@ -35,7 +35,7 @@ public sealed record KeyAsOfResponse(string Id, DateTimeOffset At, decimal Budge
 internal static class ReplayEndpoints
 {
     /// <summary>The views a rebuild writes, by document type.</summary>
-    private static readonly string[] Views = ["KeyLedger", "UpstreamAccount", "GatewaySettings", "DailyUsage", "AccountHealth", "KeyCheckpoint"];
+    private static readonly string[] Views = ["KeyLedger", "UpstreamAccount", "GatewaySettings", "DailyUsage", "AccountHealth", "KeyCheckpoint", "RequestLogEntry"];
 
     public static RouteGroupBuilder MapReplay(this RouteGroupBuilder admin)
     {

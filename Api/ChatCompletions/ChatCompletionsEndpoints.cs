@@ -15,6 +15,8 @@ internal static class ChatCompletionsEndpoints
 
     private sealed class ChatProtocol(TimeProvider clock) : IEdgeProtocol
     {
+        public string Name => "chat";
+
         public Task WriteRefusalAsync(HttpContext context, ApiError refusal) => OpenAiError.WriteAsync(context, refusal);
 
         public ClientRequest Translate(JsonObject body)

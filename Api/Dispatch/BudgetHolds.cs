@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using OrProject.Contracts.Events;
+using OrProject.Contracts.Messaging;
 using OrProject.Contracts.Pricing;
 using OrProject.Projections.Keys;
 using OrProject.Protocols.Anthropic;
@@ -49,16 +50,20 @@ internal sealed class BudgetHolds(KeyLedgerWriter ledger, IOptions<EdgeOptions> 
         };
     }
 
-    /// <summary>Gives the hold back: the request never reached an upstream. Failures are logged; the hold then expires.</summary>
-    public async Task ReleaseAsync(string keyId, string requestId)
+    /// <summary>
+    /// Gives the hold back: the request never reached an upstream. <paramref name="outcome"/> and
+    /// <paramref name="status"/> (what the client got) go into the release event, the request's row in the request log.
+    /// Failures are logged; the hold then expires.
+    /// </summary>
+    public async Task ReleaseAsync(DispatchGeneration request, string outcome, int status)
     {
         try
         {
-            await ledger.ReleaseAsync(keyId, requestId, CancellationToken.None);
+            await ledger.ReleaseAsync(HoldReleases.For(request, outcome, status, clock.GetUtcNow()), CancellationToken.None);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            EdgeLog.ReleaseFailed(logger, ex, requestId);
+            EdgeLog.ReleaseFailed(logger, ex, request.RequestId);
         }
     }
 

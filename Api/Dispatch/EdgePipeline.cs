@@ -93,7 +93,8 @@ internal sealed class EdgePipeline(KeyAdmission admission, SettingsReader settin
             Affinity: Affinity(context.Request, canonical, json),
             RequestedAt: clock.GetUtcNow(),
             Deadline: pump.Deadline(),
-            Capability: Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)));
+            Capability: Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)),
+            Protocol: protocol.Name);
         await pump.RunAsync(context, dispatch, protocol.CreateResponder(request, model));
     }
 

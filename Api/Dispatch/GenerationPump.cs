@@ -4,6 +4,7 @@ using OrProject.Contracts.Messaging;
 using OrProject.ServiceDefaults;
 using OrProject.Projections.Usage;
 using OrProject.Projections.Keys;
+using OrProject.Projections.Requests;
 using OrProject.Protocols.Anthropic;
 
 namespace OrProject.Api.Dispatch;
@@ -52,11 +53,13 @@ internal sealed class GenerationPump(
         {
             // The broker is unreachable (MassTransit gives up waiting with an OperationCanceledException, too), or the
             // client left first. Either way no worker has the request: its hold goes back.
-            await holds.ReleaseAsync(request.KeyId, request.RequestId);
             if (aborted.IsCancellationRequested)
             {
+                await holds.ReleaseAsync(request, "the client left before the request was queued", RequestOutcomes.ClientLeft);
                 return;
             }
+
+            await holds.ReleaseAsync(request, "the gateway could not queue the request", 529);
 
             EdgeLog.DispatchFailed(logger, ex, request.RequestId);
             await responder.WriteErrorAsync(context, ApiError.Overloaded("The gateway could not queue the request."));
@@ -68,12 +71,15 @@ internal sealed class GenerationPump(
         var observed = new StreamObserver();
         string? accountId = null;
         var charged = false;
+        long? ttftMs = null; // for the request log, when this edge charges (a lost worker): as the client saw it
 
         async Task WriteEventsAsync(IReadOnlyList<SseEvent> events)
         {
             if (!started)
             {
-                metrics.FirstToken(clock.GetElapsedTime(admittedAt));
+                var first = clock.GetElapsedTime(admittedAt);
+                metrics.FirstToken(first);
+                ttftMs = HoldReleases.Milliseconds(first);
                 started = true;
             }
 
@@ -91,7 +97,7 @@ internal sealed class GenerationPump(
             var first = await replies.ReadAsync(edge.QueueTimeout + edge.DeadlineGrace, aborted);
             if (first is null)
             {
-                await holds.ReleaseAsync(request.KeyId, request.RequestId);
+                await holds.ReleaseAsync(request, "no worker took the request in time", 529);
                 await responder.WriteErrorAsync(context, ApiError.Overloaded("No worker took the request in time; the gateway is overloaded."));
                 return;
             }
@@ -103,7 +109,8 @@ internal sealed class GenerationPump(
                 {
                     case null:
                         // No chunk and no heartbeat for the idle timeout: the worker is gone.
-                        await ChargeLostAsync(request, observed, accountId, "the worker was lost");
+                        await ChargeLostAsync(request, observed, accountId, "the worker was lost",
+                            Status(request, started, 529), ttftMs, HoldReleases.Milliseconds(clock.GetElapsedTime(admittedAt)));
                         await FailAsync(context, responder, started, ApiError.Overloaded("The generation stalled: its worker stopped answering."));
                         await CancelAsync(request.RequestId);
                         return;
@@ -132,7 +139,8 @@ internal sealed class GenerationPump(
                             // The worker that ran it died (a redelivery says so), or it failed mid-stream: charge what
                             // was observed. A worker charges before it reports a failure, so the receipt makes this a
                             // no-op unless that worker is the one that died.
-                            await ChargeLostAsync(request, observed, accountId, "the stream failed: " + failed.Error.Message);
+                            await ChargeLostAsync(request, observed, accountId, "the stream failed: " + failed.Error.Message,
+                                Status(request, started, failed.Error.Status), ttftMs, HoldReleases.Milliseconds(clock.GetElapsedTime(admittedAt)));
                         }
 
                         await FailAsync(context, responder, started, ApiError.From(failed.Error));
@@ -168,8 +176,11 @@ internal sealed class GenerationPump(
             await Task.Delay(wait, clock);
         }
 
-        await holds.ReleaseAsync(request.KeyId, request.RequestId);
+        await holds.ReleaseAsync(request, "the client left while the request was queued", RequestOutcomes.ClientLeft);
     }
+
+    /// <summary>What the client got: a stream that started is a 200 ending with an error event; else the error's status.</summary>
+    private static int Status(DispatchGeneration request, bool started, int error) => request.Stream && started ? 200 : error;
 
     private async Task NoteChargeAsync(DispatchGeneration request, TokenUsage usage)
     {
@@ -183,7 +194,8 @@ internal sealed class GenerationPump(
     /// request called its upstream at once, so one lost before any event is charged the input estimate (four
     /// characters a token): the upstream read the input, and saying nothing would leave the hold to expire.
     /// </summary>
-    private async Task ChargeLostAsync(DispatchGeneration request, StreamObserver observed, string? accountId, string outcome)
+    private async Task ChargeLostAsync(DispatchGeneration request, StreamObserver observed, string? accountId, string outcome,
+        int status, long? ttftMs, long durationMs)
     {
         var usage = observed.Started
             ? observed.ObservedUsage()
@@ -192,7 +204,7 @@ internal sealed class GenerationPump(
         try
         {
             var cost = await pricer.CostAsync(served, request.Model, usage) ?? 0m;
-            await pricer.RecordAsync(request, served, accountId ?? "unknown", usage, cost, outcome);
+            await pricer.RecordAsync(request, served, accountId ?? "unknown", usage, cost, outcome, status, ttftMs, durationMs);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

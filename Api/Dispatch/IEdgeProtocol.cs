@@ -5,6 +5,9 @@ namespace OrProject.Api.Dispatch;
 /// <summary>What the edge must know of a client protocol to admit, translate and answer a generation request.</summary>
 internal interface IEdgeProtocol
 {
+    /// <summary>The protocol's name in the request log: <c>anthropic</c>, <c>chat</c> or <c>responses</c>.</summary>
+    string Name { get; }
+
     /// <summary>An answer before any work, in the protocol's own envelope and headers.</summary>
     Task WriteRefusalAsync(HttpContext context, ApiError refusal);
 

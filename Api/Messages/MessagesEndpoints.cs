@@ -19,6 +19,8 @@ internal sealed class AnthropicProtocol : IEdgeProtocol
 {
     public static readonly AnthropicProtocol Instance = new();
 
+    public string Name => "anthropic";
+
     public Task WriteRefusalAsync(HttpContext context, ApiError refusal) => AnthropicError.WriteAsync(context, refusal);
 
     public ClientRequest Translate(JsonObject body) =>

@@ -16,6 +16,8 @@ internal static class ResponsesEndpoints
 
     private sealed class ResponsesProtocol(TimeProvider clock) : IEdgeProtocol
     {
+        public string Name => "responses";
+
         public Task WriteRefusalAsync(HttpContext context, ApiError refusal) => OpenAiError.WriteAsync(context, refusal);
 
         public ClientRequest Translate(JsonObject body) => ClientRequest.From(ResponsesRequestTranslator.ToCanonical(body), body, includeUsage: true);

@@ -16,6 +16,7 @@ namespace OrProject.Contracts.Messaging;
 /// <param name="RequestedAt">When the edge admitted the request.</param>
 /// <param name="Deadline">After this instant the edge has given up waiting; a worker must not start the work.</param>
 /// <param name="Capability">What lets a worker deliver this request's replies, and no other's (a random token).</param>
+/// <param name="Protocol">The client's protocol (<c>anthropic</c>, <c>chat</c>, <c>responses</c>), for the request log.</param>
 public sealed record DispatchGeneration(
     string RequestId,
     string KeyId,
@@ -28,7 +29,8 @@ public sealed record DispatchGeneration(
     string? Affinity,
     DateTimeOffset RequestedAt,
     DateTimeOffset Deadline,
-    string Capability);
+    string Capability,
+    string? Protocol = null);
 
 /// <summary>The client went away: the worker holding the request cancels the upstream call.</summary>
 public sealed record CancelGeneration(string RequestId);

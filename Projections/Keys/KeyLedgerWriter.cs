@@ -36,9 +36,13 @@ public sealed class KeyLedgerWriter(IDocumentStore store, ILogger<KeyLedgerWrite
     public async Task<bool> RecordAsync(UsageRecorded usage, CancellationToken cancellationToken) =>
         (bool)(await Writer(usage.KeyId).EnqueueAsync(new Command.Record(usage), cancellationToken))!;
 
-    /// <summary>Gives a request's hold back without a charge: the request never reached an upstream.</summary>
-    public async Task ReleaseAsync(string keyId, string requestId, CancellationToken cancellationToken) =>
-        await Writer(keyId).EnqueueAsync(new Command.Release(requestId), cancellationToken);
+    /// <summary>
+    /// Gives a request's hold back without a charge: the request never reached an upstream. When the hold was still
+    /// there, <paramref name="release"/> is appended (its amount and hold time taken from the hold), so the request
+    /// leaves its event in the log; a hold already settled (charged, expired or released) appends nothing.
+    /// </summary>
+    public async Task ReleaseAsync(BudgetHoldReleased release, CancellationToken cancellationToken) =>
+        await Writer(release.KeyId).EnqueueAsync(new Command.Release(release), cancellationToken);
 
     /// <summary>Gives back a hold that nobody settled before <see cref="BudgetHold.ExpiresAt"/>, as an event.</summary>
     public async Task<bool> ExpireAsync(BudgetHold hold, DateTimeOffset now, CancellationToken cancellationToken) =>
@@ -75,7 +79,7 @@ public sealed class KeyLedgerWriter(IDocumentStore store, ILogger<KeyLedgerWrite
 
         public sealed record Record(UsageRecorded Usage) : Command;
 
-        public sealed record Release(string RequestId) : Command;
+        public sealed record Release(BudgetHoldReleased Event) : Command;
 
         public sealed record Expire(string RequestId, DateTimeOffset Now) : Command;
     }
@@ -229,10 +233,11 @@ public sealed class KeyLedgerWriter(IDocumentStore store, ILogger<KeyLedgerWrite
                         results[i] = true;
                         break;
 
-                    case Command.Release { RequestId: var requestId }:
-                        if (holds!.Remove(requestId, out var released))
+                    case Command.Release { Event: var release }:
+                        if (holds!.Remove(release.RequestId, out var released))
                         {
-                            session.Delete<BudgetHold>(requestId);
+                            session.Delete<BudgetHold>(release.RequestId);
+                            stream.AppendOne(release with { AmountUsd = released.AmountUsd, HeldAt = released.At });
                             reserved -= released.AmountUsd;
                             changed = true;
                         }

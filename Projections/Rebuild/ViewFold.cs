@@ -4,6 +4,7 @@ using Marten;
 using OrProject.Contracts.Events;
 using OrProject.Projections.Accounts;
 using OrProject.Projections.Keys;
+using OrProject.Projections.Requests;
 using OrProject.Projections.Settings;
 using OrProject.Projections.Usage;
 
@@ -13,7 +14,8 @@ namespace OrProject.Projections.Rebuild;
 /// Every view, folded in memory from the events in log order: the same code as the live projections (Marten's own
 /// aggregators for the per-stream views, the projections' <c>Apply</c> methods for the cross-stream ones), so a
 /// rebuilt view is what the live one would be. Memory grows with the views (keys, accounts, key-model-days), not
-/// with the events, which pass through a page at a time. Remembers which documents changed since
+/// with the events, which pass through a page at a time — except the request log, a row per request (a few hundred
+/// bytes each): a log of millions of requests needs that many rows in memory while it is rebuilt. Remembers which documents changed since
 /// <see cref="MarkWritten"/>, so the switch writes only those.
 /// </summary>
 internal sealed class ViewFold(IDocumentStore store, IQuerySession session, int checkpointEvery)
@@ -23,6 +25,7 @@ internal sealed class ViewFold(IDocumentStore store, IQuerySession session, int 
     private readonly IAggregator<GatewaySettings, IQuerySession> _settings = ((StoreOptions)store.Options).Projections.AggregatorFor<GatewaySettings>();
     private readonly DailyUsageProjection _daily = new();
     private readonly AccountHealthProjection _health = new();
+    private readonly RequestLogProjection _requests = new();
     private readonly IEvent[] _one = new IEvent[1];
     private readonly Dictionary<string, (DateTimeOffset Min, DateTimeOffset Max)> _keyTimestamps = new(StringComparer.Ordinal);
 
@@ -37,6 +40,9 @@ internal sealed class ViewFold(IDocumentStore store, IQuerySession session, int 
     public ViewSet<AccountHealth> AccountHealth { get; } = new();
 
     public ViewSet<KeyCheckpoint> Checkpoints { get; } = new();
+
+    /// <summary>The request log: unlike the other views, one document per request (see the class's remark on memory).</summary>
+    public ViewSet<RequestLogEntry> Requests { get; } = new();
 
     /// <summary>The sequence number of the last event folded.</summary>
     public long Position { get; private set; }
@@ -53,7 +59,7 @@ internal sealed class ViewFold(IDocumentStore store, IQuerySession session, int 
         _one[0] = e;
         switch (e.Data)
         {
-            case KeyIssued or KeyDisabled or KeyEnabled or BudgetChanged or UsageRecorded or BudgetHoldExpired:
+            case KeyIssued or KeyDisabled or KeyEnabled or BudgetChanged or UsageRecorded or BudgetHoldExpired or BudgetHoldReleased:
                 var ledger = await _keys.BuildAsync(_one, session, Keys.Find(e.StreamKey!), cancellationToken);
                 Keys.Put(e.StreamKey!, ledger!);
                 Checkpoint(e, ledger!);
@@ -63,6 +69,15 @@ internal sealed class ViewFold(IDocumentStore store, IQuerySession session, int 
                     _daily.Apply(day, usage);
                     DailyUsage.Put(day.Id, day);
                     _health.Apply(Health(usage.AccountId), usage);
+                    _requests.Apply(Request(usage.RequestId), usage);
+                }
+                else if (e.Data is BudgetHoldReleased released)
+                {
+                    _requests.Apply(Request(released.RequestId), released);
+                }
+                else if (e.Data is BudgetHoldExpired expired)
+                {
+                    _requests.Apply(Request(expired.RequestId), expired);
                 }
 
                 break;
@@ -110,6 +125,7 @@ internal sealed class ViewFold(IDocumentStore store, IQuerySession session, int 
         DailyUsage.MarkWritten();
         AccountHealth.MarkWritten();
         Checkpoints.MarkWritten();
+        Requests.MarkWritten();
     }
 
     private AccountHealth Health(string accountId)
@@ -117,6 +133,13 @@ internal sealed class ViewFold(IDocumentStore store, IQuerySession session, int 
         var view = AccountHealth.Find(accountId) ?? new AccountHealth();
         AccountHealth.Put(accountId, view);
         return view;
+    }
+
+    private RequestLogEntry Request(string requestId)
+    {
+        var row = Requests.Find(requestId) ?? new RequestLogEntry();
+        Requests.Put(requestId, row);
+        return row;
     }
 
     private void Checkpoint(IEvent e, KeyLedger ledger)

@@ -271,7 +271,7 @@ public sealed partial class ViewRebuilder(IDocumentStore store, NpgsqlDataSource
             where T : class =>
             new ViewTable.Of<T>(new ShadowTable(store.Options.DatabaseSchemaName, store.Options.FindOrResolveDocumentType(typeof(T)).TableName.Name, typeof(T).FullName!),
                 set, d => serializer.ToJson(d));
-        return [For(fold.Keys), For(fold.Accounts), For(fold.Settings), For(fold.DailyUsage), For(fold.AccountHealth), For(fold.Checkpoints)];
+        return [For(fold.Keys), For(fold.Accounts), For(fold.Settings), For(fold.DailyUsage), For(fold.AccountHealth), For(fold.Checkpoints), For(fold.Requests)];
     }
 
 

@@ -14,6 +14,7 @@ using OrProject.Contracts.Events;
 using OrProject.Projections.Accounts;
 using OrProject.Projections.Keys;
 using OrProject.Projections.Rebuild;
+using OrProject.Projections.Requests;
 using OrProject.Projections.Settings;
 using OrProject.Projections.Usage;
 
@@ -49,7 +50,7 @@ public static class StoreConfiguration
     /// </summary>
     internal static readonly Type[] EventTypes =
     [
-        typeof(KeyIssued), typeof(KeyDisabled), typeof(KeyEnabled), typeof(BudgetChanged), typeof(UsageRecorded), typeof(BudgetHoldExpired),
+        typeof(KeyIssued), typeof(KeyDisabled), typeof(KeyEnabled), typeof(BudgetChanged), typeof(UsageRecorded), typeof(BudgetHoldExpired), typeof(BudgetHoldReleased),
         typeof(AccountAdded), typeof(AccountRotated), typeof(AccountCooledDown), typeof(AccountRestored), typeof(AccountDisabled),
         typeof(AccountEnabled), typeof(SettingsChanged), typeof(PriceTableChanged), typeof(Tombstone),
     ];
@@ -80,6 +81,7 @@ public static class StoreConfiguration
                 opts.Projections.Snapshot<GatewaySettings>(SnapshotLifecycle.Inline);
                 opts.Projections.Add<DailyUsageProjection>(ProjectionLifecycle.Async);
                 opts.Schema.For<DailyUsage>().Index(x => x.KeyId);
+                opts.ConfigureRequestLog();
                 opts.Schema.For<RebuildRun>();
             })
             .UseNpgsqlDataSource()
@@ -141,6 +143,21 @@ public static class StoreConfiguration
         opts.Schema.For<UsageReceipt>();
         opts.Schema.For<BudgetHold>().Index(x => x.KeyId).Index(x => x.ExpiresAt);
         opts.Schema.For<KeyCheckpoint>().Index(x => x.KeyId);
+    }
+
+    /// <summary>
+    /// The request log, async like the usage views (no write on the request's path), with computed indexes for its
+    /// filters and for paging newest first; computed, not duplicated columns, so a rebuild's COPY of the JSON fills them.
+    /// </summary>
+    private static void ConfigureRequestLog(this Marten.StoreOptions opts)
+    {
+        opts.Projections.Add<RequestLogProjection>(ProjectionLifecycle.Async);
+        opts.Schema.For<RequestLogEntry>()
+            .Index(x => x.At)
+            .Index([x => x.KeyId, x => x.At])
+            .Index(x => x.Outcome)
+            .Index(x => x.ModelRequested)
+            .Index(x => x.ModelServed);
     }
 
     private static void ConfigureAccounts(this Marten.StoreOptions opts)

@@ -19,10 +19,13 @@ public sealed class UsagePricer(KeyLedgerWriter ledger, SettingsReader settings,
 
     /// <summary>
     /// Appends <see cref="UsageRecorded"/> unless the request was already charged (then false). Not cancellable:
-    /// a client that left is still charged for what it consumed.
+    /// a client that left is still charged for what it consumed. <paramref name="status"/>, <paramref name="ttftMs"/>
+    /// and <paramref name="durationMs"/> are for the request log, measured by the caller from the edge's admission.
     /// </summary>
-    public async Task<bool> RecordAsync(DispatchGeneration request, string served, string accountId, TokenUsage usage, decimal cost, string outcome) =>
+    public async Task<bool> RecordAsync(DispatchGeneration request, string served, string accountId, TokenUsage usage, decimal cost, string outcome,
+        int? status = null, long? ttftMs = null, long? durationMs = null) =>
         await ledger.RecordAsync(new UsageRecorded(request.RequestId, request.KeyId, request.ModelRequested, served, accountId,
             usage.InputTokens, usage.OutputTokens, usage.CacheCreationInputTokens, usage.CacheReadInputTokens, cost, outcome,
-            clock.GetUtcNow(), usage.CacheCreation1hInputTokens, usage.WebSearchRequests), CancellationToken.None);
+            clock.GetUtcNow(), usage.CacheCreation1hInputTokens, usage.WebSearchRequests, request.Protocol, request.Stream, status, ttftMs,
+            durationMs), CancellationToken.None);
 }

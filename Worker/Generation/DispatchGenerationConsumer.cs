@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using OrProject.Contracts.Messaging;
 using OrProject.ServiceDefaults;
 using OrProject.Projections.Keys;
+using OrProject.Projections.Requests;
 using OrProject.Protocols.Anthropic;
 using OrProject.Worker.Return;
 
@@ -51,20 +52,30 @@ internal sealed class DispatchGenerationConsumer(
             return;
         }
 
-        if (clock.GetUtcNow() > request.Deadline || running.WasCancelled(request.RequestId))
+        if (running.WasCancelled(request.RequestId))
         {
             WorkerLog.Expired(logger, request.RequestId);
-            await ledger.ReleaseAsync(request.KeyId, request.RequestId, CancellationToken.None);
-            return; // the edge already answered 529, or its client left: nobody is waiting
+            await ReleaseAsync(request, "the client left while the request was queued", RequestOutcomes.ClientLeft);
+            return; // its client left: nobody is waiting
+        }
+
+        if (clock.GetUtcNow() > request.Deadline)
+        {
+            WorkerLog.Expired(logger, request.RequestId);
+            await ReleaseAsync(request, NoWorkerInTime, 529);
+            return; // the edge already answered 529
         }
 
         var charged = false;
+        // Why the request ends unanswered by an upstream, for its release below, unless it was charged.
+        var (outcome, status) = ("the worker failed", 500);
         CancellationTokenSource? cancellation = null;
         try
         {
             if (await generator.WaitForCapacityAsync(request, context.CancellationToken) is not { } candidates)
             {
                 WorkerLog.Expired(logger, request.RequestId);
+                (outcome, status) = ("every upstream account stayed busy until the deadline", 529);
                 return; // every account stayed saturated until the edge gave up: it answers 529 itself
             }
 
@@ -75,11 +86,15 @@ internal sealed class DispatchGenerationConsumer(
             cancellation = running.Register(request.RequestId, context.CancellationToken);
             // The edge ended the call (its client left) or is gone: nobody reads this generation, stop the upstream.
             using var edgeGone = channel.Broken.Register(() => running.Cancel(request.RequestId));
-            charged = await generator.RunAsync(request, candidates, replies, cancellation.Token);
+            var refused = await generator.RunAsync(request, candidates, replies, cancellation.Token);
+            charged = refused is null;
+            // The error's type, not its message: an upstream's message may quote the request, and the log keeps no text of it.
+            (outcome, status) = refused is null ? (outcome, status) : ($"no upstream account answered it ({refused.Type})", refused.Status);
         }
         catch (OperationCanceledException) when (cancellation is { IsCancellationRequested: true } && !context.CancellationToken.IsCancellationRequested)
         {
             // The client left: nobody waits for an answer.
+            (outcome, status) = ("the client left", RequestOutcomes.ClientLeft);
         }
         catch (ReplyChannelBrokenException ex)
         {
@@ -108,10 +123,15 @@ internal sealed class DispatchGenerationConsumer(
             {
                 // No upstream read the request (every account refused it before the first byte, or the worker failed
                 // before one did): nothing to charge. After the reply, so that a slow ledger does not delay it.
-                await ledger.ReleaseAsync(request.KeyId, request.RequestId, CancellationToken.None);
+                await ReleaseAsync(request, outcome, status);
             }
         }
     }
+
+    private const string NoWorkerInTime = "no worker took the request before its deadline";
+
+    private Task ReleaseAsync(DispatchGeneration request, string outcome, int status) =>
+        ledger.ReleaseAsync(HoldReleases.For(request, outcome, status, clock.GetUtcNow()), CancellationToken.None);
 
     /// <summary>
     /// Tells the edge the generation failed, unless it already had the final message (the fault came after it). Mid-

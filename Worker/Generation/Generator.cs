@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using OrProject.Contracts.Messaging;
 using OrProject.Projections.Accounts;
+using OrProject.Projections.Requests;
 using OrProject.Projections.Settings;
 using OrProject.Worker.Accounts;
 using OrProject.Worker.Upstreams;
@@ -52,10 +53,11 @@ internal sealed class Generator(
     }
 
     /// <summary>
-    /// Tries <paramref name="candidates"/> (from <see cref="WaitForCapacityAsync"/>) in order. True when the request
-    /// was charged (an upstream read it); false when every account refused it before the first byte.
+    /// Tries <paramref name="candidates"/> (from <see cref="WaitForCapacityAsync"/>) in order. Null when the request
+    /// was charged (an upstream read it); otherwise every account refused it before the first byte, and this is the
+    /// error the edge was sent.
     /// </summary>
-    public async Task<bool> RunAsync(DispatchGeneration request, IReadOnlyList<UpstreamAccount> candidates, ReplySender replies,
+    public async Task<GenerationError?> RunAsync(DispatchGeneration request, IReadOnlyList<UpstreamAccount> candidates, ReplySender replies,
         CancellationToken cancellationToken)
     {
         if ((await settings.GetAsync(cancellationToken)).ToolMode == "flatten")
@@ -95,8 +97,9 @@ internal sealed class Generator(
             {
                 // The client left while the upstream was reading the request: it read the input, which is charged
                 // at the estimate (the upstream never said how many tokens it was).
-                await charger.ChargeAsync(request, account, new StreamObserver(), TokenUsage.Zero, "the client left before the first byte");
-                return true;
+                await charger.ChargeAsync(request, account, new StreamObserver(), TokenUsage.Zero, "the client left before the first byte",
+                    RequestOutcomes.ClientLeft, firstEventAt: null);
+                return null;
             }
 
             await using var _ = response;
@@ -114,7 +117,7 @@ internal sealed class Generator(
 
                 replies.AccountId = account.Id;
                 await RelayAsync(request, account, response, replies, idle, cancellationToken);
-                return true;
+                return null;
             }
 
             WorkerLog.UpstreamFailed(logger, account.Id, failure.Status, failure.Error);
@@ -137,8 +140,9 @@ internal sealed class Generator(
 
         var error = failures.Count == 0 ? await NoAccountAsync(request, cancellationToken) : Outcome(failures);
         await replies.FailAsync(seq => new GenerationFailed(request.RequestId, seq, error));
-        return false;
+        return error;
     }
+
 
     /// <summary>
     /// One clear answer when no account could serve: the upstream's own refusal of a bad request, 429 when every
@@ -190,6 +194,8 @@ internal sealed class Generator(
         return request with { Request = body.ToJsonString() };
     }
 
+    private const string ClientDisconnected = "the client disconnected";
+
     private static readonly TimeSpan CapacityPoll = TimeSpan.FromMilliseconds(25);
 
     private TimeSpan IdleTimeout => TimeSpan.FromSeconds(options.Value.UpstreamIdleTimeoutSeconds);
@@ -198,6 +204,7 @@ internal sealed class Generator(
         ReplySender replies, CancellationTokenSource idle, CancellationToken cancellationToken)
     {
         var observer = new StreamObserver();
+        DateTimeOffset? firstEventAt = null;
         string? failure = null;
         string? upstreamError = null;
         var crashed = false;
@@ -216,11 +223,12 @@ internal sealed class Generator(
 
                 observer.Observe(item);
                 replies.Enqueue(item);
+                firstEventAt ??= clock.GetUtcNow();
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            failure = "the client disconnected";
+            failure = ClientDisconnected;
         }
         catch (OperationCanceledException)
         {
@@ -246,7 +254,13 @@ internal sealed class Generator(
         }
 
         var usage = complete ? observer.Usage : observer.ObservedUsage();
-        await charger.ChargeAsync(request, account, observer, usage, complete ? "completed" : failure ?? "incomplete");
+        // What the client got: a stream that started stays 200 and ends with an error event; otherwise the failure's
+        // status (see the replies below and the edge's responders).
+        var status = complete ? 200
+            : failure == ClientDisconnected ? RequestOutcomes.ClientLeft
+            : request.Stream && firstEventAt is not null ? 200
+            : crashed ? 500 : 529;
+        await charger.ChargeAsync(request, account, observer, usage, complete ? "completed" : failure ?? "incomplete", status, firstEventAt);
 
         if (complete)
         {

@@ -1,5 +1,6 @@
 using OrProject.Contracts.Messaging;
 using OrProject.Projections.Accounts;
+using OrProject.Projections.Keys;
 using OrProject.ServiceDefaults;
 using OrProject.Projections.Usage;
 using OrProject.Protocols.Anthropic;
@@ -7,9 +8,17 @@ using OrProject.Protocols.Anthropic;
 namespace OrProject.Worker.Usage;
 
 /// <summary>Charges a finished (or cut short) generation, as the upstream reported it or as far as it was observed.</summary>
-internal sealed class UsageCharger(UsagePricer pricer, GatewayMetrics metrics, ILogger<UsageCharger> logger)
+internal sealed class UsageCharger(UsagePricer pricer, GatewayMetrics metrics, TimeProvider clock, ILogger<UsageCharger> logger)
 {
-    public async Task ChargeAsync(DispatchGeneration request, UpstreamAccount account, StreamObserver observer, TokenUsage usage, string outcome)
+    /// <summary>
+    /// <paramref name="status"/> is what the client got; <paramref name="firstEventAt"/> when the first event went to the
+    /// edge. The request log's time to first token and duration are measured here, on the worker, which alone sees the
+    /// upstream's first event and the charge, from the edge's admission (<see cref="DispatchGeneration.RequestedAt"/>):
+    /// queueing included, as the client waited for it. Both are wall-clock differences across two hosts, so a skew
+    /// between their clocks shows in them (clamped at zero); the first event never comes after the charge.
+    /// </summary>
+    public async Task ChargeAsync(DispatchGeneration request, UpstreamAccount account, StreamObserver observer, TokenUsage usage, string outcome,
+        int status, DateTimeOffset? firstEventAt)
     {
         if (!observer.Started && usage.OutputTokens == 0)
         {
@@ -25,7 +34,9 @@ internal sealed class UsageCharger(UsagePricer pricer, GatewayMetrics metrics, I
             WorkerLog.Unpriced(logger, served);
         }
 
-        if (await pricer.RecordAsync(request, served, account.Id, usage, cost ?? 0m, outcome))
+        var ttft = firstEventAt is { } first ? HoldReleases.Milliseconds(first - request.RequestedAt) : (long?)null;
+        var duration = HoldReleases.Milliseconds(clock.GetUtcNow() - request.RequestedAt);
+        if (await pricer.RecordAsync(request, served, account.Id, usage, cost ?? 0m, outcome, status, ttft, duration))
         {
             metrics.Charged(served, usage.InputTokens, usage.OutputTokens, usage.CacheCreationInputTokens, usage.CacheReadInputTokens, cost ?? 0m);
         }

@@ -94,6 +94,13 @@ public sealed class MessagesCancellationTests(GatewayFixture fixture) : GatewayT
         Assert.Equal(25, usage.GetProperty("inputTokens").GetInt64());
         Assert.True(usage.GetProperty("costUsd").GetDecimal() > 0m);
         Assert.Equal("the client disconnected", usage.GetProperty("outcome").GetString());
+
+        // The request log files it as cancelled (499), charged what the ledger charged, with the tokens seen first.
+        var row = Assert.Single(await EventuallyAsync(
+            async () => (await Fixture.AdminGetAsync($"/admin/api/requests?key={key.Id}")).EnumerateArray().ToList(), rows => rows.Count > 0));
+        Assert.Equal(("cancelled", 499, true, usage.GetProperty("costUsd").GetDecimal()), (row.GetProperty("outcome").GetString(),
+            row.GetProperty("status").GetInt32(), row.GetProperty("stream").GetBoolean(), row.GetProperty("costUsd").GetDecimal()));
+        Assert.True(row.GetProperty("ttftMs").GetInt64() <= row.GetProperty("durationMs").GetInt64());
     }
 
     [Fact]

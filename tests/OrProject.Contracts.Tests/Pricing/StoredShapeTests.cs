@@ -46,13 +46,16 @@ public sealed class StoredShapeTests
         Assert.Equal(0.000123m, e.CostUsd);
         Assert.Equal(0, e.CacheCreation1hTokens);
         Assert.Equal(0, e.WebSearchRequests);
+        // The request log's fields were not known then: null, not a made-up value.
+        Assert.Equal((null, null, null, null, null), (e.Protocol, e.Stream, e.Status, e.TtftMs, e.DurationMs));
     }
 
     [Fact]
     public void UsageRecorded_NewCounts_RoundTrip()
     {
         var e = new UsageRecorded("req_1", "key_1", "m", "m", "acct_1", 1, 2, 3, 4, 0.5m, "completed",
-            DateTimeOffset.UnixEpoch, CacheCreation1hTokens: 2, WebSearchRequests: 5);
+            DateTimeOffset.UnixEpoch, CacheCreation1hTokens: 2, WebSearchRequests: 5, Protocol: "chat", Stream: true, Status: 200, TtftMs: 120,
+            DurationMs: 900);
 
         Assert.Equal(e, JsonSerializer.Deserialize<UsageRecorded>(JsonSerializer.Serialize(e, Marten), Marten));
     }

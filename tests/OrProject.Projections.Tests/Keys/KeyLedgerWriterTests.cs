@@ -111,13 +111,39 @@ public sealed class KeyLedgerWriterTests(LedgerStoreFixture fixture) : IClassFix
         await fixture.Writer.HoldAsync(first, default);
         Assert.False((await fixture.Writer.HoldAsync(Hold(key, 0.5m), default)).Held);
 
-        await fixture.Writer.ReleaseAsync(key, first.Id, default);
+        await fixture.Writer.ReleaseAsync(Release(key, first.Id), default);
 
         Assert.True((await fixture.Writer.HoldAsync(Hold(key, 0.5m), default)).Held);
         var (ledger, _, events) = await ReadAsync(key);
         Assert.Equal(0m, ledger.SpentUsd);
         Assert.DoesNotContain(events, e => e.Data is UsageRecorded or BudgetHoldExpired);
+        var released = Assert.Single(events.Select(e => e.Data).OfType<BudgetHoldReleased>());
+        Assert.Equal((first.Id, 0.8m, first.At, 529), (released.RequestId, released.AmountUsd, released.HeldAt, released.Status));
     }
+
+    [Fact]
+    public async Task Release_OfASettledHold_AppendsNothing()
+    {
+        // The edge and a worker may both release one request, or release one already charged: it settles once.
+        var key = await fixture.IssueKeyAsync(1m);
+        var charged = Hold(key, 0.2m);
+        var released = Hold(key, 0.3m);
+        await fixture.Writer.HoldAsync(charged, default);
+        await fixture.Writer.HoldAsync(released, default);
+        await fixture.Writer.RecordAsync(Usage(key, charged.Id, 0.1m), default);
+
+        await fixture.Writer.ReleaseAsync(Release(key, charged.Id), default);
+        await fixture.Writer.ReleaseAsync(Release(key, released.Id), default);
+        await fixture.Writer.ReleaseAsync(Release(key, released.Id), default);
+
+        var (ledger, holds, events) = await ReadAsync(key);
+        Assert.Empty(holds);
+        Assert.Equal(0.1m, ledger.SpentUsd);
+        Assert.Equal([released.Id], events.Select(e => e.Data).OfType<BudgetHoldReleased>().Select(r => r.RequestId));
+    }
+
+    private static BudgetHoldReleased Release(string keyId, string requestId) =>
+        new(requestId, keyId, 0m, default, Now, "no worker took the request in time", 529, "anthropic", false, "claude-sonnet-4-5");
 
     [Fact]
     public async Task Expire_OnlyOnceTheHoldsLifetimeIsOver_AndRecordedAsAnEvent()
