@@ -19,4 +19,7 @@ public sealed class ReplayOptions
     /// folds the rest while appends wait, so this bounds how long they wait).
     /// </summary>
     public int SwitchWithin { get; set; } = 2000;
+
+    /// <summary>Request-log rows a rebuild holds before writing them out (its memory for that view: a few MB).</summary>
+    public int RequestLogBatch { get; set; } = 10_000;
 }

@@ -33,6 +33,16 @@ internal sealed partial class ShadowTable(string schema, string table, string do
             """, cancellationToken);
     }
 
+    /// <summary>
+    /// A unique index on the next table's id while it fills by upserts (a view written as it is folded); dropped
+    /// before <see cref="IndexAsync"/> builds the serving table's own.
+    /// </summary>
+    public Task IndexIdsWhileFillingAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
+        ExecuteAsync(connection, null, $"create unique index \"{table}__filling\" on {Next} (id)", cancellationToken);
+
+    public Task DropFillingIndexAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
+        ExecuteAsync(connection, null, $"drop index if exists {Qualified(table + "__filling")}", cancellationToken);
+
     /// <summary>Writes documents as Marten would: id, JSON, .NET type; the other columns take their defaults.</summary>
     public async Task CopyAsync<T>(NpgsqlConnection connection, IEnumerable<KeyValuePair<string, T>> documents, Func<T, string> json,
         CancellationToken cancellationToken)
@@ -82,8 +92,8 @@ internal sealed partial class ShadowTable(string schema, string table, string do
         await ExecuteAsync(connection, null, $"analyze {Next}", cancellationToken);
     }
 
-    /// <summary>Documents changed since the COPY, written in the switch transaction.</summary>
-    public async Task UpsertAsync<T>(NpgsqlConnection connection, NpgsqlTransaction transaction, IEnumerable<KeyValuePair<string, T>> documents,
+    /// <summary>Documents changed since the COPY, written in the switch transaction (or, with none, on their own).</summary>
+    public async Task UpsertAsync<T>(NpgsqlConnection connection, NpgsqlTransaction? transaction, IEnumerable<KeyValuePair<string, T>> documents,
         Func<T, string> json, CancellationToken cancellationToken)
     {
         var ids = new List<string>();

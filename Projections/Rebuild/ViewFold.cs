@@ -14,8 +14,8 @@ namespace OrProject.Projections.Rebuild;
 /// Every view, folded in memory from the events in log order: the same code as the live projections (Marten's own
 /// aggregators for the per-stream views, the projections' <c>Apply</c> methods for the cross-stream ones), so a
 /// rebuilt view is what the live one would be. Memory grows with the views (keys, accounts, key-model-days), not
-/// with the events, which pass through a page at a time — except the request log, a row per request (a few hundred
-/// bytes each): a log of millions of requests needs that many rows in memory while it is rebuilt. Remembers which documents changed since
+/// with the events, which pass through a page at a time; the request log, a row per request, is written out in batches
+/// as it is folded (<see cref="ViewTable.Streamed{T}"/>). Remembers which documents changed since
 /// <see cref="MarkWritten"/>, so the switch writes only those.
 /// </summary>
 internal sealed class ViewFold(IDocumentStore store, IQuerySession session, int checkpointEvery)
@@ -41,7 +41,7 @@ internal sealed class ViewFold(IDocumentStore store, IQuerySession session, int 
 
     public ViewSet<KeyCheckpoint> Checkpoints { get; } = new();
 
-    /// <summary>The request log: unlike the other views, one document per request (see the class's remark on memory).</summary>
+    /// <summary>The request log: unlike the other views, one document per request, held only until written.</summary>
     public ViewSet<RequestLogEntry> Requests { get; } = new();
 
     /// <summary>The sequence number of the last event folded.</summary>
@@ -188,4 +188,11 @@ internal sealed class ViewSet<T>
     }
 
     public void MarkWritten() => _changed.Clear();
+
+    /// <summary>Drops every document: they are written, and nothing folded later needs them.</summary>
+    public void Forget()
+    {
+        _documents.Clear();
+        _changed.Clear();
+    }
 }

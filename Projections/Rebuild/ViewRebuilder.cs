@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using OrProject.Projections.Keys;
+using OrProject.Projections.Requests;
 
 namespace OrProject.Projections.Rebuild;
 
@@ -93,13 +94,25 @@ public sealed partial class ViewRebuilder(IDocumentStore store, NpgsqlDataSource
             await progress.SaveAsync(cancellationToken);
             run.Target = await ViewsLock.SettledHighWaterMarkAsync(dataSource, schema, cancellationToken);
             LogStarted(logger, run.Id, run.Target);
-            await FoldAsync(fold, run.Target, progress, cancellationToken);
-            await CatchUpAsync(fold, progress, cancellationToken);
+            foreach (var table in tables)
+            {
+                await table.StartAsync(connection, cancellationToken);
+            }
+
+            async Task FlushFullAsync(CancellationToken ct)
+            {
+                foreach (var table in tables)
+                {
+                    await table.FlushIfFullAsync(connection, ct);
+                }
+            }
+
+            await FoldAsync(fold, run.Target, progress, cancellationToken, FlushFullAsync);
+            await CatchUpAsync(fold, progress, cancellationToken, FlushFullAsync);
 
             progress.Enter(RebuildPhases.Writing);
             foreach (var table in tables)
             {
-                await table.Shadow.CreateAsync(connection, cancellationToken);
                 await table.CopyAllAsync(connection, cancellationToken);
                 await table.Shadow.IndexAsync(connection, cancellationToken);
                 run.Documents[table.Shadow.Table] = table.Count;
@@ -161,7 +174,8 @@ public sealed partial class ViewRebuilder(IDocumentStore store, NpgsqlDataSource
     /// folded after. Reading and deserialising run on one thread and folding on another, a bounded queue of batches
     /// between them: deserialising is most of the work, and the two overlap.
     /// </summary>
-    private async Task FoldAsync(ViewFold fold, long upTo, RunProgress progress, CancellationToken cancellationToken)
+    private async Task FoldAsync(ViewFold fold, long upTo, RunProgress progress, CancellationToken cancellationToken,
+        Func<CancellationToken, Task>? afterEvent = null)
     {
         var batches = Channel.CreateBounded<List<IEvent>>(new BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
         var log = new EventLogReader(store, dataSource);
@@ -195,6 +209,10 @@ public sealed partial class ViewRebuilder(IDocumentStore store, NpgsqlDataSource
             foreach (var e in batch)
             {
                 await fold.ApplyAsync(e, cancellationToken);
+                if (afterEvent is not null)
+                {
+                    await afterEvent(cancellationToken);
+                }
             }
 
             await progress.ReportAsync(fold, cancellationToken);
@@ -206,14 +224,15 @@ public sealed partial class ViewRebuilder(IDocumentStore store, NpgsqlDataSource
     }
 
     /// <summary>Folds what live traffic appended meanwhile, until what is left is small enough to fold during the switch.</summary>
-    private async Task CatchUpAsync(ViewFold fold, RunProgress progress, CancellationToken cancellationToken)
+    private async Task CatchUpAsync(ViewFold fold, RunProgress progress, CancellationToken cancellationToken,
+        Func<CancellationToken, Task>? afterEvent = null)
     {
         progress.Enter(RebuildPhases.CatchingUp);
         for (var round = 0; round < 20; round++)
         {
             var mark = await ViewsLock.SettledHighWaterMarkAsync(dataSource, store.Options.DatabaseSchemaName, cancellationToken);
             var behind = mark - fold.Position;
-            await FoldAsync(fold, mark, progress, cancellationToken);
+            await FoldAsync(fold, mark, progress, cancellationToken, afterEvent);
             if (behind <= options.Value.SwitchWithin)
             {
                 return;
@@ -267,11 +286,13 @@ public sealed partial class ViewRebuilder(IDocumentStore store, NpgsqlDataSource
     private List<ViewTable> Tables(ViewFold fold)
     {
         var serializer = store.Options.Serializer();
+        ShadowTable Shadow<T>() =>
+            new(store.Options.DatabaseSchemaName, store.Options.FindOrResolveDocumentType(typeof(T)).TableName.Name, typeof(T).FullName!);
         ViewTable For<T>(ViewSet<T> set)
             where T : class =>
-            new ViewTable.Of<T>(new ShadowTable(store.Options.DatabaseSchemaName, store.Options.FindOrResolveDocumentType(typeof(T)).TableName.Name, typeof(T).FullName!),
-                set, d => serializer.ToJson(d));
-        return [For(fold.Keys), For(fold.Accounts), For(fold.Settings), For(fold.DailyUsage), For(fold.AccountHealth), For(fold.Checkpoints), For(fold.Requests)];
+            new ViewTable.Of<T>(Shadow<T>(), set, d => serializer.ToJson(d));
+        return [For(fold.Keys), For(fold.Accounts), For(fold.Settings), For(fold.DailyUsage), For(fold.AccountHealth), For(fold.Checkpoints),
+            new ViewTable.Streamed<RequestLogEntry>(Shadow<RequestLogEntry>(), fold.Requests, d => serializer.ToJson(d), options.Value.RequestLogBatch)];
     }
 
 
