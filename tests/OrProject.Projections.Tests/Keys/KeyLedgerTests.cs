@@ -44,12 +44,12 @@ public sealed class KeyLedgerTests
     {
         var ledger = Issued(1m);
         ledger.Apply(Usage(0.999999m, T0));
-        Assert.False(ledger.BudgetSpent);
+        Assert.False(ledger.BudgetSpentAt(T0));
 
         ledger.Apply(Usage(0.000001m, T0));
 
-        Assert.True(ledger.BudgetSpent);
-        Assert.Equal(0m, ledger.RemainingUsd);
+        Assert.True(ledger.BudgetSpentAt(T0));
+        Assert.Equal(0m, ledger.RemainingAfter(0m, T0));
     }
 
     [Fact]
@@ -59,8 +59,8 @@ public sealed class KeyLedgerTests
         var ledger = Issued(1m);
         ledger.Apply(Usage(1.5m, T0));
 
-        Assert.Equal(0m, ledger.RemainingUsd);
-        Assert.Equal(0m, ledger.RemainingAfter(0.2m));
+        Assert.Equal(0m, ledger.RemainingAfter(0m, T0));
+        Assert.Equal(0m, ledger.RemainingAfter(0.2m, T0));
     }
 
     [Fact]
@@ -69,7 +69,7 @@ public sealed class KeyLedgerTests
         var ledger = Issued(1m);
         ledger.Apply(Usage(0.3m, T0));
 
-        Assert.Equal(0.5m, ledger.RemainingAfter(0.2m));
+        Assert.Equal(0.5m, ledger.RemainingAfter(0.2m, T0));
     }
 
     [Fact]
@@ -80,8 +80,8 @@ public sealed class KeyLedgerTests
 
         ledger.Apply(new BudgetChanged("key_1", 1m, 2m, "admin", T0));
 
-        Assert.False(ledger.BudgetSpent);
-        Assert.Equal(1m, ledger.RemainingUsd);
+        Assert.False(ledger.BudgetSpentAt(T0));
+        Assert.Equal(1m, ledger.RemainingAfter(0m, T0));
     }
 
     [Fact]
