@@ -38,7 +38,7 @@ internal static class RateLimitHeaders
         {
             headers[$"anthropic-ratelimit-{what}-limit"] = Number(limit);
             headers[$"anthropic-ratelimit-{what}-remaining"] = Number(remaining);
-            headers[$"anthropic-ratelimit-{what}-reset"] = resetAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+            headers[$"anthropic-ratelimit-{what}-reset"] = CeilingSecond(resetAt).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
         }
     }
 
@@ -59,6 +59,10 @@ internal static class RateLimitHeaders
         var (h, m, s) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
         return h > 0 ? $"{h}h{m}m{s}s" : m > 0 ? $"{m}m{s}s" : $"{s}s";
     }
+
+    // Not full before it: a reset written to the second is rounded up, never down.
+    private static DateTimeOffset CeilingSecond(DateTimeOffset at) =>
+        at.Ticks % TimeSpan.TicksPerSecond == 0 ? at : at.AddTicks(TimeSpan.TicksPerSecond - (at.Ticks % TimeSpan.TicksPerSecond));
 
     private static string Number(long n) => n.ToString(CultureInfo.InvariantCulture);
 }
