@@ -45,6 +45,15 @@ internal static class AuditFold
     public static IReadOnlyList<AuditChange> Apply(Dictionary<string, string?> state, object data)
     {
         var fields = Fields(data);
+        if (data is KeyLimitsChanged limits)
+        {
+            // A key issued without a limit leaves no field for it: the event's own "previous" says what it was.
+            foreach (var (field, previous) in LimitFields(limits.Previous))
+            {
+                state.TryAdd(field, previous);
+            }
+        }
+
         if (data is PriceTableChanged)
         {
             // The new table replaces the old one: a model it leaves out is removed.
@@ -86,7 +95,7 @@ internal static class AuditFold
 
     private static Dictionary<string, string?> Fields(object data) => data switch
     {
-        KeyIssued e => new(LimitFields(e.Limits)) { ["name"] = e.Name, ["budget"] = Money(e.BudgetUsd), ["budget period"] = e.BudgetPeriod, ["status"] = "enabled" },
+        KeyIssued e => new(LimitFields(e.Limits).Where(f => f.Value is not ("never" or "all" or "no limit"))) { ["name"] = e.Name, ["budget"] = Money(e.BudgetUsd), ["budget period"] = e.BudgetPeriod, ["status"] = "enabled" },
         KeyLimitsChanged e => LimitFields(e.Limits),
         KeyDisabled => new() { ["status"] = "disabled" },
         KeyEnabled => new() { ["status"] = "enabled" },
