@@ -29,7 +29,7 @@ internal sealed class KeyCommands(IDocumentSession session, IConfiguration confi
             return AdminResult<IssuedKeyResponse>.Invalid("budgetPeriod: one of \"total\", \"daily\" or \"monthly\"");
         }
 
-        var (limits, invalid) = KeyLimitsInput.Validate(request.Limits);
+        var (limits, invalid) = KeyLimitsInput.Validate(request.ToLimits());
         if (limits is null)
         {
             return AdminResult<IssuedKeyResponse>.Invalid(invalid!);
@@ -53,7 +53,7 @@ internal sealed class KeyCommands(IDocumentSession session, IConfiguration confi
         var (limits, invalid) = KeyLimitsInput.Validate(request ?? new ChangeLimitsRequest(null, null, null, null, null));
         return limits is null
             ? AdminResult<KeyLedger>.Invalid(invalid!)
-            : await ChangeAsync(id, k => Same(k.Limits, limits) ? null : new KeyLimitsChanged(id, k.Limits, limits, actor, clock.GetUtcNow()), ct);
+            : await ChangeAsync(id, k => Same(k.CurrentLimits(), limits) ? null : new KeyLimitsChanged(id, k.CurrentLimits(), limits, actor, clock.GetUtcNow()), ct);
     }
 
     private static bool Same(KeyLimits a, KeyLimits b) =>

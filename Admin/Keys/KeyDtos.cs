@@ -7,7 +7,7 @@ namespace OrProject.Admin.Keys;
 public sealed record IssueKeyRequest(string? Name, decimal? BudgetUsd, string? BudgetPeriod = null, DateTimeOffset? ExpiresAt = null,
     string[]? Models = null, int? Rpm = null, int? Tpm = null, int? MaxConcurrency = null)
 {
-    public ChangeLimitsRequest Limits => new(ExpiresAt, Models, Rpm, Tpm, MaxConcurrency);
+    public ChangeLimitsRequest ToLimits() => new(ExpiresAt, Models, Rpm, Tpm, MaxConcurrency);
 }
 
 public sealed record ChangeBudgetRequest(decimal? BudgetUsd);

@@ -63,10 +63,11 @@ public class KeyLedger
 
     public long Version { get; set; }
 
-    public KeyLimits Limits => new(ExpiresAt, Models, Rpm, Tpm, MaxConcurrency);
+    // Methods, not properties: the ledger row is stored as JSON on every charge, and these are derived.
+    public KeyLimits CurrentLimits() => new(ExpiresAt, Models, Rpm, Tpm, MaxConcurrency);
 
     /// <summary>Whether the key has a limit the ledger writer decides under the key's lock (rate or concurrency).</summary>
-    public bool HasRateLimits => Rpm is not null || Tpm is not null || MaxConcurrency is not null;
+    public bool HasRateLimits() => Rpm is not null || Tpm is not null || MaxConcurrency is not null;
 
     public bool IsExpired(DateTimeOffset now) => ExpiresAt is { } expires && expires <= now;
 

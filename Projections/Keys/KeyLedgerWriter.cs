@@ -293,7 +293,7 @@ public sealed class KeyLedgerWriter(IDocumentStore store, ILogger<KeyLedgerWrite
         /// </summary>
         private static LimitRefusal? Limit(KeyLedger key, KeyRateWindow? window, int inFlight, DateTimeOffset now)
         {
-            if (!key.HasRateLimits)
+            if (!key.HasRateLimits())
             {
                 return null;
             }

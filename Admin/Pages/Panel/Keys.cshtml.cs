@@ -80,7 +80,7 @@ internal sealed class KeysModel(IQuerySession session, KeyCommands commands, Tim
         Editing = limits is null ? null : Keys.FirstOrDefault(k => k.Id == limits);
         if (Editing is not null)
         {
-            Edit = LimitsInput.From(Editing.Limits);
+            Edit = LimitsInput.From(Editing.CurrentLimits());
         }
     }
 

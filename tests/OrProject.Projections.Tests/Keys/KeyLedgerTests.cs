@@ -130,7 +130,7 @@ public sealed class KeyLedgerTests
         var ledger = Issued();
 
         Assert.Equal((BudgetPeriods.Total, T0, KeyLimits.None.Rpm), (ledger.BudgetPeriod, ledger.PeriodStartAt(T0.AddDays(40)), ledger.Rpm));
-        Assert.False(ledger.HasRateLimits);
+        Assert.False(ledger.HasRateLimits());
         Assert.True(ledger.Allows("any-model"));
         Assert.False(ledger.IsExpired(DateTimeOffset.MaxValue));
     }
@@ -141,7 +141,7 @@ public sealed class KeyLedgerTests
         var ledger = KeyLedger.Create(new KeyIssued("key_1", "ci", "hash", "sk-orp-ab", 1m, "admin", T0, Rpm: 60, Models: ["claude-sonnet-4-5"]));
         Assert.False(ledger.Allows("claude-opus-4-1"));
 
-        ledger.Apply(new KeyLimitsChanged("key_1", ledger.Limits, new KeyLimits(T0.AddDays(1), null, null, 1000, 2), "admin", T0));
+        ledger.Apply(new KeyLimitsChanged("key_1", ledger.CurrentLimits(), new KeyLimits(T0.AddDays(1), null, null, 1000, 2), "admin", T0));
 
         Assert.Equal((null, 1000, 2), (ledger.Rpm, ledger.Tpm, ledger.MaxConcurrency));
         Assert.True(ledger.Allows("claude-opus-4-1"));
