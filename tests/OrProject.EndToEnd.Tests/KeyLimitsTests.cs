@@ -374,4 +374,58 @@ public sealed class KeyLimitsTests(GatewayFixture fixture) : IAsyncLifetime
         using var missing = await fixture.AdminSendAsync(HttpMethod.Put, "/admin/api/keys/key_nobody/limits", new { rpm = 5 });
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
     }
+
+    [Fact]
+    public async Task AnthropicSdk_ConcurrencyRefusal_RetriedAfterRetryAfterAndServedOnceTheOtherRequestFinishes()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        fixture.Upstream.Respond = async (ctx, request) =>
+        {
+            if (request.Body.Contains("slow", StringComparison.Ordinal))
+            {
+                await release.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            }
+
+            await FakeAnthropic.WriteTextAsync(ctx, ["Hel", "lo"]);
+        };
+        var key = await IssueAsync(new { maxConcurrency = 1 });
+        using var slow = new HttpRequestMessage(HttpMethod.Post, "/v1/messages")
+        {
+            Content = JsonContent.Create(new { model = Model, max_tokens = 20, messages = new[] { new { role = "user", content = "slow" } } }),
+        };
+        slow.Headers.Add("x-api-key", key.Key);
+        var inFlight = fixture.Http.SendAsync(slow);
+        await Eventually.ReadAsync(() => Task.FromResult(fixture.Upstream.Requests.Count), n => n == 1, timeoutMs: 10_000);
+
+        // The official SDK, default retries on: refused while the other request runs, it waits retry-after (1 s) and
+        // tries again; the other request finishes meanwhile.
+        var counter = new CountingHandler();
+        var sdk = new Anthropic.AnthropicClient { ApiKey = key.Key, BaseUrl = fixture.BaseAddress, HttpClient = new HttpClient(counter) };
+        _ = Task.Delay(1500).ContinueWith(_ => release.TrySetResult(), TaskScheduler.Default);
+        var message = await sdk.Messages.Create(new Anthropic.Models.Messages.MessageCreateParams
+        {
+            Model = Model,
+            MaxTokens = 10,
+            Messages = [new Anthropic.Models.Messages.UserMessageParam("fast")],
+        });
+
+        Assert.Equal("Hello", Assert.Single(message.Content).Json.GetProperty("text").GetString());
+        Assert.InRange(counter.Count, 2, 3); // refused at least once, then served
+        using var done = await inFlight;
+        Assert.Equal(HttpStatusCode.OK, done.StatusCode);
+        Assert.Equal(2, fixture.Upstream.Requests.Count);
+    }
+
+    private sealed class CountingHandler() : DelegatingHandler(new HttpClientHandler())
+    {
+        private int _count;
+
+        public int Count => _count;
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _count);
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
 }
