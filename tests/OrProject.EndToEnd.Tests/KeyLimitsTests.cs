@@ -233,6 +233,13 @@ public sealed class KeyLimitsTests(GatewayFixture fixture) : IAsyncLifetime
             await OpenAiErrorAsync(openAi, HttpStatusCode.Forbidden, "permission_error", null);
         }
 
+        using (var count = Messages(key, "claude-opus-4-1"))
+        {
+            count.RequestUri = new Uri("/v1/messages/count_tokens", UriKind.Relative);
+            using var counted = await fixture.Http.SendAsync(count);
+            await AnthropicErrorAsync(counted, HttpStatusCode.Forbidden, "permission_error");
+        }
+
         Assert.Empty(fixture.Upstream.Requests);
         using (var alias = await fixture.Http.SendAsync(Messages(key, "house")))
         {
