@@ -209,7 +209,7 @@ public sealed class KeyLedgerWriter(IDocumentStore store, ILogger<KeyLedgerWrite
                         var known = ledger is { Disabled: false };
                         var spent = current?.SpentInPeriod(hold.At) ?? 0m;
                         var again = known && holds!.ContainsKey(hold.Id);
-                        var limited = known && !again ? Limit(current!, window, holds!.Count, hold.At) : null;
+                        var limited = known && !again ? KeyLimitDecision.Decide(current!, window, holds!.Count, hold.At) : null;
                         var fits = again || (known && limited is null && spent + reserved + hold.AmountUsd <= ledger!.BudgetUsd);
                         if (fits && holds!.TryAdd(hold.Id, hold))
                         {
@@ -285,41 +285,6 @@ public sealed class KeyLedgerWriter(IDocumentStore store, ILogger<KeyLedgerWrite
             }
 
             return results;
-        }
-
-        /// <summary>
-        /// The first of the key's limits a new request would break, in the order a client can least wait out:
-        /// concurrency (a request in flight must finish), then requests, then tokens a minute. Null when none is.
-        /// </summary>
-        private static LimitRefusal? Limit(KeyLedger key, KeyRateWindow? window, int inFlight, DateTimeOffset now)
-        {
-            if (!key.HasRateLimits())
-            {
-                return null;
-            }
-
-            var requests = key.Rpm is { } rpm && window is not null ? window.RequestsAtTime(rpm, now) : 0;
-            var tokens = key.Tpm is { } tpm && window is not null ? window.TokensAtTime(tpm, now) : 0;
-            var state = new RateLimitState(now,
-                key.Rpm, (long)Math.Max(0, Math.Floor(requests)), now + KeyRateWindow.Until(requests, key.Rpm ?? 0, Math.Max(1, key.Rpm ?? 1)),
-                key.Tpm, (long)Math.Max(0, Math.Floor(tokens)), now + KeyRateWindow.Until(tokens, key.Tpm ?? 0, Math.Max(1, key.Tpm ?? 1)));
-            if (key.MaxConcurrency is { } max && inFlight >= max)
-            {
-                return new LimitRefusal(LimitKind.Concurrency, max, TimeSpan.FromSeconds(1), state);
-            }
-
-            if (key.Rpm is { } perMinute && requests < 1)
-            {
-                return new LimitRefusal(LimitKind.Requests, perMinute, KeyRateWindow.Until(requests, 1, perMinute), state);
-            }
-
-            if (key.Tpm is { } tokensPerMinute && tokens <= 0)
-            {
-                // Admitted once the bucket is above zero again: one token's refill past where it is now.
-                return new LimitRefusal(LimitKind.Tokens, tokensPerMinute, KeyRateWindow.Until(tokens, 1, tokensPerMinute), state);
-            }
-
-            return null;
         }
     }
 }
