@@ -34,6 +34,9 @@ internal sealed class UsageModel(IQuerySession session, TimeProvider clock) : Pa
         ? "total (never renews)"
         : $"{me.BudgetPeriod}, since {me.PeriodStart.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)} (UTC)";
 
+    /// <summary>The key's expiry has passed: the edge refuses it, and the page says so.</summary>
+    public bool Expired { get; private set; }
+
     public void OnGet()
     {
     }
@@ -49,6 +52,7 @@ internal sealed class UsageModel(IQuerySession session, TimeProvider clock) : Pa
 
         var now = clock.GetUtcNow();
         Me = UsageMeResponse.From(ledger, await BudgetHoldQueries.ReservedAsync(session, ledger.Id, ct), now);
+        Expired = ledger.IsExpired(now);
         Usage = await KeyUsageQuery.ForKeyAsync(session, ledger, ct);
         var today = DateOnly.FromDateTime(now.UtcDateTime);
         Days = DaySeries.Fill(Usage.ByDay.Select(d => (d.Day, d.CostUsd)), DaySeries.KeyHolderStart(Usage.ByDay.Select(d => d.Day), today), today);

@@ -152,12 +152,24 @@ public sealed class KeyLimitsPageTests(GatewayFixture gateway, BrowserFixture br
         await Assertions.Expect(limits.GetByTestId("limit-models")).ToHaveTextAsync("claude-sonnet-4-5");
         await Assertions.Expect(limits.GetByTestId("limit-expires")).ToHaveTextAsync("2031-02-03 04:05:00 UTC");
         await Assertions.Expect(ui.Page.GetByTestId("budget-period")).ToHaveTextAsync($"daily, since {today} (UTC)");
+        await Assertions.Expect(ui.Page.GetByTestId("expired")).ToHaveCountAsync(0);
 
         // Fourteen days on the chart, each the start of a daily period.
         var starts = await ui.Page.Locator("canvas[data-chart]").GetAttributeAsync("data-period-starts");
         Assert.Equal(string.Join(',', Enumerable.Range(0, 14)), starts);
         Assert.True(await ui.Page.EvaluateAsync<bool>("() => !!Chart.getChart(document.querySelector('canvas[data-chart]'))"));
         await ui.ShotAsync("usage-limits");
+
+        // Past its expiry the edge refuses the key, but its holder can still see its usage, marked expired.
+        using (var put = await gateway.AdminSendAsync(HttpMethod.Put, $"/admin/api/keys/{issued.GetProperty("id").GetString()}/limits",
+            new { expiresAt = DateTimeOffset.UtcNow.AddMinutes(-1) }))
+        {
+            put.EnsureSuccessStatusCode();
+        }
+
+        await ui.Page.GetByLabel("API key").FillAsync(key);
+        await ui.Page.GetByRole(AriaRole.Button, new() { Name = "Show usage" }).ClickAsync();
+        await Assertions.Expect(ui.Page.GetByTestId("expired")).ToHaveTextAsync("expired");
         ui.AssertNoErrors();
     }
 }
