@@ -17,12 +17,14 @@ public sealed record ChangeLimitsRequest(DateTimeOffset? ExpiresAt, string[]? Mo
 
 /// <summary>A key just issued: the key as <see cref="KeyResponse"/> shows it, plus the key itself, shown only here.</summary>
 public sealed record IssuedKeyResponse(string Id, string Name, string Key, string Prefix, decimal BudgetUsd, string BudgetPeriod,
-    DateTimeOffset PeriodStart, decimal SpentUsd, decimal ReservedUsd, decimal RemainingUsd, long Requests, bool Disabled,
-    DateTimeOffset? ExpiresAt, IReadOnlyList<string>? Models, int? Rpm, int? Tpm, int? MaxConcurrency, DateTimeOffset CreatedAt)
+    DateTimeOffset PeriodStart, decimal SpentUsd, decimal TotalSpentUsd, decimal ReservedUsd, decimal RemainingUsd, long Requests,
+    bool Disabled, DateTimeOffset? ExpiresAt, IReadOnlyList<string>? Models, int? Rpm, int? Tpm, int? MaxConcurrency,
+    DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt)
 {
     public static IssuedKeyResponse From(KeyLedger k, string key, DateTimeOffset now) =>
-        new(k.Id, k.Name, key, k.Prefix, k.BudgetUsd, k.BudgetPeriod, k.PeriodStartAt(now), k.SpentInPeriod(now), 0m,
-            k.RemainingAfter(0m, now), k.Requests, k.Disabled, k.ExpiresAt, k.Models, k.Rpm, k.Tpm, k.MaxConcurrency, k.CreatedAt);
+        new(k.Id, k.Name, key, k.Prefix, k.BudgetUsd, k.BudgetPeriod, k.PeriodStartAt(now), k.SpentInPeriod(now), k.SpentUsd, 0m,
+            k.RemainingAfter(0m, now), k.Requests, k.Disabled, k.ExpiresAt, k.Models, k.Rpm, k.Tpm, k.MaxConcurrency, k.CreatedAt,
+            k.LastUsedAt);
 }
 
 /// <summary>

@@ -372,7 +372,7 @@ public sealed class KeyLimitsTests(GatewayFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Issue_UnknownBudgetPeriod_400NamingIt_AndLimitsOnUnknownKey_404()
+    public async Task Issue_UnknownPeriod400_LimitsOfUnknownKey404_CreatedIsTheKeyObjectPlusTheKey()
     {
         using var bad = await fixture.AdminSendAsync(HttpMethod.Post, "/admin/api/keys", new { name = "x", budgetUsd = 1, budgetPeriod = "weekly" });
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
@@ -380,6 +380,15 @@ public sealed class KeyLimitsTests(GatewayFixture fixture) : IAsyncLifetime
 
         using var missing = await fixture.AdminSendAsync(HttpMethod.Put, "/admin/api/keys/key_nobody/limits", new { rpm = 5 });
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+
+        // The 201 is the key object, as the list shows it, plus the key itself.
+        using var created = await fixture.AdminSendAsync(HttpMethod.Post, "/admin/api/keys",
+            new { name = "full", budgetUsd = 1, budgetPeriod = "Monthly", rpm = 5, models = new[] { " claude-sonnet-4-5 ", "claude-sonnet-4-5" } });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var issued = await created.Content.ReadFromJsonAsync<JsonElement>();
+        var listed = await fixture.AdminGetAsync($"/admin/api/keys/{issued.GetProperty("id").GetString()}");
+        Assert.Equal(listed.EnumerateObject().Select(p => p.Name).Append("key").Order(), issued.EnumerateObject().Select(p => p.Name).Order());
+        Assert.Equal(("monthly", 5, 1), (listed.GetProperty("budgetPeriod").GetString(), listed.GetProperty("rpm").GetInt32(), listed.GetProperty("models").GetArrayLength()));
     }
 
     [Fact]
