@@ -19,6 +19,22 @@ public sealed class KeyLimitsPageTests(GatewayFixture gateway, BrowserFixture br
             put.EnsureSuccessStatusCode();
         }
 
+        // The widest a row gets: a daily budget, micro-dollar spend, every limit, a long expiry.
+        using (var daily = await gateway.AdminSendAsync(HttpMethod.Post, "/admin/api/keys", new
+        {
+            name = "another-long-key-name-" + Guid.NewGuid().ToString("N")[..8], budgetUsd = 12345.678901m, budgetPeriod = "daily",
+            rpm = 100_000, tpm = 2_000_000, maxConcurrency = 1000, expiresAt = "2030-06-30T12:00:00Z", models = new[] { "claude-haiku-4-5" },
+        }))
+        {
+            var dailyKey = (await daily.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/messages")
+            {
+                Content = JsonContent.Create(new { model = "claude-haiku-4-5", max_tokens = 20, messages = new[] { new { role = "user", content = "hi" } } }),
+            };
+            request.Headers.Add("x-api-key", dailyKey);
+            (await gateway.Http.SendAsync(request)).EnsureSuccessStatusCode();
+        }
+
         await using var ui = await UiSession.OpenAsync(browser, gateway, width: 1280);
         await ui.SignInAsync();
         await ui.Page.GotoAsync("/admin/keys");
@@ -27,11 +43,15 @@ public sealed class KeyLimitsPageTests(GatewayFixture gateway, BrowserFixture br
 
         var overflow = await ui.Page.EvaluateAsync<int>("() => { const w = document.querySelector('.table-wrap'); return w.scrollWidth - w.clientWidth; }");
         Assert.True(overflow <= 0, $"the keys table is {overflow} px wider than its box at 1280 px");
-        foreach (var action in new[] { "Set budget", "Limits of " })
+        foreach (var action in new[] { "Set budget", "Limits of ", "Disable " })
         {
             var box = await row.GetByRole(AriaRole.Button, new() { Name = action }).Or(row.GetByRole(AriaRole.Link, new() { Name = action })).First.BoundingBoxAsync();
-            Assert.True(box is not null && box.X + box.Width <= 1280, $"“{action}” ends at {box?.X + box?.Width} px");
+            Assert.True(box is not null && box.X + box.Width <= 1280 - 24, $"“{action}” ends at {box?.X + box?.Width} px"); // inside the page's margin
         }
+
+        // No name squeezed to a sliver: the name column keeps room for a readable name.
+        var nameWidth = await ui.Page.EvaluateAsync<double>("() => document.querySelector('table.keys td').getBoundingClientRect().width");
+        Assert.True(nameWidth >= 150, $"the name column is {nameWidth} px wide");
 
         await Assertions.Expect(row.GetByTestId("limits")).ToContainTextAsync("600 req/min");
         await Assertions.Expect(row.GetByTestId("limits")).ToContainTextAsync("2 models");
