@@ -23,7 +23,37 @@ document.querySelectorAll("button[data-copy]").forEach(button => {
 const money = value => "$" + Number(value).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 6 });
 const palette = ["#2456c7", "#1d9a6c", "#d9822b", "#8e44ad", "#c0392b", "#16a2b8", "#7f8c8d", "#b7950b"];
 
-// <canvas data-chart='{"type":"bar","labels":[...],"series":[{"label":..,"data":[..]}],"money":true,"horizontal":false}'>
+// Dashed lines before the categories that begin a budget period (spec.markers), the last one labelled.
+const periodMarkers = {
+  id: "periodMarkers",
+  afterDatasetsDraw(chart, _args, options) {
+    const markers = options.markers || [];
+    const x = chart.scales.x;
+    if (!markers.length || !x) {
+      return;
+    }
+    const { ctx, chartArea } = chart;
+    const half = markers.length && chart.data.labels.length > 1 ? (x.getPixelForValue(1) - x.getPixelForValue(0)) / 2 : 0;
+    ctx.save();
+    ctx.strokeStyle = "#b3261e";
+    ctx.fillStyle = "#b3261e";
+    ctx.setLineDash([4, 3]);
+    ctx.font = "11px system-ui, sans-serif";
+    markers.forEach((index, i) => {
+      const at = Math.round(x.getPixelForValue(index) - half) + 0.5;
+      ctx.beginPath();
+      ctx.moveTo(at, chartArea.top);
+      ctx.lineTo(at, chartArea.bottom);
+      ctx.stroke();
+      if (i === markers.length - 1 && options.label) {
+        ctx.fillText(options.label, Math.min(at + 4, chartArea.right - ctx.measureText(options.label).width), chartArea.top + 10);
+      }
+    });
+    ctx.restore();
+  },
+};
+
+// <canvas data-chart='{"type":"bar","labels":[...],"series":[{"label":..,"data":[..]}],"money":true,"horizontal":false,"markers":[..]}'>
 document.querySelectorAll("canvas[data-chart]").forEach(canvas => {
   if (typeof Chart === "undefined") {
     return;
@@ -39,6 +69,7 @@ document.querySelectorAll("canvas[data-chart]").forEach(canvas => {
   };
   new Chart(canvas, {
     type: spec.type,
+    plugins: [periodMarkers],
     data: {
       labels: spec.labels,
       datasets: spec.series.map((s, i) => ({
@@ -56,6 +87,7 @@ document.querySelectorAll("canvas[data-chart]").forEach(canvas => {
       animation: false,
       indexAxis: spec.horizontal ? "y" : "x",
       plugins: {
+        periodMarkers: { markers: spec.markers, label: spec.markerLabel },
         legend: { display: spec.series.length > 1 },
         tooltip: { callbacks: { label: ctx => `${ctx.dataset.label}: ${format(ctx.parsed[valueAxis])}` } },
       },

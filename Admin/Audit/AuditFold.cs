@@ -15,7 +15,7 @@ internal static class AuditFold
     /// <summary>Event types the audit log lists.</summary>
     public static readonly Type[] Listed =
     [
-        typeof(KeyIssued), typeof(KeyDisabled), typeof(KeyEnabled), typeof(BudgetChanged),
+        typeof(KeyIssued), typeof(KeyDisabled), typeof(KeyEnabled), typeof(BudgetChanged), typeof(KeyLimitsChanged),
         typeof(AccountAdded), typeof(AccountDisabled), typeof(AccountEnabled), typeof(AccountRestored),
         typeof(SettingsChanged), typeof(PriceTableChanged),
     ];
@@ -45,6 +45,15 @@ internal static class AuditFold
     public static IReadOnlyList<AuditChange> Apply(Dictionary<string, string?> state, object data)
     {
         var fields = Fields(data);
+        if (data is KeyLimitsChanged limits)
+        {
+            // A key issued without a limit leaves no field for it: the event's own "previous" says what it was.
+            foreach (var (field, previous) in LimitFields(limits.Previous))
+            {
+                state.TryAdd(field, previous);
+            }
+        }
+
         if (data is PriceTableChanged)
         {
             // The new table replaces the old one: a model it leaves out is removed.
@@ -66,6 +75,7 @@ internal static class AuditFold
         KeyDisabled e => e.Actor,
         KeyEnabled e => e.Actor,
         BudgetChanged e => e.Actor,
+        KeyLimitsChanged e => e.Actor,
         AccountAdded e => e.Actor,
         AccountDisabled e => e.Actor,
         AccountEnabled e => e.Actor,
@@ -85,7 +95,8 @@ internal static class AuditFold
 
     private static Dictionary<string, string?> Fields(object data) => data switch
     {
-        KeyIssued e => new() { ["name"] = e.Name, ["budget"] = Money(e.BudgetUsd), ["status"] = "enabled" },
+        KeyIssued e => new(LimitFields(e.Limits).Where(f => f.Value is not ("never" or "all" or "no limit"))) { ["name"] = e.Name, ["budget"] = Money(e.BudgetUsd), ["budget period"] = e.BudgetPeriod, ["status"] = "enabled" },
+        KeyLimitsChanged e => LimitFields(e.Limits),
         KeyDisabled => new() { ["status"] = "disabled" },
         KeyEnabled => new() { ["status"] = "enabled" },
         BudgetChanged e => new() { ["budget"] = Money(e.BudgetUsd) },
@@ -109,6 +120,16 @@ internal static class AuditFold
         },
         PriceTableChanged e => PriceFields(e),
         _ => [],
+    };
+
+    /// <summary>A key's limits, one field each, "no limit" when unset (so a limit set later shows what it replaced).</summary>
+    private static Dictionary<string, string?> LimitFields(KeyLimits limits) => new()
+    {
+        ["expires"] = limits.ExpiresAt is { } at ? at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture) : "never",
+        ["models"] = limits.Models is { Count: > 0 } models ? string.Join(", ", models) : "all",
+        ["rpm"] = limits.Rpm is { } rpm ? Number(rpm) : "no limit",
+        ["tpm"] = limits.Tpm is { } tpm ? Number(tpm) : "no limit",
+        ["max concurrency"] = limits.MaxConcurrency is { } max ? Number(max) : "no limit",
     };
 
     /// <summary>One field per model, so a price change shows only the rows that changed; a model left out is removed.</summary>

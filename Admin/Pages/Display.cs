@@ -32,8 +32,11 @@ internal static class Display
     public static string Plain(decimal value) => value.ToString("0.######", CultureInfo.InvariantCulture);
 
     /// <summary>A chart for <c>admin.js</c>, as the JSON of a <c>data-chart</c> attribute (Razor encodes the attribute).</summary>
-    public static string Chart(string type, IEnumerable<string> labels, IEnumerable<ChartSeries> series, bool money = true, bool horizontal = false) =>
-        JsonSerializer.Serialize(new { type, labels, series, money, horizontal }, JsonSerializerOptions.Web);
+    /// <paramref name="markers"/> are the indices of categories that begin something (a budget period): a dashed line
+    /// is drawn before each, the last one labelled <paramref name="markerLabel"/>.
+    public static string Chart(string type, IEnumerable<string> labels, IEnumerable<ChartSeries> series, bool money = true, bool horizontal = false,
+        IReadOnlyList<int>? markers = null, string? markerLabel = null) =>
+        JsonSerializer.Serialize(new { type, labels, series, money, horizontal, markers = markers ?? [], markerLabel }, JsonSerializerOptions.Web);
 }
 
 internal sealed record ChartSeries(string Label, IReadOnlyList<decimal> Data);

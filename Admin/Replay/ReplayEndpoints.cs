@@ -84,7 +84,7 @@ internal static class ReplayEndpoints
         var (state, folded) = await KeyCheckpoints.AsOfAsync(session, id, instant, ct);
         return state is null
             ? TypedResults.NotFound(AdminError.NotFound($"Key {id} did not exist at {instant:O}."))
-            : TypedResults.Ok(new KeyAsOfResponse(id, instant, state.BudgetUsd, state.SpentUsd, state.RemainingUsd, state.Requests, state.Disabled,
+            : TypedResults.Ok(new KeyAsOfResponse(id, instant, state.BudgetUsd, state.SpentUsd, state.RemainingAfter(0m, instant), state.Requests, state.Disabled,
                 state.Version, folded));
     }
 }

@@ -17,7 +17,7 @@ internal static class UsageMeEndpoints
         return app;
     }
 
-    private static async Task<IResult> GetAsync(HttpRequest request, IQuerySession session, CancellationToken ct)
+    private static async Task<IResult> GetAsync(HttpRequest request, IQuerySession session, TimeProvider clock, CancellationToken ct)
     {
         if (ApiKeys.FromRequest(request) is not { Length: > 0 } key)
         {
@@ -27,7 +27,7 @@ internal static class UsageMeEndpoints
         var ledger = await KeyUsageQuery.FindByKeyAsync(session, key, ct);
         return ledger is null
             ? Unauthorized()
-            : Results.Ok(UsageMeResponse.From(ledger, await BudgetHoldQueries.ReservedAsync(session, ledger.Id, ct)));
+            : Results.Ok(UsageMeResponse.From(ledger, await BudgetHoldQueries.ReservedAsync(session, ledger.Id, ct), clock.GetUtcNow()));
     }
 
     private static IResult Unauthorized() => Results.Json(

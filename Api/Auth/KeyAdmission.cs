@@ -19,24 +19,26 @@ internal sealed record Admission(AdmissionView? View, ApiError? Refusal)
 
 /// <summary>
 /// Edge admission: the key from <c>x-api-key</c> or <c>Authorization: Bearer</c>, looked up by its SHA-256 hash in the
-/// inline <see cref="KeyLedger"/> projection (through <see cref="KeyLedgerCache"/>). Unknown → 401, disabled → 403,
-/// budget spent → 429 that no retry can help. This is the cheap first look; the budget cap itself is the hold
+/// inline <see cref="KeyLedger"/> projection (through <see cref="KeyLedgerCache"/>). Unknown or expired → 401,
+/// disabled → 403, the current period's budget spent → 429 that no retry can help. This is the cheap first look; the budget cap itself is the hold
 /// that <see cref="EdgePipeline"/> takes once it knows the request's worst case. A client address whose lookups keep
 /// finding no key is refused before the database is asked (<see cref="UnknownKeyLimiter"/>).
 /// </summary>
-internal sealed class KeyAdmission(KeyLedgerCache ledgers, UnknownKeyLimiter unknownKeys)
+internal sealed class KeyAdmission(KeyLedgerCache ledgers, UnknownKeyLimiter unknownKeys, TimeProvider clock)
 {
     /// <summary>For routes that spend or may spend: the key must be known, enabled and not spent.</summary>
     public async Task<Admission> AdmitAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         var admitted = await AuthenticateAsync(request, cancellationToken);
-        return admitted.View is { BudgetSpent: true } view
+        var now = clock.GetUtcNow();
+        return admitted.View is { } view && view.BudgetSpentAt(now)
             ? Admission.Refuse(ApiError.Budget(
-                $"Budget exceeded for this API key: ${view.SpentUsd} of its ${view.Ledger.BudgetUsd} budget is spent. Ask the gateway's operator for a larger budget."))
+                $"Budget exceeded for this API key: {BudgetHolds.Usd(view.SpentAt(now))} of its {BudgetHolds.Usd(view.Ledger.BudgetUsd)} " +
+                $"{BudgetHolds.PeriodWords(view.Ledger.BudgetPeriod)} is spent. {BudgetHolds.WhatToDo(view.Ledger, now)}"))
             : admitted;
     }
 
-    /// <summary>Unknown → 401, disabled → 403, but a spent budget is no refusal: for routes that spend nothing (models).</summary>
+    /// <summary>Unknown or expired → 401, disabled → 403, but a spent budget is no refusal: for routes that spend nothing (models).</summary>
     public async Task<Admission> AuthenticateAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         var key = ApiKeys.FromRequest(request);
@@ -65,7 +67,9 @@ internal sealed class KeyAdmission(KeyLedgerCache ledgers, UnknownKeyLimiter unk
             return Admission.Refuse(ApiError.UnknownKey(key, bearer));
         }
 
-        return view.Ledger.Disabled ? Admission.Refuse(ApiError.DisabledKey) : Admission.Admit(view);
+        return view.Ledger.IsExpired(clock.GetUtcNow()) ? Admission.Refuse(KeyLimitRefusals.Expired(view.Ledger.ExpiresAt!.Value))
+            : view.Ledger.Disabled ? Admission.Refuse(ApiError.DisabledKey)
+            : Admission.Admit(view);
     }
 }
 

@@ -14,7 +14,7 @@ internal static class OpenAiError
     /// </summary>
     public static Task WriteAsync(HttpContext context, ApiError error)
     {
-        error.WriteHeaders(context.Response);
+        error.WriteHeaders(context.Response, openAi: true);
         context.Response.StatusCode = error.Status;
         context.Response.ContentType = "application/json";
         var type = error.OpenAiType ?? error.Type;

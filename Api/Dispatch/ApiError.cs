@@ -1,5 +1,6 @@
 using System.Globalization;
 using OrProject.Contracts.Messaging;
+using OrProject.Projections.Keys;
 using OrProject.Protocols.Anthropic;
 
 namespace OrProject.Api.Dispatch;
@@ -26,6 +27,9 @@ internal sealed record ApiError(int Status, string Type, string Message)
     public bool? ShouldRetry { get; init; }
 
     public int? RetryAfterSeconds { get; init; }
+
+    /// <summary>The key's rate buckets, sent as <c>anthropic-ratelimit-*</c> or <c>x-ratelimit-*</c> headers.</summary>
+    public RateLimitState? RateLimits { get; init; }
 
     /// <summary>The upstream's own error body, relayed unmodified (Anthropic routes) or read for its message (OpenAI routes).</summary>
     public string? UpstreamBody { get; init; }
@@ -98,9 +102,14 @@ internal sealed record ApiError(int Status, string Type, string Message)
         RetryAfterSeconds = 1,
     };
 
-    /// <summary>The headers every protocol sends with the refusal.</summary>
-    public void WriteHeaders(HttpResponse response)
+    /// <summary>The headers every protocol sends with the refusal; the rate-limit headers in the route's vendor's names.</summary>
+    public void WriteHeaders(HttpResponse response, bool openAi = false)
     {
+        if (RateLimits is { } limits)
+        {
+            RateLimitHeaders.Write(response, limits, openAi);
+        }
+
         if (ShouldRetry is { } retry)
         {
             response.Headers["x-should-retry"] = retry ? "true" : "false";

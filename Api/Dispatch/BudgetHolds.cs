@@ -19,13 +19,13 @@ namespace OrProject.Api.Dispatch;
 internal sealed class BudgetHolds(KeyLedgerWriter ledger, IOptions<EdgeOptions> options, TimeProvider clock, ILogger<BudgetHolds> logger)
 {
     /// <summary>Null when the hold is taken; otherwise the refusal to answer with.</summary>
-    public async Task<ApiError?> TryHoldAsync(string requestId, string keyId, ModelPrice price, JsonObject canonical, string text)
+    public async Task<ApiError?> TryHoldAsync(string requestId, KeyLedger key, ModelPrice price, JsonObject canonical, string text)
     {
         var maxTokens = canonical["max_tokens"] is JsonValue max && max.TryGetValue<long>(out var m) ? m : 0;
         var input = WorstCase.InputTokens(canonical, Encoding.UTF8.GetByteCount(text));
         var worst = WorstCase.CostUsd(price, input, maxTokens) + WorstCase.SearchCostUsd(price, canonical);
         var now = clock.GetUtcNow();
-        var hold = new BudgetHold { Id = requestId, KeyId = keyId, AmountUsd = worst, At = now, ExpiresAt = now + options.Value.HoldLifetime };
+        var hold = new BudgetHold { Id = requestId, KeyId = key.Id, AmountUsd = worst, At = now, ExpiresAt = now + options.Value.HoldLifetime };
         HoldResult result;
         try
         {
@@ -46,7 +46,8 @@ internal sealed class BudgetHolds(KeyLedgerWriter ledger, IOptions<EdgeOptions> 
         {
             { Held: true } => null,
             { Known: false } => ApiError.DisabledKey,
-            _ => Unaffordable(result, price, input, maxTokens, worst),
+            { Limited: { } limited } => KeyLimitRefusals.RateLimited(limited),
+            _ => Unaffordable(result, price, input, maxTokens, worst, key, now),
         };
     }
 
@@ -71,14 +72,16 @@ internal sealed class BudgetHolds(KeyLedgerWriter ledger, IOptions<EdgeOptions> 
     /// Says why, and what would fit: lower <c>max_tokens</c> to the largest whose worst case the budget covers (the way
     /// OpenRouter words it). When the budget would cover the request once requests in flight settle, a retry can help.
     /// </summary>
-    internal static ApiError Unaffordable(HoldResult result, ModelPrice price, long input, long maxTokens, decimal worst)
+    internal static ApiError Unaffordable(HoldResult result, ModelPrice price, long input, long maxTokens, decimal worst, KeyLedger key, DateTimeOffset now)
     {
+        var budget = PeriodWords(key.BudgetPeriod);
+        var larger = WhatToDo(key, now);
         var unspent = result.BudgetUsd - result.SpentUsd;
         var searches = worst - WorstCase.CostUsd(price, input, maxTokens); // what max_tokens cannot lower
         var cost = $"This request may cost up to {Usd(worst)} (max_tokens {maxTokens})";
         if (unspent <= 0m)
         {
-            return ApiError.Budget($"Budget exceeded for this API key: {Usd(result.SpentUsd)} of its {Usd(result.BudgetUsd)} budget is spent. Ask the gateway's operator for a larger budget.");
+            return ApiError.Budget($"Budget exceeded for this API key: {Usd(result.SpentUsd)} of its {Usd(result.BudgetUsd)} {budget} is spent. {larger}");
         }
 
         if (worst <= unspent)
@@ -90,9 +93,17 @@ internal sealed class BudgetHolds(KeyLedgerWriter ledger, IOptions<EdgeOptions> 
 
         var affordable = WorstCase.AffordableMaxTokens(price, input, unspent - searches);
         return ApiError.Budget(affordable > 0
-            ? $"{cost}; {Usd(unspent)} is left of this key's {Usd(result.BudgetUsd)} budget: lower max_tokens to {affordable} or ask for a larger budget."
-            : $"{cost}; {Usd(unspent)} is left of this key's {Usd(result.BudgetUsd)} budget, less than its input alone may cost: shorten the request or ask for a larger budget.");
+            ? $"{cost}; {Usd(unspent)} is left of this key's {Usd(result.BudgetUsd)} {budget}: lower max_tokens to {affordable} or ask for a larger budget."
+            : $"{cost}; {Usd(unspent)} is left of this key's {Usd(result.BudgetUsd)} {budget}, less than its input alone may cost: shorten the request or ask for a larger budget.");
     }
+
+    /// <summary>"budget", or "daily budget" / "monthly budget".</summary>
+    internal static string PeriodWords(string period) => period == BudgetPeriods.Total ? "budget" : period + " budget";
+
+    /// <summary>What a client whose budget is spent can do: wait for the next period (when it has one) or ask for more.</summary>
+    internal static string WhatToDo(KeyLedger key, DateTimeOffset now) => KeyLedger.StartOf(key.BudgetPeriod, now) is { } start
+        ? $"It renews at {(key.BudgetPeriod == BudgetPeriods.Daily ? start.AddDays(1) : start.AddMonths(1)).UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC; ask the gateway's operator for a larger budget before then."
+        : "Ask the gateway's operator for a larger budget.";
 
     /// <summary>Dollars as people read them, to the cent from a dollar up, else to the millionth (tiny budgets).</summary>
     internal static string Usd(decimal amount) =>

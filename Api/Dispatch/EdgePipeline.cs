@@ -12,8 +12,9 @@ using OrProject.Protocols.OpenAI;
 namespace OrProject.Api.Dispatch;
 
 /// <summary>
-/// The request path every generation route shares: admission (key, disabled, spent) → body → protocol
-/// translation → model (no price, no service) and system prompt → the budget hold of the request's worst case →
+/// The request path every generation route shares: admission (key, expired, disabled, spent) → body → protocol
+/// translation → model (no price, no service; not on the key's allow-list, refused) and system prompt → the budget
+/// hold of the request's worst case, under which the key's rate and concurrency limits are decided too →
 /// dispatch to a worker → the protocol's responder. From the hold on, <see cref="GenerationPump"/> and the worker
 /// see to it that the hold is settled: charged, released, or (when both die) expired.
 /// </summary>
@@ -60,6 +61,12 @@ internal sealed class EdgePipeline(KeyAdmission admission, SettingsReader settin
             return;
         }
 
+        if (!admitted.Key.Allows(model))
+        {
+            await protocol.WriteRefusalAsync(context, KeyLimitRefusals.ModelNotAllowed(requested, model, admitted.Key.Models!));
+            return;
+        }
+
         Canonicalizer.Apply(canonical, model, current);
         if (request.Translated)
         {
@@ -75,7 +82,7 @@ internal sealed class EdgePipeline(KeyAdmission admission, SettingsReader settin
         var requestId = EdgeRequest.Id(context);
         var key = admitted.Key;
         var replyAddress = await router.Address.WaitAsync(aborted);
-        if (await holds.TryHoldAsync(requestId, key.Id, price, canonical, text) is { } unaffordable)
+        if (await holds.TryHoldAsync(requestId, key, price, canonical, text) is { } unaffordable)
         {
             await protocol.WriteRefusalAsync(context, unaffordable);
             return;

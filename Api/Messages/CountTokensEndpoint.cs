@@ -14,7 +14,7 @@ namespace OrProject.Api.Messages;
 /// <c>POST /v1/messages/count_tokens</c>: forwarded through a worker to an Anthropic account that serves the model;
 /// when none can count (no such account, or it fails, or no worker answers in a few seconds), the local estimate
 /// (<see cref="TokenEstimator"/>: system, messages and tools). Free, but for keys that may spend: a disabled or
-/// spent key is refused as it would be on <c>/v1/messages</c>.
+/// spent key, or a model off the key's allow-list, is refused as it would be on <c>/v1/messages</c>.
 /// </summary>
 internal static class CountTokensEndpoint
 {
@@ -46,6 +46,13 @@ internal static class CountTokensEndpoint
 
         var current = await settings.GetAsync(context.RequestAborted);
         var model = Canonicalizer.ResolveModel((string?)json["model"], current);
+        if (!admitted.Key.Allows(model))
+        {
+            // It reaches an upstream account for that model: only for a key that may use it.
+            await AnthropicError.WriteAsync(context, KeyLimitRefusals.ModelNotAllowed((string?)json["model"] ?? model, model, admitted.Key.Models!));
+            return;
+        }
+
         Canonicalizer.Apply(json, model, current);
         json.Remove("stream"); // count_tokens takes no stream flag
 

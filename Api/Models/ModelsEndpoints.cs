@@ -5,6 +5,7 @@ using OrProject.Api.ChatCompletions;
 using OrProject.Api.Dispatch;
 using OrProject.Api.Messages;
 using OrProject.Contracts.Pricing;
+using OrProject.Projections.Keys;
 using OrProject.Projections.Settings;
 using OrProject.Protocols.Anthropic;
 
@@ -12,7 +13,8 @@ namespace OrProject.Api.Models;
 
 /// <summary>
 /// <c>GET /v1/models</c> and <c>/v1/models/{id}</c>: the priced catalog plus the admin's aliases, in Anthropic's
-/// paginated shape when the request carries <c>anthropic-version</c>, in OpenAI's list shape otherwise.
+/// paginated shape when the request carries <c>anthropic-version</c>, in OpenAI's list shape otherwise. A key with an
+/// allow-list of models sees only those, and the aliases that resolve to them.
 /// </summary>
 internal static class ModelsEndpoints
 {
@@ -29,13 +31,13 @@ internal static class ModelsEndpoints
     private static async Task ListAsync(HttpContext context, KeyAdmission admission, SettingsReader settings,
         int? limit, string? after_id, string? before_id)
     {
-        if (await AuthorizeAsync(context, admission) is false)
+        if (await AuthorizeAsync(context, admission) is not { } key)
         {
             return;
         }
 
         var catalog = await CatalogAsync(settings, context.RequestAborted);
-        var ids = catalog.Ids;
+        var ids = catalog.AllowedTo(key);
         if (!IsAnthropic(context.Request))
         {
             await context.Response.WriteAsJsonAsync(new JsonObject
@@ -58,13 +60,13 @@ internal static class ModelsEndpoints
 
     private static async Task GetAsync(HttpContext context, string id, KeyAdmission admission, SettingsReader settings)
     {
-        if (await AuthorizeAsync(context, admission) is false)
+        if (await AuthorizeAsync(context, admission) is not { } key)
         {
             return;
         }
 
         var catalog = await CatalogAsync(settings, context.RequestAborted);
-        var known = catalog.Ids.FirstOrDefault(m => string.Equals(m, id, StringComparison.OrdinalIgnoreCase));
+        var known = catalog.AllowedTo(key).FirstOrDefault(m => string.Equals(m, id, StringComparison.OrdinalIgnoreCase));
         if (known is null)
         {
             await WriteErrorAsync(context, new ApiError(404, AnthropicErrors.NotFound, $"model: {id}"));
@@ -97,6 +99,10 @@ internal static class ModelsEndpoints
     {
         public List<string> Ids { get; } =
             [.. settings.Prices.Select(p => p.Id).Concat(settings.ModelAliases.Keys).Distinct(StringComparer.OrdinalIgnoreCase)];
+
+        /// <summary>The ids the key may ask for: those that resolve (aliases first) to a model on its allow-list.</summary>
+        public List<string> AllowedTo(KeyLedger key) =>
+            key.Models is { Length: > 0 } ? [.. Ids.Where(id => key.Allows(Canonicalizer.ResolveModel(id, settings)))] : Ids;
 
         /// <summary>
         /// Anthropic's model object; <c>max_input_tokens</c> and <c>max_tokens</c> when the model table (or the id,
@@ -148,15 +154,17 @@ internal static class ModelsEndpoints
 
     private static bool IsAnthropic(HttpRequest request) => request.Headers.ContainsKey("anthropic-version");
 
-    private static async Task<bool> AuthorizeAsync(HttpContext context, KeyAdmission admission)
+    /// <summary>The key, or null once the refusal is written.</summary>
+    private static async Task<KeyLedger?> AuthorizeAsync(HttpContext context, KeyAdmission admission)
     {
         var admitted = await admission.AuthenticateAsync(context.Request, context.RequestAborted);
         if (admitted.Refusal is { } refused)
         {
             await (IsAnthropic(context.Request) ? AnthropicError.WriteAsync(context, refused) : OpenAiError.WriteAsync(context, refused));
+            return null;
         }
 
-        return admitted.Admitted;
+        return admitted.Key;
     }
 
     private static Task WriteErrorAsync(HttpContext context, ApiError error) =>

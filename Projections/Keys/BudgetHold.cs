@@ -26,8 +26,26 @@ public sealed class BudgetHold
 /// <param name="BudgetUsd">The key's budget.</param>
 /// <param name="SpentUsd">What it has spent.</param>
 /// <param name="ReservedUsd">What its requests in flight hold (with this one when it was held).</param>
-public sealed record HoldResult(bool Held, bool Known, decimal BudgetUsd, decimal SpentUsd, decimal ReservedUsd)
+/// <param name="Limited">Refused by a rate or concurrency limit (before the budget is asked), and by which.</param>
+public sealed record HoldResult(bool Held, bool Known, decimal BudgetUsd, decimal SpentUsd, decimal ReservedUsd, LimitRefusal? Limited = null)
 {
     /// <summary>What is left once every request in flight is paid at its worst case.</summary>
     public decimal AvailableUsd => BudgetUsd - SpentUsd - ReservedUsd;
 }
+
+public enum LimitKind
+{
+    Requests,
+    Tokens,
+    Concurrency,
+}
+
+/// <summary>
+/// A key's rate buckets as a refusal reports them: for each limit the key has, the limit, what is left now and when
+/// the bucket is full again (what <c>anthropic-ratelimit-*</c> and <c>x-ratelimit-*</c> headers say), as of <c>At</c>.
+/// </summary>
+public sealed record RateLimitState(DateTimeOffset At, int? Rpm, long RequestsRemaining, DateTimeOffset RequestsResetAt, int? Tpm, long TokensRemaining,
+    DateTimeOffset TokensResetAt);
+
+/// <summary>A hold refused by the key's <see cref="Kind"/> of limit: <see cref="Limit"/>, and when a retry can succeed.</summary>
+public sealed record LimitRefusal(LimitKind Kind, int Limit, TimeSpan RetryAfter, RateLimitState State);

@@ -3,10 +3,16 @@ using Marten;
 
 namespace OrProject.Projections.Keys;
 
-/// <summary>A key's ledger as admission sees it: the row last read, plus what this instance saw charged since.</summary>
-public sealed record AdmissionView(KeyLedger Ledger, decimal SpentUsd)
+/// <summary>
+/// A key's ledger as admission sees it: the row last read, plus what this instance saw charged since in the budget
+/// period that began at <see cref="PeriodStart"/>.
+/// </summary>
+public sealed record AdmissionView(KeyLedger Ledger, decimal SpentUsd, DateTimeOffset PeriodStart)
 {
-    public bool BudgetSpent => SpentUsd >= Ledger.BudgetUsd;
+    /// <summary>The spend of the period holding <paramref name="now"/>: a new period, begun since the read, has its own.</summary>
+    public decimal SpentAt(DateTimeOffset now) => Ledger.PeriodStartAt(now) == PeriodStart ? SpentUsd : Ledger.SpentInPeriod(now);
+
+    public bool BudgetSpentAt(DateTimeOffset now) => SpentAt(now) >= Ledger.BudgetUsd;
 }
 
 /// <summary>
@@ -115,7 +121,7 @@ public sealed class KeyLedgerCache(IDocumentStore store, TimeProvider clock, Tim
             return null;
         }
 
-        var entry = new Entry(ledger, clock.GetTimestamp());
+        var entry = new Entry(ledger, clock.GetTimestamp(), clock.GetUtcNow());
         if (Freshness > TimeSpan.Zero)
         {
             _hashById[ledger.Id] = keyHash;
@@ -125,10 +131,11 @@ public sealed class KeyLedgerCache(IDocumentStore store, TimeProvider clock, Tim
         return entry;
     }
 
-    private sealed class Entry(KeyLedger ledger, long loadedAt)
+    private sealed class Entry(KeyLedger ledger, long loadedAt, DateTimeOffset now)
     {
         private readonly Lock _gate = new();
-        private decimal _spent = ledger.SpentUsd;
+        private readonly DateTimeOffset _periodStart = ledger.PeriodStartAt(now);
+        private decimal _spent = ledger.SpentInPeriod(now);
 
         public long LoadedAt { get; } = loadedAt;
 
@@ -138,7 +145,7 @@ public sealed class KeyLedgerCache(IDocumentStore store, TimeProvider clock, Tim
             {
                 lock (_gate)
                 {
-                    return new AdmissionView(ledger, _spent);
+                    return new AdmissionView(ledger, _spent, _periodStart);
                 }
             }
         }

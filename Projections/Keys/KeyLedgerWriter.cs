@@ -18,6 +18,10 @@ namespace OrProject.Projections.Keys;
 /// worker decides on the same spend and the same sum of holds, one batch at a time, with no optimistic-retry storm
 /// on a hot key. A charge deletes the request's hold and writes a receipt (its id is the request id) in the same
 /// transaction, so a second charge of a request is a no-op and a charge never leaves its hold behind.
+/// The key's rate and concurrency limits are decided in the same transaction, for the same reason: concurrency is the
+/// count of the key's open holds, and <c>rpm</c>/<c>tpm</c> are buckets in one <see cref="KeyRateWindow"/> document
+/// per key. An in-process limiter would be cheaper but would give each edge its own allowance; these are exact on any
+/// number of edges, and a key with none of these limits reads nothing more than before.
 /// </summary>
 public sealed class KeyLedgerWriter(IDocumentStore store, ILogger<KeyLedgerWriter> logger) : IAsyncDisposable
 {
@@ -192,7 +196,12 @@ public sealed class KeyLedgerWriter(IDocumentStore store, ILogger<KeyLedgerWrite
                 ? []
                 : (await session.LoadManyAsync<UsageReceipt>(recordIds)).Select(r => r.Id).ToHashSet();
 
-            var spent = ledger?.SpentUsd ?? 0m;
+            // A copy, charged as the batch goes, so that each hold reads the spend of its own period.
+            var current = ledger?.Copy();
+            var window = ledger is { Rpm: not null } or { Tpm: not null } && batch.Exists(p => p.Command is Command.Hold or Command.Record)
+                ? await session.LoadAsync<KeyRateWindow>(_keyId) ?? KeyRateWindow.Full(_keyId)
+                : null;
+            window?.ResetUnlimited(ledger!.Rpm, ledger.Tpm);
             var reserved = holds?.Values.Sum(h => h.AmountUsd) ?? 0m;
             var changed = false;
             var results = new object?[batch.Count];
@@ -202,15 +211,24 @@ public sealed class KeyLedgerWriter(IDocumentStore store, ILogger<KeyLedgerWrite
                 {
                     case Command.Hold { Value: var hold }:
                         var known = ledger is { Disabled: false };
-                        var fits = known && (holds!.ContainsKey(hold.Id) || spent + reserved + hold.AmountUsd <= ledger!.BudgetUsd);
+                        var spent = current?.SpentInPeriod(hold.At) ?? 0m;
+                        var again = known && holds!.ContainsKey(hold.Id);
+                        var limited = known && !again ? KeyLimitDecision.Decide(current!, window, holds!.Count, hold.At) : null;
+                        var fits = again || (known && limited is null && spent + reserved + hold.AmountUsd <= ledger!.BudgetUsd);
                         if (fits && holds!.TryAdd(hold.Id, hold))
                         {
                             session.Store(hold);
                             reserved += hold.AmountUsd;
+                            if (window is not null && ledger!.Rpm is { } rpm)
+                            {
+                                window.TakeRequest(rpm, hold.At);
+                                session.Store(window);
+                            }
+
                             changed = true;
                         }
 
-                        results[i] = new HoldResult(fits, known, ledger?.BudgetUsd ?? 0m, spent, reserved);
+                        results[i] = new HoldResult(fits, known, ledger?.BudgetUsd ?? 0m, spent, reserved, limited);
                         break;
 
                     case Command.Record { Usage: var usage }:
@@ -223,7 +241,13 @@ public sealed class KeyLedgerWriter(IDocumentStore store, ILogger<KeyLedgerWrite
                         stream.AppendOne(usage);
                         session.Store(new UsageReceipt { Id = usage.RequestId, KeyId = usage.KeyId, CostUsd = usage.CostUsd, At = usage.At });
                         session.Delete<BudgetHold>(usage.RequestId);
-                        spent += usage.CostUsd;
+                        current?.Apply(usage);
+                        if (window is not null && ledger!.Tpm is { } tpm)
+                        {
+                            window.TakeTokens(tpm, usage.InputTokens + usage.CacheCreationTokens + usage.OutputTokens, usage.At);
+                            session.Store(window);
+                        }
+
                         if (holds is not null && holds.Remove(usage.RequestId, out var settled))
                         {
                             reserved -= settled.AmountUsd;

@@ -59,7 +59,7 @@ internal sealed class ViewFold(IDocumentStore store, IQuerySession session, int 
         _one[0] = e;
         switch (e.Data)
         {
-            case KeyIssued or KeyDisabled or KeyEnabled or BudgetChanged or UsageRecorded or BudgetHoldExpired or BudgetHoldReleased:
+            case KeyIssued or KeyDisabled or KeyEnabled or BudgetChanged or KeyLimitsChanged or UsageRecorded or BudgetHoldExpired or BudgetHoldReleased:
                 var ledger = await _keys.BuildAsync(_one, session, Keys.Find(e.StreamKey!), cancellationToken);
                 Keys.Put(e.StreamKey!, ledger!);
                 Checkpoint(e, ledger!);

@@ -50,7 +50,8 @@ public static class StoreConfiguration
     /// </summary>
     internal static readonly Type[] EventTypes =
     [
-        typeof(KeyIssued), typeof(KeyDisabled), typeof(KeyEnabled), typeof(BudgetChanged), typeof(UsageRecorded), typeof(BudgetHoldExpired), typeof(BudgetHoldReleased),
+        typeof(KeyIssued), typeof(KeyDisabled), typeof(KeyEnabled), typeof(BudgetChanged), typeof(KeyLimitsChanged), typeof(UsageRecorded),
+        typeof(BudgetHoldExpired), typeof(BudgetHoldReleased),
         typeof(AccountAdded), typeof(AccountRotated), typeof(AccountCooledDown), typeof(AccountRestored), typeof(AccountDisabled),
         typeof(AccountEnabled), typeof(SettingsChanged), typeof(PriceTableChanged), typeof(Tombstone),
     ];
@@ -141,6 +142,7 @@ public static class StoreConfiguration
         opts.Projections.Snapshot<KeyLedger>(SnapshotLifecycle.Inline);
         opts.Schema.For<KeyLedger>().UniqueIndex(x => x.KeyHash);
         opts.Schema.For<UsageReceipt>();
+        opts.Schema.For<KeyRateWindow>();
         opts.Schema.For<BudgetHold>().Index(x => x.KeyId).Index(x => x.ExpiresAt);
         opts.Schema.For<KeyCheckpoint>().Index(x => x.KeyId);
     }

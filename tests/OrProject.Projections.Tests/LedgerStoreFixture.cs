@@ -58,13 +58,15 @@ public sealed class LedgerStoreFixture : IAsyncLifetime
     }
 
     /// <summary>A new key with <paramref name="budgetUsd"/>, appended the way the admin commands append (under the views lock).</summary>
-    public async Task<string> IssueKeyAsync(decimal budgetUsd, bool disabled = false)
+    /// <paramref name="shape"/> sets the rest of what it is issued with (budget period, limits, time).
+    public async Task<string> IssueKeyAsync(decimal budgetUsd, bool disabled = false, Func<KeyIssued, KeyIssued>? shape = null)
     {
         var keyId = "key_" + Guid.NewGuid().ToString("N");
         await using var session = Store.LightweightSession();
         await session.BeginAppendAsync();
         var now = DateTimeOffset.UtcNow;
-        session.Events.StartStream<KeyLedger>(keyId, new KeyIssued(keyId, "test", "hash_" + keyId, "sk-orp-t", budgetUsd, "test", now));
+        var issued = new KeyIssued(keyId, "test", "hash_" + keyId, "sk-orp-t", budgetUsd, "test", now);
+        session.Events.StartStream<KeyLedger>(keyId, shape is null ? issued : shape(issued));
         if (disabled)
         {
             session.Events.Append(keyId, new KeyDisabled(keyId, "test", now));

@@ -62,6 +62,11 @@ public class GatewayFixture : IAsyncLifetime
     {
     }
 
+    /// <summary>What a derived fixture changes in its edges' services (a clock it controls, …).</summary>
+    protected virtual void ConfigureEdge(IServiceCollection services)
+    {
+    }
+
     public async Task InitializeAsync()
     {
         await Upstream.StartAsync();
@@ -229,11 +234,11 @@ public class GatewayFixture : IAsyncLifetime
 
     /// <summary>Another edge instance on the same database and broker (scale-out), with its own return channel.</summary>
     public Task<WebApplication> StartEdgeAsync() =>
-        StartAsync(new Dictionary<string, string?>(HostSettings), b => b.AddOrProjectEdge(), a => a.MapOrProjectEdge());
+        StartAsync(new Dictionary<string, string?>(HostSettings), ComposeEdge, a => a.MapOrProjectEdge());
 
     /// <summary>An edge with some settings changed, to see how it starts (or fails to).</summary>
     public Task<WebApplication> StartEdgeAsync(IReadOnlyDictionary<string, string?> overrides) =>
-        StartAsync(With(overrides), b => b.AddOrProjectEdge(), a => a.MapOrProjectEdge());
+        StartAsync(With(overrides), ComposeEdge, a => a.MapOrProjectEdge());
 
     /// <summary>A worker with some settings changed, to see how it starts (or fails to).</summary>
     public Task<WebApplication> StartWorkerAsync(IReadOnlyDictionary<string, string?> overrides) =>
@@ -255,6 +260,12 @@ public class GatewayFixture : IAsyncLifetime
     {
         var settings = new Dictionary<string, string?>(HostSettings) { ["Worker:Id"] = id };
         return StartAsync(settings, ComposeWorker, w => w.MapOrProjectWorker());
+    }
+
+    private void ComposeEdge(WebApplicationBuilder builder)
+    {
+        builder.AddOrProjectEdge();
+        ConfigureEdge(builder.Services);
     }
 
     private void ComposeWorker(WebApplicationBuilder builder)

@@ -26,6 +26,28 @@ public sealed class AuditFoldTests
     }
 
     [Fact]
+    public void KeyStream_IssuedWithSomeLimitsThenChanged_ShowsOnlyWhatIsSetThenEachChangeWithItsBefore()
+    {
+        var state = AuditFold.Initial("key_1");
+
+        var issued = AuditFold.Apply(state, new KeyIssued("key_1", "ci", "hash", "sk-orp-abcd…", 10m, "admin", At, BudgetPeriods.Monthly, Rpm: 60));
+        var changed = AuditFold.Apply(state, new KeyLimitsChanged("key_1", new KeyLimits(null, null, 60, null, null),
+            new KeyLimits(At.AddDays(30), ["claude-sonnet-4-5"], null, null, 4), "ops", At));
+
+        Assert.Contains(new AuditChange("budget period", null, "monthly"), issued);
+        Assert.Contains(new AuditChange("rpm", null, "60"), issued);
+        Assert.DoesNotContain(issued, c => c.Field is "tpm" or "models" or "expires" or "max concurrency");
+        Assert.Equal(
+        [
+            new AuditChange("expires", "never", "2026-12-01 12:00:00 UTC"),
+            new AuditChange("models", "all", "claude-sonnet-4-5"),
+            new AuditChange("rpm", "60", "no limit"),
+            new AuditChange("max concurrency", "no limit", "4"),
+        ], changed);
+        Assert.Equal("ops", AuditFold.Actor(new KeyLimitsChanged("key_1", KeyLimits.None, KeyLimits.None, "ops", At)));
+    }
+
+    [Fact]
     public void AccountStream_CooldownThenRestore_RestoreShowsTheCooldownItEnded()
     {
         var state = AuditFold.Initial("acct_1");

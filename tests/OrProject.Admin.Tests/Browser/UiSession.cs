@@ -30,12 +30,12 @@ internal sealed class UiSession : IAsyncDisposable
 
     public List<string> Errors { get; } = [];
 
-    public static async Task<UiSession> OpenAsync(BrowserFixture browser, GatewayFixture gateway)
+    public static async Task<UiSession> OpenAsync(BrowserFixture browser, GatewayFixture gateway, int width = 1366)
     {
         var context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = gateway.BaseAddress,
-            ViewportSize = new ViewportSize { Width = 1366, Height = 768 },
+            ViewportSize = new ViewportSize { Width = width, Height = 768 },
         });
         // Generous: the suite runs the end-to-end tests beside these on two cores, and a page can wait its turn.
         context.SetDefaultTimeout(30_000);

@@ -44,12 +44,12 @@ public sealed class KeyLedgerTests
     {
         var ledger = Issued(1m);
         ledger.Apply(Usage(0.999999m, T0));
-        Assert.False(ledger.BudgetSpent);
+        Assert.False(ledger.BudgetSpentAt(T0));
 
         ledger.Apply(Usage(0.000001m, T0));
 
-        Assert.True(ledger.BudgetSpent);
-        Assert.Equal(0m, ledger.RemainingUsd);
+        Assert.True(ledger.BudgetSpentAt(T0));
+        Assert.Equal(0m, ledger.RemainingAfter(0m, T0));
     }
 
     [Fact]
@@ -59,8 +59,8 @@ public sealed class KeyLedgerTests
         var ledger = Issued(1m);
         ledger.Apply(Usage(1.5m, T0));
 
-        Assert.Equal(0m, ledger.RemainingUsd);
-        Assert.Equal(0m, ledger.RemainingAfter(0.2m));
+        Assert.Equal(0m, ledger.RemainingAfter(0m, T0));
+        Assert.Equal(0m, ledger.RemainingAfter(0.2m, T0));
     }
 
     [Fact]
@@ -69,7 +69,7 @@ public sealed class KeyLedgerTests
         var ledger = Issued(1m);
         ledger.Apply(Usage(0.3m, T0));
 
-        Assert.Equal(0.5m, ledger.RemainingAfter(0.2m));
+        Assert.Equal(0.5m, ledger.RemainingAfter(0.2m, T0));
     }
 
     [Fact]
@@ -80,8 +80,8 @@ public sealed class KeyLedgerTests
 
         ledger.Apply(new BudgetChanged("key_1", 1m, 2m, "admin", T0));
 
-        Assert.False(ledger.BudgetSpent);
-        Assert.Equal(1m, ledger.RemainingUsd);
+        Assert.False(ledger.BudgetSpentAt(T0));
+        Assert.Equal(1m, ledger.RemainingAfter(0m, T0));
     }
 
     [Fact]
@@ -107,5 +107,45 @@ public sealed class KeyLedgerTests
 
         Assert.Equal(0m, ledger.SpentUsd);
         Assert.Equal(0.5m, copy.SpentUsd);
+    }
+
+    [Fact]
+    public void DailyPeriod_ChargesFoldIntoTheDayOfTheirOwnTime_ALateOneForAClosedDayOnlyInTheTotal()
+    {
+        var ledger = KeyLedger.Create(new KeyIssued("key_1", "ci", "hash", "sk-orp-ab", 1m, "admin", T0, BudgetPeriods.Daily));
+        ledger.Apply(Usage(0.4m, T0));
+        ledger.Apply(Usage(0.3m, T0.AddDays(1)));
+        ledger.Apply(Usage(0.2m, T0.AddHours(1))); // settled late, appended after the next day's charge
+
+        Assert.Equal(0.9m, ledger.SpentUsd);
+        Assert.Equal((T0.AddDays(1).Date, 0.3m), (ledger.PeriodStart!.Value.UtcDateTime, ledger.PeriodSpentUsd));
+        Assert.Equal(0.3m, ledger.SpentInPeriod(T0.AddDays(1).AddHours(3)));
+        Assert.Equal(0m, ledger.SpentInPeriod(T0.AddDays(2)));
+        Assert.Equal(new DateTimeOffset(2026, 11, 29, 0, 0, 0, TimeSpan.Zero), ledger.PeriodStartAt(T0.AddDays(2)));
+    }
+
+    [Fact]
+    public void KeyIssuedWithoutTheLaterFields_TotalBudgetAndNoLimits()
+    {
+        var ledger = Issued();
+
+        Assert.Equal((BudgetPeriods.Total, T0, KeyLimits.None.Rpm), (ledger.BudgetPeriod, ledger.PeriodStartAt(T0.AddDays(40)), ledger.Rpm));
+        Assert.False(ledger.HasRateLimits());
+        Assert.True(ledger.Allows("any-model"));
+        Assert.False(ledger.IsExpired(DateTimeOffset.MaxValue));
+    }
+
+    [Fact]
+    public void KeyLimitsChanged_ReplacesEveryLimit()
+    {
+        var ledger = KeyLedger.Create(new KeyIssued("key_1", "ci", "hash", "sk-orp-ab", 1m, "admin", T0, Rpm: 60, Models: ["claude-sonnet-4-5"]));
+        Assert.False(ledger.Allows("claude-opus-4-1"));
+
+        ledger.Apply(new KeyLimitsChanged("key_1", ledger.CurrentLimits(), new KeyLimits(T0.AddDays(1), null, null, 1000, 2), "admin", T0));
+
+        Assert.Equal((null, 1000, 2), (ledger.Rpm, ledger.Tpm, ledger.MaxConcurrency));
+        Assert.True(ledger.Allows("claude-opus-4-1"));
+        Assert.False(ledger.IsExpired(T0.AddHours(23)));
+        Assert.True(ledger.IsExpired(T0.AddDays(1)));
     }
 }
