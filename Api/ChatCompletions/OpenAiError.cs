@@ -28,7 +28,7 @@ internal static class OpenAiError
     private static string Envelope(string type, string message, string? code) => new JsonObject
     {
         ["error"] = new JsonObject { ["message"] = message, ["type"] = type, ["param"] = null, ["code"] = code },
-    }.ToJsonString();
+    }.ToJsonString(Streaming.Json.Relaxed);
 
     /// <summary>The upstream's own words, whatever envelope it used: clients match on them (context length and the like).</summary>
     private static string? UpstreamMessage(string? body)

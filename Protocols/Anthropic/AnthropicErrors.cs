@@ -33,7 +33,8 @@ public static class AnthropicErrors
     public static string Envelope(string type, string message, string? requestId)
     {
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
+        // Apostrophes and non-ASCII as themselves, as the vendor writes them ("gateway's", not "gateway\u0027s").
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
             json.WriteString("type", "error");

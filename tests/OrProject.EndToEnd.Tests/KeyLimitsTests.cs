@@ -226,11 +226,14 @@ public sealed class KeyLimitsTests(GatewayFixture fixture) : IAsyncLifetime
             Assert.Equal($"This API key may not use the model claude-opus-4-1. It may use: {Model}. Ask the gateway's operator to allow another model.",
                 (string?)error["message"]);
             Assert.Equal("false", Header(anthropic, "x-should-retry"));
+            // Written as the vendors write it: the apostrophe as itself, not JSON's \u0027 escape.
+            Assert.Contains("gateway's operator", await anthropic.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
 
         using (var openAi = await fixture.Http.SendAsync(Chat(key, "claude-opus-4-1")))
         {
             await OpenAiErrorAsync(openAi, HttpStatusCode.Forbidden, "permission_error", null);
+            Assert.Contains("gateway's operator", await openAi.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
 
         using (var count = Messages(key, "claude-opus-4-1"))
