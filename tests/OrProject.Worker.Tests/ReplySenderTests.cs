@@ -19,7 +19,8 @@ public sealed class ReplySenderTests
     public async Task EventsBeforeTheFirstToken_WaitForIt_AndGoInOneChunk()
     {
         var endpoint = new RecordingEndpoint();
-        var sender = Sender(endpoint);
+        // A notice far beyond the test: on a loaded machine the default second could pass before the token is enqueued.
+        var sender = Sender(endpoint, noticeMs: 60_000);
         sender.AccountId = "acct";
         sender.Start("worker-1");
 
