@@ -19,7 +19,7 @@ namespace OrProject.Api.Dispatch;
 internal sealed class BudgetHolds(KeyLedgerWriter ledger, IOptions<EdgeOptions> options, TimeProvider clock, ILogger<BudgetHolds> logger)
 {
     /// <summary>Null when the hold is taken; otherwise the refusal to answer with.</summary>
-    public async Task<ApiError?> TryHoldAsync(string requestId, KeyLedger key, ModelPrice price, JsonObject canonical, string text)
+    public async Task<(ApiError? Refusal, RateLimitState? Rates)> TryHoldAsync(string requestId, KeyLedger key, ModelPrice price, JsonObject canonical, string text)
     {
         var maxTokens = canonical["max_tokens"] is JsonValue max && max.TryGetValue<long>(out var m) ? m : 0;
         var input = WorstCase.InputTokens(canonical, Encoding.UTF8.GetByteCount(text));
@@ -35,20 +35,20 @@ internal sealed class BudgetHolds(KeyLedgerWriter ledger, IOptions<EdgeOptions> 
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             EdgeLog.HoldFailed(logger, ex, requestId);
-            return new ApiError(529, AnthropicErrors.Overloaded, "The gateway could not reach its ledger to admit the request; retry shortly.")
+            return (new ApiError(529, AnthropicErrors.Overloaded, "The gateway could not reach its ledger to admit the request; retry shortly.")
             {
                 ShouldRetry = true,
                 RetryAfterSeconds = 1,
-            };
+            }, null);
         }
 
-        return result switch
+        return (result switch
         {
             { Held: true } => null,
             { Known: false } => ApiError.DisabledKey,
             { Limited: { } limited } => KeyLimitRefusals.RateLimited(limited),
             _ => Unaffordable(result, price, input, maxTokens, worst, key, now),
-        };
+        }, result.Rates);
     }
 
     /// <summary>

@@ -82,10 +82,17 @@ internal sealed class EdgePipeline(KeyAdmission admission, SettingsReader settin
         var requestId = EdgeRequest.Id(context);
         var key = admitted.Key;
         var replyAddress = await router.Address.WaitAsync(aborted);
-        if (await holds.TryHoldAsync(requestId, key, price, canonical, text) is { } unaffordable)
+        var (unaffordable, rates) = await holds.TryHoldAsync(requestId, key, price, canonical, text);
+        if (unaffordable is not null)
         {
             await protocol.WriteRefusalAsync(context, unaffordable);
             return;
+        }
+
+        if (rates is not null)
+        {
+            // A key with rpm or tpm tells every answer what is left, as the vendors' APIs do (refusals say it too).
+            RateLimitHeaders.Write(context.Response, rates, openAi: request.Translated);
         }
 
         var dispatch = new DispatchGeneration(

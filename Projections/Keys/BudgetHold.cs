@@ -27,7 +27,9 @@ public sealed class BudgetHold
 /// <param name="SpentUsd">What it has spent.</param>
 /// <param name="ReservedUsd">What its requests in flight hold (with this one when it was held).</param>
 /// <param name="Limited">Refused by a rate or concurrency limit (before the budget is asked), and by which.</param>
-public sealed record HoldResult(bool Held, bool Known, decimal BudgetUsd, decimal SpentUsd, decimal ReservedUsd, LimitRefusal? Limited = null)
+/// <param name="Rates">Taken: the key's rpm/tpm buckets after this request took its share (null without those limits).</param>
+public sealed record HoldResult(bool Held, bool Known, decimal BudgetUsd, decimal SpentUsd, decimal ReservedUsd, LimitRefusal? Limited = null,
+    RateLimitState? Rates = null)
 {
     /// <summary>What is left once every request in flight is paid at its worst case.</summary>
     public decimal AvailableUsd => BudgetUsd - SpentUsd - ReservedUsd;

@@ -215,6 +215,7 @@ public sealed class KeyLedgerWriter(IDocumentStore store, ILogger<KeyLedgerWrite
                         var again = known && holds!.ContainsKey(hold.Id);
                         var limited = known && !again ? KeyLimitDecision.Decide(current!, window, holds!.Count, hold.At) : null;
                         var fits = again || (known && limited is null && spent + reserved + hold.AmountUsd <= ledger!.BudgetUsd);
+                        RateLimitState? rates = null;
                         if (fits && holds!.TryAdd(hold.Id, hold))
                         {
                             session.Store(hold);
@@ -225,10 +226,11 @@ public sealed class KeyLedgerWriter(IDocumentStore store, ILogger<KeyLedgerWrite
                                 session.Store(window);
                             }
 
+                            rates = KeyLimitDecision.State(current!, window, hold.At);
                             changed = true;
                         }
 
-                        results[i] = new HoldResult(fits, known, ledger?.BudgetUsd ?? 0m, spent, reserved, limited);
+                        results[i] = new HoldResult(fits, known, ledger?.BudgetUsd ?? 0m, spent, reserved, limited, rates);
                         break;
 
                     case Command.Record { Usage: var usage }:

@@ -20,9 +20,7 @@ public static class KeyLimitDecision
 
         var requests = key.Rpm is { } rpm && window is not null ? window.RequestsAtTime(rpm, now) : 0;
         var tokens = key.Tpm is { } tpm && window is not null ? window.TokensAtTime(tpm, now) : 0;
-        var state = new RateLimitState(now,
-            key.Rpm, (long)Math.Max(0, Math.Floor(requests)), now + KeyRateWindow.Until(requests, key.Rpm ?? 0, Math.Max(1, key.Rpm ?? 1)),
-            key.Tpm, (long)Math.Max(0, Math.Floor(tokens)), now + KeyRateWindow.Until(tokens, key.Tpm ?? 0, Math.Max(1, key.Tpm ?? 1)));
+        var state = State(key, requests, tokens, now);
         if (key.MaxConcurrency is { } max && inFlight >= max)
         {
             return new LimitRefusal(LimitKind.Concurrency, max, TimeSpan.FromSeconds(1), state);
@@ -41,4 +39,19 @@ public static class KeyLimitDecision
 
         return null;
     }
+
+    /// <summary>
+    /// The key's buckets at <paramref name="now"/>, as the vendors' rate-limit headers tell them; null for a key without
+    /// <c>rpm</c> or <c>tpm</c> (a concurrency limit has no such header). Read after a request took its share, so an
+    /// admitted request's answer says what is left after it.
+    /// </summary>
+    public static RateLimitState? State(KeyLedger key, KeyRateWindow? window, DateTimeOffset now) =>
+        window is null || (key.Rpm is null && key.Tpm is null)
+            ? null
+            : State(key, key.Rpm is { } rpm ? window.RequestsAtTime(rpm, now) : 0, key.Tpm is { } tpm ? window.TokensAtTime(tpm, now) : 0, now);
+
+    private static RateLimitState State(KeyLedger key, double requests, double tokens, DateTimeOffset now) =>
+        new(now,
+            key.Rpm, (long)Math.Max(0, Math.Floor(requests)), now + KeyRateWindow.Until(requests, key.Rpm ?? 0, Math.Max(1, key.Rpm ?? 1)),
+            key.Tpm, (long)Math.Max(0, Math.Floor(tokens)), now + KeyRateWindow.Until(tokens, key.Tpm ?? 0, Math.Max(1, key.Tpm ?? 1)));
 }

@@ -91,11 +91,17 @@ public sealed class KeyLimitsTests(GatewayFixture fixture) : IAsyncLifetime
         using var second = await SecondEdgeAsync(edge);
         var key = await IssueAsync(new { rpm = 3 });
 
+        var remaining = new List<string>();
         foreach (var http in new[] { fixture.Http, second, fixture.Http })
         {
             using var ok = await http.SendAsync(Messages(key));
             Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+            // Admitted answers carry the buckets too, as the vendors' do: what is left after this request.
+            Assert.Equal("3", Header(ok, "anthropic-ratelimit-requests-limit"));
+            remaining.Add(Header(ok, "anthropic-ratelimit-requests-remaining"));
         }
+
+        Assert.Equal(["2", "1", "0"], remaining);
 
         using var anthropic = await second.SendAsync(Messages(key));
         var error = await AnthropicErrorAsync(anthropic, HttpStatusCode.TooManyRequests, "rate_limit_error");
@@ -174,9 +180,12 @@ public sealed class KeyLimitsTests(GatewayFixture fixture) : IAsyncLifetime
         fixture.Upstream.Respond = (ctx, _) => FakeAnthropic.WriteTextAsync(ctx, ["Hel", "lo"], inputTokens: 700, outputTokens: 400);
         var key = await IssueAsync(new { tpm = 1000 });
 
-        using (var ok = await fixture.Http.SendAsync(Messages(key)))
+        using (var ok = await fixture.Http.SendAsync(Chat(key)))
         {
             Assert.Equal(HttpStatusCode.OK, ok.StatusCode); // 1,100 tokens charged: 100 past the minute's 1,000
+            // An admitted answer on an OpenAI route carries OpenAI's headers; tokens count as the request settles.
+            Assert.Equal(("1000", "1000"), (Header(ok, "x-ratelimit-limit-tokens"), Header(ok, "x-ratelimit-remaining-tokens")));
+            Assert.False(ok.Headers.Contains("anthropic-ratelimit-tokens-limit"));
         }
 
         using var anthropic = await fixture.Http.SendAsync(Messages(key));
