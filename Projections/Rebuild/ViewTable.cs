@@ -20,34 +20,39 @@ internal abstract class ViewTable(ShadowTable shadow)
     public virtual Task FlushIfFullAsync(NpgsqlConnection connection, CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>Writes the whole view into its next table, created empty first.</summary>
-    public sealed class Of<T>(ShadowTable shadow, ViewSet<T> set, Func<T, string> json) : ViewTable(shadow)
+    public class Of<T>(ShadowTable shadow, ViewSet<T> set, Func<T, string> json) : ViewTable(shadow)
         where T : class
     {
-        public override int Count => set.Count;
+        protected ViewSet<T> Set { get; } = set;
+
+        protected Func<T, string> Json { get; } = json;
+
+        public override int Count => Set.Count;
 
         public override async Task CopyAllAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
         {
             await Shadow.CreateAsync(connection, cancellationToken);
-            await Shadow.CopyAsync(connection, set.All, json, cancellationToken);
+            await Shadow.CopyAsync(connection, Set.All, Json, cancellationToken);
         }
 
         public override Task UpsertChangedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
-            Shadow.UpsertAsync(connection, transaction, set.Changed, json, cancellationToken);
+            Shadow.UpsertAsync(connection, transaction, Set.Changed, Json, cancellationToken);
     }
 
     /// <summary>
     /// A view with a document per request, written to its next table in batches as the fold goes and then forgotten,
     /// so that a rebuild holds a batch of them, not the whole log's. A document folded again after it was written (a
     /// charge that came after its hold was released or expired) replaces the written one: every document's last state
-    /// is written, in log order, the same as the live projection's.
+    /// is written, in log order, the same as the live projection's. What changes after the batches are written goes
+    /// in the switch, as for any view.
     /// </summary>
-    public sealed class Streamed<T>(ShadowTable shadow, ViewSet<T> set, Func<T, string> json, int batch) : ViewTable(shadow)
+    public sealed class Streamed<T>(ShadowTable shadow, ViewSet<T> set, Func<T, string> json, int batch) : Of<T>(shadow, set, json)
         where T : class
     {
         private int _written;
 
         /// <summary>Documents written, counting one written again as two.</summary>
-        public override int Count => _written + set.Count;
+        public override int Count => _written + Set.Count;
 
         public override async Task StartAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
         {
@@ -56,7 +61,7 @@ internal abstract class ViewTable(ShadowTable shadow)
         }
 
         public override Task FlushIfFullAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
-            set.Count >= batch ? FlushAsync(connection, cancellationToken) : Task.CompletedTask;
+            Set.Count >= batch ? FlushAsync(connection, cancellationToken) : Task.CompletedTask;
 
         public override async Task CopyAllAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
         {
@@ -64,14 +69,11 @@ internal abstract class ViewTable(ShadowTable shadow)
             await Shadow.DropFillingIndexAsync(connection, cancellationToken); // the serving table's indexes come next
         }
 
-        public override Task UpsertChangedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
-            Shadow.UpsertAsync(connection, transaction, set.Changed, json, cancellationToken);
-
         private async Task FlushAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
         {
-            await Shadow.UpsertAsync(connection, null, set.All, json, cancellationToken);
-            _written += set.Count;
-            set.Forget();
+            await Shadow.UpsertAsync(connection, null, Set.All, Json, cancellationToken);
+            _written += Set.Count;
+            Set.Forget();
         }
     }
 }
