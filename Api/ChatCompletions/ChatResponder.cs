@@ -1,5 +1,4 @@
 using OrProject.Api.Messages;
-using System.Text;
 using OrProject.Api.Dispatch;
 using OrProject.Api.Streaming;
 using OrProject.Contracts.Messaging;
@@ -29,13 +28,10 @@ internal sealed class ChatResponder(bool stream, bool includeUsage, string model
             return;
         }
 
-        var output = new StringBuilder();
+        var output = new List<string>();
         foreach (var item in events)
         {
-            foreach (var chunk in _translator.Translate(item))
-            {
-                SseFormat.Append(output, null, chunk);
-            }
+            output.AddRange(_translator.Translate(item));
         }
 
         await WriteAsync(context, output);
@@ -51,15 +47,10 @@ internal sealed class ChatResponder(bool stream, bool includeUsage, string model
             return;
         }
 
-        var output = new StringBuilder();
-        foreach (var chunk in _translator.Finish())
-        {
-            SseFormat.Append(output, null, chunk);
-        }
-
+        var output = new List<string>(_translator.Finish());
         if (!_translator.Failed)
         {
-            SseFormat.Append(output, null, "[DONE]");
+            output.Add("[DONE]");
         }
 
         await WriteAsync(context, output);
@@ -73,18 +64,13 @@ internal sealed class ChatResponder(bool stream, bool includeUsage, string model
             return;
         }
 
-        var output = new StringBuilder();
-        foreach (var chunk in _translator.Translate(new SseEvent("error", AnthropicError.Body(context, error))))
-        {
-            SseFormat.Append(output, null, chunk);
-        }
-
-        await WriteAsync(context, output);
+        await WriteAsync(context, [.. _translator.Translate(new SseEvent("error", AnthropicError.Body(context, error)))]);
     }
 
-    private async Task WriteAsync(HttpContext context, StringBuilder output)
+    /// <summary>Data-only events, one per chunk (OpenAI's grammar has no <c>event:</c> line).</summary>
+    private async Task WriteAsync(HttpContext context, List<string> output)
     {
-        if (output.Length == 0)
+        if (output.Count == 0)
         {
             return;
         }
@@ -95,6 +81,11 @@ internal sealed class ChatResponder(bool stream, bool includeUsage, string model
             SseResponse.Start(context);
         }
 
-        await SseResponse.WriteAsync(context, Encoding.UTF8.GetBytes(output.ToString()));
+        foreach (var chunk in output)
+        {
+            SseFormat.Write(context.Response.BodyWriter, null, chunk);
+        }
+
+        await SseResponse.FlushAsync(context);
     }
 }

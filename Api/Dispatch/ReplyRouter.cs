@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Threading.Channels;
@@ -59,12 +60,19 @@ internal sealed class ReplyRouter
 internal sealed class ReplyReader(ChannelReader<IGenerationReply> reader, Action close) : IDisposable
 {
     private readonly SortedList<int, IGenerationReply> _early = [];
+    private CancellationTokenSource? _deadline;
+    private CancellationToken _linkedTo;
     private int _next;
 
     /// <summary>The next reply in sequence, or null when none arrives within <paramref name="timeout"/>.</summary>
+    /// <remarks>
+    /// Called once per token of a long stream, so the deadline is one source per request whose timer is moved on
+    /// each call, not a new linked source and timer per read.
+    /// </remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<IGenerationReply?> ReadAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var deadline = Deadline(cancellationToken);
         deadline.CancelAfter(timeout);
         while (true)
         {
@@ -74,14 +82,16 @@ internal sealed class ReplyReader(ChannelReader<IGenerationReply> reader, Action
                 return ready;
             }
 
-            IGenerationReply reply;
-            try
+            if (!reader.TryRead(out var reply))
             {
-                reply = await reader.ReadAsync(deadline.Token);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                return null;
+                try
+                {
+                    reply = await reader.ReadAsync(deadline.Token);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    return null;
+                }
             }
 
             if (reply.Seq == _next)
@@ -97,5 +107,21 @@ internal sealed class ReplyReader(ChannelReader<IGenerationReply> reader, Action
         }
     }
 
-    public void Dispose() => close();
+    public void Dispose()
+    {
+        _deadline?.Dispose();
+        close();
+    }
+
+    private CancellationTokenSource Deadline(CancellationToken cancellationToken)
+    {
+        if (_deadline is null || _deadline.IsCancellationRequested || _linkedTo != cancellationToken)
+        {
+            _deadline?.Dispose();
+            _deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            _linkedTo = cancellationToken;
+        }
+
+        return _deadline;
+    }
 }

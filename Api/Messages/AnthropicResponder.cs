@@ -35,7 +35,7 @@ internal sealed class AnthropicResponder(bool stream) : IGenerationResponder
             SseResponse.Start(context);
         }
 
-        await SseResponse.WriteAsync(context, SseFormat.Encode(events));
+        await SseResponse.WriteAsync(context, events);
     }
 
     public Task CompleteAsync(HttpContext context)
@@ -59,7 +59,7 @@ internal sealed class AnthropicResponder(bool stream) : IGenerationResponder
         }
 
         // The real API sends no message_stop after an error event; the SDK raises on it.
-        return SseResponse.WriteAsync(context, SseFormat.Encode([new SseEvent("error", AnthropicError.Body(context, error))]));
+        return SseResponse.WriteAsync(context, [new SseEvent("error", AnthropicError.Body(context, error))]);
     }
 
     private static async Task WriteJsonAsync(HttpContext context, int status, string json)

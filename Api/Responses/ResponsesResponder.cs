@@ -63,6 +63,6 @@ internal sealed class ResponsesResponder(bool stream, ResponsesContext responseC
             SseResponse.Start(context);
         }
 
-        await SseResponse.WriteAsync(context, SseFormat.Encode(events));
+        await SseResponse.WriteAsync(context, events);
     }
 }

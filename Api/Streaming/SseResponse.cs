@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Http.Features;
+using OrProject.Contracts.Messaging;
+using OrProject.Protocols.Streaming;
 
 namespace OrProject.Api.Streaming;
 
@@ -15,9 +17,13 @@ internal static class SseResponse
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
     }
 
-    public static async Task WriteAsync(HttpContext context, byte[] bytes)
+    /// <summary>Writes <paramref name="events"/> into the response's pipe as UTF-8 and flushes them.</summary>
+    public static Task WriteAsync(HttpContext context, IEnumerable<SseEvent> events)
     {
-        await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
-        await context.Response.Body.FlushAsync(context.RequestAborted);
+        SseFormat.Write(context.Response.BodyWriter, events);
+        return FlushAsync(context);
     }
+
+    /// <summary>Sends what was written into the response's pipe (<see cref="SseFormat.Write(System.Buffers.IBufferWriter{byte}, string?, string)"/>).</summary>
+    public static async Task FlushAsync(HttpContext context) => await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
 }

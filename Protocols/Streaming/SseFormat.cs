@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using OrProject.Contracts.Messaging;
 
@@ -8,48 +9,75 @@ namespace OrProject.Protocols.Streaming;
 /// <c>event:</c> line, so it is always written for named events; a data payload with line breaks is split into
 /// several <c>data:</c> lines as the SSE grammar requires.
 /// </summary>
+/// <remarks>
+/// Events are encoded as UTF-8 straight into the writer they go out through (the response's pipe), one token at a
+/// time on a long stream: no intermediate string or array per event (README.md, Performance).
+/// </remarks>
 public static class SseFormat
 {
-    /// <summary>Appends one event to <paramref name="builder"/>.</summary>
-    public static void Append(StringBuilder builder, string? eventName, string data)
+    private static readonly byte[] EventPrefix = "event: "u8.ToArray();
+    private static readonly byte[] DataPrefix = "data: "u8.ToArray();
+
+    /// <summary>Writes one event to <paramref name="writer"/>; a null or empty name writes a data-only event (OpenAI's grammar).</summary>
+    public static void Write(IBufferWriter<byte> writer, string? eventName, string data)
     {
         if (!string.IsNullOrEmpty(eventName))
         {
-            builder.Append("event: ").Append(eventName).Append('\n');
+            writer.Write(EventPrefix);
+            Encoding.UTF8.GetBytes(eventName, writer);
+            NewLine(writer);
         }
 
-        if (data.Contains('\n', StringComparison.Ordinal) || data.Contains('\r', StringComparison.Ordinal))
+        if (data.AsSpan().IndexOfAny('\n', '\r') >= 0)
         {
             foreach (var line in data.ReplaceLineEndings("\n").Split('\n'))
             {
-                builder.Append("data: ").Append(line).Append('\n');
+                DataLine(writer, line);
             }
         }
         else
         {
-            builder.Append("data: ").Append(data).Append('\n');
+            DataLine(writer, data);
         }
 
-        builder.Append('\n');
+        NewLine(writer);
     }
 
-    /// <summary>Encodes a batch of events as UTF-8, ready to write and flush in one go.</summary>
-    public static byte[] Encode(IEnumerable<SseEvent> events)
+    /// <summary>Writes a batch of events, ready to flush in one go.</summary>
+    public static void Write(IBufferWriter<byte> writer, IEnumerable<SseEvent> events)
     {
-        var builder = new StringBuilder();
         foreach (var e in events)
         {
-            Append(builder, e.Event, e.Data);
+            Write(writer, e.Event, e.Data);
         }
+    }
 
-        return Encoding.UTF8.GetBytes(builder.ToString());
+    /// <summary>Encodes a batch of events as UTF-8.</summary>
+    public static byte[] Encode(IEnumerable<SseEvent> events)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        Write(buffer, events);
+        return buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>Encodes a data-only event (OpenAI's grammar: no <c>event:</c> line).</summary>
     public static byte[] EncodeData(string data)
     {
-        var builder = new StringBuilder();
-        Append(builder, null, data);
-        return Encoding.UTF8.GetBytes(builder.ToString());
+        var buffer = new ArrayBufferWriter<byte>();
+        Write(buffer, null, data);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static void DataLine(IBufferWriter<byte> writer, string line)
+    {
+        writer.Write(DataPrefix);
+        Encoding.UTF8.GetBytes(line, writer);
+        NewLine(writer);
+    }
+
+    private static void NewLine(IBufferWriter<byte> writer)
+    {
+        writer.GetSpan(1)[0] = (byte)'\n';
+        writer.Advance(1);
     }
 }

@@ -32,6 +32,7 @@ internal sealed class ReplySender
     private string _workerId = "";
     private volatile bool _folding;
     private Task? _pump;
+    private CancellationTokenSource? _quiet;
     private int _seq;
 
     /// <param name="endpoint">The return channel to the edge that holds the client's connection.</param>
@@ -154,6 +155,8 @@ internal sealed class ReplySender
             more = await WaitOrHeartbeatAsync();
         }
 
+        _quiet?.Dispose();
+
         while (_folding && !_finishing.Task.IsCompleted)
         {
             try
@@ -213,12 +216,20 @@ internal sealed class ReplySender
     {
         while (true)
         {
-            using var quiet = new CancellationTokenSource(_heartbeat);
+            // One source for the generation, its timer moved on each wait (a wait per token on a long stream); a
+            // source whose heartbeat fired is spent, and replaced.
+            if (_quiet is null || !_quiet.TryReset())
+            {
+                _quiet?.Dispose();
+                _quiet = new CancellationTokenSource();
+            }
+
+            _quiet.CancelAfter(_heartbeat);
             try
             {
-                return await _events.Reader.WaitToReadAsync(quiet.Token);
+                return await _events.Reader.WaitToReadAsync(_quiet.Token);
             }
-            catch (OperationCanceledException) when (quiet.IsCancellationRequested)
+            catch (OperationCanceledException) when (_quiet.IsCancellationRequested)
             {
                 await SendChunkAsync([]);
             }

@@ -32,4 +32,13 @@ public sealed class SseFormatTests
 
         Assert.Equal("event: x\ndata: a\ndata: b\ndata: c\n\n", Encoding.UTF8.GetString(bytes));
     }
+
+    [Fact]
+    public void Write_NonAsciiData_IsUtf8OnTheWire()
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        SseFormat.Write(buffer, "content_block_delta", """{"text":"héllo 👋 世界"}""");
+
+        Assert.Equal("event: content_block_delta\ndata: {\"text\":\"héllo 👋 世界\"}\n\n", Encoding.UTF8.GetString(buffer.WrittenSpan));
+    }
 }

@@ -153,7 +153,9 @@ internal static class BenchRun
         var requests = new Requests(http, args.Get("model") ?? "claude-sonnet-4-5", args.Int("deltas", 50), TimeSpan.FromSeconds(30));
         await using var monitor = new ProcessMonitor(new Dictionary<string, int>());
         var runner = new ScenarioRunner(requests, monitor, TimeSpan.FromSeconds(args.Double("cap-seconds", 120)));
-        var r = await runner.RunAsync("load", target, stream, concurrency, count);
+        // --long-deltas N (with --long-gap-ms, default 20): paced streams, the long-stream scenario alone.
+        var pace = args.Get("long-deltas") is null ? (Simulator.Pace?)null : new Simulator.Pace(args.Int("long-deltas", 100), args.Int("long-gap-ms", 20));
+        var r = await runner.RunAsync("load", target, stream, concurrency, count, pace);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{r.Ok} ok, {r.Errors} errors, {r.Broken} broken, {r.SameContent} re-encoded in {r.Elapsed.TotalSeconds:0.00} s: {r.RequestsPerSecond:0} req/s; " +
             $"first token p50 {r.FirstToken(0.5):0.00} p99 {r.FirstToken(0.99):0.00} ms; whole p50 {r.Total(0.5):0.00} p99 {r.Total(0.99):0.00} ms"));
