@@ -4,7 +4,7 @@ namespace OrProject.ServiceDefaults;
 
 /// <summary>
 /// The gateway's own instruments (meter <c>OrProject</c>), exported with the framework's at <c>/metrics</c>:
-/// requests, tokens and cost, time to first token, queue wait and account cooldowns.
+/// requests, tokens and cost, time to first token, queue wait, ledger writes on the request's path and account cooldowns.
 /// </summary>
 public sealed class GatewayMetrics
 {
@@ -15,6 +15,7 @@ public sealed class GatewayMetrics
     private readonly Counter<double> _cost;
     private readonly Histogram<double> _timeToFirstToken;
     private readonly Histogram<double> _queueWait;
+    private readonly Histogram<double> _ledgerWrite;
     private readonly Counter<long> _cooldowns;
 
     public GatewayMetrics(IMeterFactory factory)
@@ -25,6 +26,8 @@ public sealed class GatewayMetrics
         _cost = meter.CreateCounter<double>("orp.cost", unit: "USD", description: "Cost charged (the ledger keeps the exact decimal).");
         _timeToFirstToken = meter.CreateHistogram<double>("orp.time_to_first_token", unit: "ms", description: "From admission to the first event written.");
         _queueWait = meter.CreateHistogram<double>("orp.queue_wait", unit: "ms", description: "From dispatch to a worker taking it.");
+        _ledgerWrite = meter.CreateHistogram<double>("orp.ledger_write", unit: "ms",
+            description: "A ledger write a request waits for, by kind: its budget hold at admission (edge), its charge before the answer ends (worker).");
         _cooldowns = meter.CreateCounter<long>("orp.account_cooldowns", description: "Upstream accounts cooled down or disabled, by account and status.");
     }
 
@@ -44,6 +47,10 @@ public sealed class GatewayMetrics
     public void FirstToken(TimeSpan elapsed) => _timeToFirstToken.Record(elapsed.TotalMilliseconds);
 
     public void QueueWait(TimeSpan waited) => _queueWait.Record(Math.Max(0, waited.TotalMilliseconds));
+
+    /// <summary><paramref name="kind"/>: <c>hold</c> or <c>charge</c>.</summary>
+    public void LedgerWrite(string kind, TimeSpan elapsed) =>
+        _ledgerWrite.Record(elapsed.TotalMilliseconds, new KeyValuePair<string, object?>("kind", kind));
 
     public void Cooldown(string accountId, int status) =>
         _cooldowns.Add(1, new KeyValuePair<string, object?>("account", accountId), new KeyValuePair<string, object?>("status", status));

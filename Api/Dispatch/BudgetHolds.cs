@@ -7,6 +7,7 @@ using OrProject.Contracts.Messaging;
 using OrProject.Contracts.Pricing;
 using OrProject.Projections.Keys;
 using OrProject.Protocols.Anthropic;
+using OrProject.ServiceDefaults;
 
 namespace OrProject.Api.Dispatch;
 
@@ -16,7 +17,7 @@ namespace OrProject.Api.Dispatch;
 /// what the key can still afford. The hold is settled by whoever finishes the request: the worker's charge deletes
 /// it, a release gives it back when no upstream was reached, and an expiry (<see cref="HoldSweeper"/>) when nobody did.
 /// </summary>
-internal sealed class BudgetHolds(KeyLedgerWriter ledger, IOptions<EdgeOptions> options, TimeProvider clock, ILogger<BudgetHolds> logger)
+internal sealed class BudgetHolds(KeyLedgerWriter ledger, IOptions<EdgeOptions> options, TimeProvider clock, GatewayMetrics metrics, ILogger<BudgetHolds> logger)
 {
     /// <summary>Null when the hold is taken; otherwise the refusal to answer with.</summary>
     public async Task<(ApiError? Refusal, RateLimitState? Rates)> TryHoldAsync(string requestId, KeyLedger key, ModelPrice price, JsonObject canonical, string text)
@@ -30,7 +31,9 @@ internal sealed class BudgetHolds(KeyLedgerWriter ledger, IOptions<EdgeOptions> 
         try
         {
             // Not cancellable: once queued the hold may be taken, and the pump's paths are what settle it.
+            var writing = clock.GetTimestamp();
             result = await ledger.HoldAsync(hold, CancellationToken.None);
+            metrics.LedgerWrite("hold", clock.GetElapsedTime(writing));
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

@@ -6,7 +6,7 @@ namespace OrProject.Projections.Keys;
 public static class BudgetHoldQueries
 {
     public static async Task<decimal> ReservedAsync(IQuerySession session, string keyId, CancellationToken ct) =>
-        (await session.Query<BudgetHold>().Where(h => h.KeyId == keyId).ToListAsync(ct)).Sum(h => h.AmountUsd);
+        (await session.QueryAsync(new OpenHoldsOfKey { KeyId = keyId }, ct)).Sum(h => h.AmountUsd);
 
     /// <summary>Every key's holds, summed; keys with none are absent.</summary>
     public static async Task<IReadOnlyDictionary<string, decimal>> ReservedByKeyAsync(IQuerySession session, CancellationToken ct) =>

@@ -189,7 +189,7 @@ public sealed class KeyLedgerWriter(IDocumentStore store, ILogger<KeyLedgerWrite
 
             // The holds are read only when a decision needs them; a batch of charges just deletes its own.
             var holds = batch.Exists(p => p.Command is not Command.Record)
-                ? (await session.Query<BudgetHold>().Where(h => h.KeyId == _keyId).ToListAsync()).ToDictionary(h => h.Id)
+                ? (await session.QueryAsync(new OpenHoldsOfKey { KeyId = _keyId })).ToDictionary(h => h.Id)
                 : null;
             var recordIds = batch.Select(p => p.Command).OfType<Command.Record>().Select(r => r.Usage.RequestId).Distinct().ToArray();
             var charged = recordIds.Length == 0

@@ -36,7 +36,10 @@ internal sealed class UsageCharger(UsagePricer pricer, GatewayMetrics metrics, T
 
         var ttft = firstEventAt is { } first ? HoldReleases.Milliseconds(first - request.RequestedAt) : (long?)null;
         var duration = HoldReleases.Milliseconds(clock.GetUtcNow() - request.RequestedAt);
-        if (await pricer.RecordAsync(request, served, account.Id, usage, cost ?? 0m, outcome, status, ttft, duration))
+        var writing = clock.GetTimestamp();
+        var recorded = await pricer.RecordAsync(request, served, account.Id, usage, cost ?? 0m, outcome, status, ttft, duration);
+        metrics.LedgerWrite("charge", clock.GetElapsedTime(writing));
+        if (recorded)
         {
             metrics.Charged(served, usage.InputTokens, usage.OutputTokens, usage.CacheCreationInputTokens, usage.CacheReadInputTokens, cost ?? 0m);
         }

@@ -72,6 +72,8 @@ public sealed class ObservabilityTests(GatewayFixture fixture) : IAsyncLifetime
         Assert.Contains("route=\"/v1/messages\"", edge, StringComparison.Ordinal);
         Assert.Contains("orp_time_to_first_token_milliseconds_bucket", edge, StringComparison.Ordinal);
         Assert.Contains("orp_queue_wait_milliseconds_bucket", worker, StringComparison.Ordinal);
+        Assert.Contains("orp_ledger_write_milliseconds_bucket{otel_scope_name=\"OrProject\",kind=\"hold\"", edge, StringComparison.Ordinal);
+        Assert.Contains("orp_ledger_write_milliseconds_bucket{otel_scope_name=\"OrProject\",kind=\"charge\"", worker, StringComparison.Ordinal);
         Assert.Contains("orp_tokens_total{", worker, StringComparison.Ordinal);
         Assert.Contains("orp_cost_USD_total", worker, StringComparison.OrdinalIgnoreCase);
     }
