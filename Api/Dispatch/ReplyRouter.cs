@@ -67,7 +67,7 @@ internal sealed class ReplyReader(ChannelReader<IGenerationReply> reader, Action
     /// <summary>The next reply in sequence, or null when none arrives within <paramref name="timeout"/>.</summary>
     /// <remarks>
     /// Called once per token of a long stream, so the deadline is one source per request whose timer is moved on
-    /// each call, not a new linked source and timer per read.
+    /// each call, not a new linked source and timer per read, and the method's state is pooled (most calls wait).
     /// </remarks>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<IGenerationReply?> ReadAsync(TimeSpan timeout, CancellationToken cancellationToken)

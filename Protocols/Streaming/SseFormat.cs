@@ -52,22 +52,6 @@ public static class SseFormat
         }
     }
 
-    /// <summary>Encodes a batch of events as UTF-8.</summary>
-    public static byte[] Encode(IEnumerable<SseEvent> events)
-    {
-        var buffer = new ArrayBufferWriter<byte>();
-        Write(buffer, events);
-        return buffer.WrittenSpan.ToArray();
-    }
-
-    /// <summary>Encodes a data-only event (OpenAI's grammar: no <c>event:</c> line).</summary>
-    public static byte[] EncodeData(string data)
-    {
-        var buffer = new ArrayBufferWriter<byte>();
-        Write(buffer, null, data);
-        return buffer.WrittenSpan.ToArray();
-    }
-
     private static void DataLine(IBufferWriter<byte> writer, string line)
     {
         writer.Write(DataPrefix);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using OrProject.Contracts.Messaging;
 using OrProject.Protocols.Streaming;
@@ -6,9 +7,9 @@ namespace OrProject.Protocols.Tests;
 public sealed class SseFormatTests
 {
     [Fact]
-    public void Encode_NamedEvents_WritesEventLineDataLineAndBlankLine()
+    public void Write_NamedEvents_WritesEventLineDataLineAndBlankLine()
     {
-        var bytes = SseFormat.Encode(
+        var bytes = Encode(
         [
             new SseEvent("message_start", """{"type":"message_start"}"""),
             new SseEvent("ping", """{"type":"ping"}"""),
@@ -20,15 +21,18 @@ public sealed class SseFormatTests
     }
 
     [Fact]
-    public void EncodeData_OpenAiChunk_HasNoEventLine()
+    public void Write_WithoutName_OpenAiChunk_HasNoEventLine()
     {
-        Assert.Equal("data: [DONE]\n\n", Encoding.UTF8.GetString(SseFormat.EncodeData("[DONE]")));
+        var buffer = new ArrayBufferWriter<byte>();
+        SseFormat.Write(buffer, null, "[DONE]");
+
+        Assert.Equal("data: [DONE]\n\n", Encoding.UTF8.GetString(buffer.WrittenSpan));
     }
 
     [Fact]
-    public void Encode_DataWithLineBreaks_SplitsIntoDataLines()
+    public void Write_DataWithLineBreaks_SplitsIntoDataLines()
     {
-        var bytes = SseFormat.Encode([new SseEvent("x", "a\r\nb\nc")]);
+        var bytes = Encode([new SseEvent("x", "a\r\nb\nc")]);
 
         Assert.Equal("event: x\ndata: a\ndata: b\ndata: c\n\n", Encoding.UTF8.GetString(bytes));
     }
@@ -36,9 +40,16 @@ public sealed class SseFormatTests
     [Fact]
     public void Write_NonAsciiData_IsUtf8OnTheWire()
     {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        var buffer = new ArrayBufferWriter<byte>();
         SseFormat.Write(buffer, "content_block_delta", """{"text":"héllo 👋 世界"}""");
 
         Assert.Equal("event: content_block_delta\ndata: {\"text\":\"héllo 👋 世界\"}\n\n", Encoding.UTF8.GetString(buffer.WrittenSpan));
+    }
+
+    private static byte[] Encode(IEnumerable<SseEvent> events)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        SseFormat.Write(buffer, events);
+        return buffer.WrittenSpan.ToArray();
     }
 }
