@@ -5,8 +5,7 @@ namespace OrProject.Projections.Keys;
 
 /// <summary>
 /// A key's open holds, as a compiled query: the ledger writer reads them on every admission, and Marten translates a
-/// LINQ query anew on every call; compiled, it is planned once per process (a hold at one request at a time: 1.99 ->
-/// 1.79 ms mean, <c>orp_ledger_write_milliseconds</c>).
+/// LINQ query anew on every call; compiled, it is planned once per process.
 /// </summary>
 public sealed class OpenHoldsOfKey : ICompiledListQuery<BudgetHold>
 {
