@@ -58,8 +58,14 @@ internal sealed class UiSession : IAsyncDisposable
 
     public void AssertNoErrors() => Assert.True(Errors.Count == 0, string.Join('\n', Errors));
 
-    /// <summary>Waits until the page shows <paramref name="path"/> (after a redirect, say).</summary>
-    public Task WaitForPathAsync(string path) => Page.WaitForURLAsync(new Regex("^[^?]*" + Regex.Escape(path) + "(\\?.*)?$"));
+    /// <summary>
+    /// Waits until the page shows <paramref name="path"/> (after a redirect, say) and its document is parsed. Not
+    /// Playwright's default, the load event: that also waits for every subresource, and once in a whole-suite run
+    /// headless Chromium never fired it after a sign-out's redirect although the network was idle (30 s timeout). What
+    /// follows asserts with auto-waiting locators.
+    /// </summary>
+    public Task WaitForPathAsync(string path) => Page.WaitForURLAsync(new Regex("^[^?]*" + Regex.Escape(path) + "(\\?.*)?$"),
+        new() { WaitUntil = WaitUntilState.DOMContentLoaded });
 
     public ValueTask DisposeAsync() => Context.DisposeAsync();
 }
