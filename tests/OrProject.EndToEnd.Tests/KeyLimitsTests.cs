@@ -354,12 +354,8 @@ public sealed class KeyLimitsTests(GatewayFixture fixture) : IAsyncLifetime
     public async Task LimitsPut_Invalid_400NamingTheField(string body, string message)
     {
         var key = await fixture.IssueKeyAsync();
-        using var request = new HttpRequestMessage(HttpMethod.Put, $"/admin/api/keys/{key.Id}/limits")
-        {
-            Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", GatewayFixture.AdminToken);
-        using var response = await fixture.Http.SendAsync(request);
+        using var response = await fixture.AdminSendAsync(HttpMethod.Put, $"/admin/api/keys/{key.Id}/limits",
+            new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal(message, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetProperty("message").GetString());
@@ -372,12 +368,8 @@ public sealed class KeyLimitsTests(GatewayFixture fixture) : IAsyncLifetime
     public async Task LimitsPut_WrongType_400NotA500(string body)
     {
         var key = await fixture.IssueKeyAsync();
-        using var request = new HttpRequestMessage(HttpMethod.Put, $"/admin/api/keys/{key.Id}/limits")
-        {
-            Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", GatewayFixture.AdminToken);
-        using var response = await fixture.Http.SendAsync(request);
+        using var response = await fixture.AdminSendAsync(HttpMethod.Put, $"/admin/api/keys/{key.Id}/limits",
+            new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("invalid_request_error", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetProperty("type").GetString());

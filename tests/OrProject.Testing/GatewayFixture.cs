@@ -185,10 +185,16 @@ public class GatewayFixture : IAsyncLifetime
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 
-    /// <summary>A request to the admin API with the admin token, <paramref name="body"/> (if any) as JSON.</summary>
+    /// <summary>
+    /// A request to the admin API with the admin token, <paramref name="body"/> (if any) as JSON; an
+    /// <see cref="HttpContent"/> body goes as it is (raw JSON text, say, that no object serializes to).
+    /// </summary>
     public async Task<HttpResponseMessage> AdminSendAsync(HttpMethod method, string path, object? body = null)
     {
-        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
+        using var request = new HttpRequestMessage(method, path)
+        {
+            Content = body switch { null => null, HttpContent content => content, _ => JsonContent.Create(body) },
+        };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
         return await Http.SendAsync(request);
     }
