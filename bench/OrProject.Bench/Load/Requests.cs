@@ -11,9 +11,24 @@ namespace OrProject.Bench.Load;
 /// Where requests go: the simulator itself (<c>direct</c>), the gateway in front of it with a key, or the peer gateway
 /// (<c>portkey</c>) with the headers that tell it which provider and host to forward to.
 /// </summary>
+/// <summary>
+/// Where a scenario sends its requests. <see cref="Key"/> is the key every request sends; a comma-separated list spreads
+/// the requests over those keys in turn (the ledger's writes for many keys at once).
+/// </summary>
 internal sealed record Target(string Name, Uri BaseAddress, string? Key, IReadOnlyList<KeyValuePair<string, string>>? Headers = null)
 {
+    private readonly string[] _keys = Key?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+    private int _next = -1;
+
     public Uri Messages { get; } = new(BaseAddress, "v1/messages");
+
+    /// <summary>The key for the next request (none for a target that takes none).</summary>
+    public string? NextKey() => _keys.Length switch
+    {
+        0 => null,
+        1 => _keys[0],
+        _ => _keys[(int)((uint)Interlocked.Increment(ref _next) % (uint)_keys.Length)],
+    };
 }
 
 /// <summary>How a response compared with what the simulator sent for the same request.</summary>
@@ -65,9 +80,9 @@ internal sealed class Requests(HttpClient http, string model, int deltas, TimeSp
         using var request = new HttpRequestMessage(HttpMethod.Post, target.Messages) { Content = new ByteArrayContent(Body(seed, stream, pace)) };
         request.Content.Headers.ContentType = JsonType;
         request.Headers.TryAddWithoutValidation("anthropic-version", "2023-06-01");
-        if (target.Key is not null)
+        if (target.NextKey() is { } key)
         {
-            request.Headers.TryAddWithoutValidation("x-api-key", target.Key);
+            request.Headers.TryAddWithoutValidation("x-api-key", key);
         }
 
         foreach (var (name, value) in target.Headers ?? [])
