@@ -1,4 +1,5 @@
 using System.Linq.Expressions;
+using Marten;
 using Marten.Linq;
 
 namespace OrProject.Projections.Keys;
@@ -13,4 +14,13 @@ public sealed class OpenHoldsOfKey : ICompiledListQuery<BudgetHold>
 
     public Expression<Func<IMartenQueryable<BudgetHold>, IEnumerable<BudgetHold>>> QueryIs() =>
         holds => holds.Where(h => h.KeyId == KeyId);
+}
+
+/// <summary>The open holds of several keys at once, for a ledger batch that decides for all of them.</summary>
+public sealed class OpenHoldsOfKeys : ICompiledListQuery<BudgetHold>
+{
+    public string[] KeyIds { get; set; } = [];
+
+    public Expression<Func<IMartenQueryable<BudgetHold>, IEnumerable<BudgetHold>>> QueryIs() =>
+        holds => holds.Where(h => h.KeyId.IsOneOf(KeyIds));
 }

@@ -187,4 +187,44 @@ public sealed class KeyLedgerWriterTests(LedgerStoreFixture fixture) : IClassFix
         Assert.Equal(10, results.Count(r => r.Held));
         Assert.Equal(1m, (await ReadAsync(key)).Holds.Sum(h => h.AmountUsd));
     }
+    [Fact]
+    public async Task ManyKeysAtOnceFromTwoProcesses_EachKeysCapExact_AndEveryChargeOnce()
+    {
+        // Writes of many keys share transactions (group commit), from two processes whose batches overlap on keys:
+        // each key's cap and charges come out exactly as if it were alone.
+        var keys = await Task.WhenAll(Enumerable.Range(0, 24).Select(_ => fixture.IssueKeyAsync(1m)));
+        await using var other = new KeyLedgerWriter(fixture.Store, NullLogger<KeyLedgerWriter>.Instance);
+        var holds = keys.SelectMany(key => Enumerable.Range(0, 15).Select(_ => Hold(key, 0.1m))).OrderBy(_ => Random.Shared.Next()).ToList();
+
+        var held = await Task.WhenAll(holds.Select((hold, i) => (i % 2 == 0 ? fixture.Writer : other).HoldAsync(hold, default)));
+        var taken = holds.Where((_, i) => held[i].Held).ToList();
+        var charged = await Task.WhenAll(taken.Select((hold, i) => (i % 2 == 0 ? other : fixture.Writer).RecordAsync(Usage(hold.KeyId, hold.Id, 0.05m), default)));
+
+        Assert.All(keys, key => Assert.Equal(10, taken.Count(h => h.KeyId == key)));
+        Assert.All(charged, Assert.True);
+        foreach (var key in keys)
+        {
+            var (ledger, open, events) = await ReadAsync(key);
+            Assert.Equal((0.5m, 10L), (ledger.SpentUsd, ledger.Requests));
+            Assert.Empty(open);
+            Assert.Equal(10, events.Count(e => e.Data is UsageRecorded));
+        }
+    }
+
+    [Fact]
+    public async Task ACommandPostgresRefuses_FailsAlone_NotTheOtherKeysInItsBatch()
+    {
+        // One lane, so that commands queued together share a transaction: PostgreSQL refuses the whole of it (a NUL
+        // in text it will never take), and the writer then writes each key alone.
+        await using var writer = new KeyLedgerWriter(fixture.Store, NullLogger<KeyLedgerWriter>.Instance, lanes: 1);
+        var keys = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => fixture.IssueKeyAsync(1m)));
+
+        var good = keys.Select(key => writer.HoldAsync(Hold(key, 0.1m), default)).ToList();
+        var bad = writer.RecordAsync(Usage("key_\0refused", "req_" + Guid.NewGuid().ToString("N"), 0.1m), default);
+        good.AddRange(keys.Select(key => writer.HoldAsync(Hold(key, 0.2m), default)));
+
+        await Assert.ThrowsAnyAsync<Exception>(() => bad);
+        Assert.All(await Task.WhenAll(good), r => Assert.True(r.Held));
+        Assert.All(await Task.WhenAll(keys.Select(ReadAsync)), read => Assert.Equal(0.3m, read.Holds.Sum(h => h.AmountUsd)));
+    }
 }
