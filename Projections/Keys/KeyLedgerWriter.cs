@@ -10,8 +10,8 @@ namespace OrProject.Projections.Keys;
 /// <summary>
 /// Every write that moves a key's budget: holds at admission (<see cref="HoldAsync"/>), charges
 /// (<see cref="RecordAsync"/>), releases and expiries. Hundreds of requests arrive at once, on one key or on many, so
-/// writes are group-committed: a few writer loops in this process (lanes; a key always goes to the same one, which
-/// keeps its writes in order) each drain whatever is queued, across keys, into one transaction
+/// writes are group-committed: a writer loop in this process (a lane; with more than one, a key always goes to the
+/// same lane, which keeps its writes in order) drains whatever is queued, across keys, into one transaction
 /// (<see cref="LedgerBatch"/>) under the row locks of those keys' streams (<c>FetchForExclusiveWriting</c>). Those
 /// locks are what make the cap exact across processes: every edge and worker decides on the same spend and the same
 /// sum of holds, one batch at a time, with no optimistic-retry storm on a hot key. A charge deletes the request's hold
@@ -39,12 +39,14 @@ public sealed class KeyLedgerWriter : IAsyncDisposable
     /// <param name="store">The event store.</param>
     /// <param name="logger">Where retries and failures are logged.</param>
     /// <param name="lanes">
-    /// Writer loops; by default two a core, four at least. A lane writes one batch at a time, so these are the
-    /// transactions this process has in flight, and while one commits the others gather their next.
+    /// Writer loops, one by default. A lane writes one batch at a time and a batch grows with what queues meanwhile,
+    /// so one lane makes the fewest, largest transactions: measured with 32 keys at 32 requests in flight on two cores
+    /// it carried 412–507 streams a second (PostgreSQL 0.8–1.0 ms of CPU a request), two lanes 355–429 (1.1–1.3 ms),
+    /// four 300–344 (1.5–1.8 ms); one key and one request at a time were the same with each.
     /// </param>
     public KeyLedgerWriter(IDocumentStore store, ILogger<KeyLedgerWriter> logger, int lanes = 0)
     {
-        _lanes = new Lane[lanes > 0 ? lanes : Math.Max(4, Environment.ProcessorCount * 2)];
+        _lanes = new Lane[lanes > 0 ? lanes : 1];
         for (var i = 0; i < _lanes.Length; i++)
         {
             _lanes[i] = new Lane(store, logger);
