@@ -26,7 +26,7 @@ static int Usage()
     Console.Error.WriteLine("""
         usage: OrProject.Bench serve [--port 8479] [--deltas 50]
                OrProject.Bench run --direct URL --gateway URL --key KEY [--key-id ID --admin-token TOKEN]
-                                   [--portkey URL --portkey-version V] [--streams 400] [--long-deltas 100] [--long-gap-ms 20]
+                                   [--portkey URL --portkey-version V] [--streams 400] [--many-keys 32] [--long-deltas 100] [--long-gap-ms 20]
                                    [--pid NAME=PID ...] [--deltas 50] [--scale 1.0] [--out bench/results]
                OrProject.Bench load --target URL [--key KEY[,KEY...]] [--concurrency 32] [--count 5000] [--plain] [--deltas 50]
                                    (one scenario against one target, e.g. while dotnet-trace or dotnet-counters watch)

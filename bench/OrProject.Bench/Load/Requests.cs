@@ -17,8 +17,18 @@ namespace OrProject.Bench.Load;
 /// </summary>
 internal sealed record Target(string Name, Uri BaseAddress, string? Key, IReadOnlyList<KeyValuePair<string, string>>? Headers = null)
 {
-    private readonly string[] _keys = Key?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+    private string[] _keys = Split(Key);
     private int _next = -1;
+
+    public string? Key
+    {
+        get;
+        init
+        {
+            field = value;
+            _keys = Split(value);
+        }
+    } = Key;
 
     public Uri Messages { get; } = new(BaseAddress, "v1/messages");
 
@@ -29,6 +39,8 @@ internal sealed record Target(string Name, Uri BaseAddress, string? Key, IReadOn
         1 => _keys[0],
         _ => _keys[(int)((uint)Interlocked.Increment(ref _next) % (uint)_keys.Length)],
     };
+
+    private static string[] Split(string? keys) => keys?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
 }
 
 /// <summary>How a response compared with what the simulator sent for the same request.</summary>

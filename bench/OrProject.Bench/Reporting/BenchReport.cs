@@ -46,6 +46,9 @@ internal sealed partial class BenchReport
 
     public const string LongScenario = "long streams";
 
+    /// <summary>The streams at 32 in flight spread over <paramref name="keys"/> keys (the gateway only).</summary>
+    public static string ManyKeysScenario(int keys) => $"stream c=32, {keys} keys";
+
     public IReadOnlyList<ScenarioResult> Results { get; set; } = [];
 
     public IReadOnlyDictionary<string, double> PeakRssMb { get; set; } = new Dictionary<string, double>();
@@ -134,6 +137,13 @@ internal sealed partial class BenchReport
                 v => v.ToString("0", CultureInfo.InvariantCulture), higherIsBetter: true));
         }
 
+        if (Results.FirstOrDefault(r => r.Target == "gateway" && r.Scenario.StartsWith("stream c=32, ", StringComparison.Ordinal)) is { } many)
+        {
+            var oneKey = Get("stream c=32", "gateway");
+            rows.Add(new Row($"throughput, {many.Scenario} (req/s)", "", Rps(many),
+                $"{many.RequestsPerSecond / oneKey.RequestsPerSecond * 100:0} % of one key's", "", null));
+        }
+
         var d128 = Get("stream c=128", "direct");
         var g128 = Get("stream c=128", "gateway");
         rows.Add(new Row("errors, stream c=128", Errors(d128), Errors(g128), "", "0", g128.Errors == 0 && !g128.Capped,
@@ -158,7 +168,7 @@ internal sealed partial class BenchReport
             Fraction(gPlain.Sum(r => r.Exact), gPlain.Sum(r => r.Completed)), "", "", null));
         if (UsageRecorded >= 0)
         {
-            rows.Add(new Row("requests recorded in the key's ledger", "", $"{UsageRecorded} of {GatewayAnswered}", "",
+            rows.Add(new Row("requests recorded in their keys' ledgers", "", $"{UsageRecorded} of {GatewayAnswered}", "",
                 "each once", UsageRecorded == GatewayAnswered));
         }
 
