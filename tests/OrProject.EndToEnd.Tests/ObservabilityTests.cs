@@ -74,6 +74,13 @@ public sealed class ObservabilityTests(GatewayFixture fixture) : IAsyncLifetime
         Assert.Contains("orp_queue_wait_milliseconds_bucket", worker, StringComparison.Ordinal);
         Assert.Contains("orp_ledger_write_milliseconds_bucket{otel_scope_name=\"OrProject\",kind=\"hold\"", edge, StringComparison.Ordinal);
         Assert.Contains("orp_ledger_write_milliseconds_bucket{otel_scope_name=\"OrProject\",kind=\"charge\"", worker, StringComparison.Ordinal);
+        foreach (var (process, scraped) in new[] { ("edge", edge), ("worker", worker) })
+        {
+            // The ledger writer's batches (holds on the edge, charges on the worker): at least one, of at least one command.
+            Assert.True(Count(scraped, "orp_ledger_batch_commands_count") >= 1, process);
+            Assert.True(Count(scraped, "orp_ledger_batch_keys_sum") >= 1, process);
+        }
+
         Assert.Contains("orp_tokens_total{", worker, StringComparison.Ordinal);
         Assert.Contains("orp_cost_USD_total", worker, StringComparison.OrdinalIgnoreCase);
     }
@@ -112,6 +119,12 @@ public sealed class ObservabilityTests(GatewayFixture fixture) : IAsyncLifetime
         response.EnsureSuccessStatusCode();
         return await response.Content.ReadAsStringAsync();
     }
+
+    /// <summary>The value of the first sample line of <paramref name="metric"/> (a metric name with no labels after it), or 0.</summary>
+    private static double Count(string scraped, string metric) =>
+        scraped.Split('\n').Where(l => l.StartsWith(metric, StringComparison.Ordinal) && l.Length > metric.Length && l[metric.Length] is '{' or ' ')
+            .Select(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture))
+            .FirstOrDefault();
 
     private static HttpRequestMessage Post(IssuedKey key)
     {
