@@ -29,8 +29,8 @@ public sealed class KeyLedgerWriter : IAsyncDisposable
     internal const int MaxBatch = 256;
 
     /// <summary>
-    /// Keys in one transaction, at most: each is a row lock taken in its own round trip and held to the commit, so a
-    /// batch of many keys makes other processes' writes to them wait longer.
+    /// Keys in one transaction, at most: each is a row lock held to the commit, so a batch of many keys makes other
+    /// processes' writes to any of them wait for all of it.
     /// </summary>
     internal const int MaxKeysPerBatch = 16;
 

@@ -21,7 +21,8 @@ internal sealed record PendingWrite(LedgerCommand Command, TaskCompletionSource<
 /// <summary>
 /// One transaction for the queued writes of one or more keys (group commit), in three round trips: one batch of reads
 /// (the keys' stream rows locked in key order with <c>FetchForExclusiveWriting</c>, their ledgers, open holds and the
-/// charges' receipts), the writes, the commit; keys with rate limits add a read of their rate windows. Every writer in every process locks keys in that
+/// charges' receipts), the writes, the commit. A batch that may append events takes the views lock first (one more),
+/// and keys with rate limits add a read of their rate windows. Every writer in every process locks keys in that
 /// order, so two batches sharing keys wait for each other instead of deadlocking. Every command is decided against its
 /// own key in the order it was queued; results are in the batch's order.
 /// </summary>
