@@ -11,8 +11,8 @@ namespace OrProject.Projections.Keys;
 /// <summary>
 /// Every write that moves a key's budget: holds at admission (<see cref="HoldAsync"/>), charges
 /// (<see cref="RecordAsync"/>), releases and expiries. Hundreds of requests arrive at once, on one key or on many, so
-/// writes are group-committed: a writer loop in this process (a lane; with more than one, a key always goes to the
-/// same lane, which keeps its writes in order) drains whatever is queued, across keys, into one transaction
+/// writes are group-committed: one writer loop in this process drains whatever is queued, across keys, into one
+/// transaction
 /// (<see cref="LedgerBatch"/>) under the row locks of those keys' streams (<c>FetchForExclusiveWriting</c>). Those
 /// locks are what make the cap exact across processes: every edge and worker decides on the same spend and the same
 /// sum of holds, one batch at a time, with no optimistic-retry storm on a hot key. A charge deletes the request's hold
@@ -35,32 +35,34 @@ public sealed class KeyLedgerWriter : IAsyncDisposable
     internal const int MaxKeysPerBatch = 16;
 
     private const int MaxAttempts = 40;
-    private readonly Lane[] _lanes;
+    private readonly IDocumentStore _store;
+    private readonly ILogger _logger;
+    private readonly Histogram<int>? _batchCommands;
+    private readonly Histogram<int>? _batchKeys;
+    private readonly Channel<PendingWrite> _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _loop;
 
+    /// <summary>
+    /// Starts the process's one writer loop. It writes one batch at a time and its next batch holds what queued
+    /// meanwhile, so one loop makes the fewest, largest transactions: measured with 32 keys at 32 requests in flight on
+    /// two cores it carried 412–507 streams a second (PostgreSQL 0.8–1.0 ms of CPU a request), two loops 355–429
+    /// (1.1–1.3 ms), four 300–344 (1.5–1.8 ms); one key and one request at a time were the same with each.
+    /// </summary>
     /// <param name="store">The event store.</param>
     /// <param name="logger">Where retries and failures are logged.</param>
-    /// <param name="lanes">
-    /// Writer loops, one by default. A lane writes one batch at a time and a batch grows with what queues meanwhile,
-    /// so one lane makes the fewest, largest transactions: measured with 32 keys at 32 requests in flight on two cores
-    /// it carried 412–507 streams a second (PostgreSQL 0.8–1.0 ms of CPU a request), two lanes 355–429 (1.1–1.3 ms),
-    /// four 300–344 (1.5–1.8 ms); one key and one request at a time were the same with each.
-    /// </param>
     /// <param name="meters">
     /// Where the batches are counted (<c>orp_ledger_batch_commands</c>, <c>orp_ledger_batch_keys</c>: how much each
     /// transaction carried, which shows the group commit at work); none, not counted.
     /// </param>
-    public KeyLedgerWriter(IDocumentStore store, ILogger<KeyLedgerWriter> logger, int lanes = 0, IMeterFactory? meters = null)
+    public KeyLedgerWriter(IDocumentStore store, ILogger<KeyLedgerWriter> logger, IMeterFactory? meters = null)
     {
+        _store = store;
+        _logger = logger;
         // The gateway's meter (OrProject.ServiceDefaults' GatewayMetrics names it too), so /metrics exports these.
         var meter = meters?.Create("OrProject");
-        var batches = new BatchMetrics(
-            meter?.CreateHistogram<int>("orp.ledger_batch.commands", unit: "{command}", description: "Ledger commands written in one transaction."),
-            meter?.CreateHistogram<int>("orp.ledger_batch.keys", unit: "{key}", description: "Keys whose ledgers one transaction wrote."));
-        _lanes = new Lane[lanes > 0 ? lanes : 1];
-        for (var i = 0; i < _lanes.Length; i++)
-        {
-            _lanes[i] = new Lane(store, logger, batches);
-        }
+        _batchCommands = meter?.CreateHistogram<int>("orp.ledger_batch.commands", unit: "{command}", description: "Ledger commands written in one transaction.");
+        _batchKeys = meter?.CreateHistogram<int>("orp.ledger_batch.keys", unit: "{key}", description: "Keys whose ledgers one transaction wrote.");
+        _loop = Task.Run(RunAsync);
     }
 
     /// <summary>
@@ -88,8 +90,14 @@ public sealed class KeyLedgerWriter : IAsyncDisposable
 
     private Task<object?> EnqueueAsync(LedgerCommand command, CancellationToken cancellationToken)
     {
-        var lane = _lanes[(uint)StringComparer.Ordinal.GetHashCode(command.KeyId) % (uint)_lanes.Length];
-        return lane.EnqueueAsync(command, cancellationToken);
+        var pending = new PendingWrite(command, new TaskCompletionSource<object?>(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (!_queue.Writer.TryWrite(pending))
+        {
+            throw new InvalidOperationException("The key ledger writer is shut down.");
+        }
+
+        // A charge is committed even if the caller stops waiting: cancellation only ends the wait.
+        return pending.Done.Task.WaitAsync(cancellationToken);
     }
 
     /// <summary>
@@ -114,147 +122,108 @@ public sealed class KeyLedgerWriter : IAsyncDisposable
         return false;
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
-        foreach (var lane in _lanes)
-        {
-            await lane.StopAsync();
-        }
+        _queue.Writer.TryComplete();
+        return new ValueTask(_loop);
     }
 
     /// <summary>
-    /// One writer loop: batches of up to <see cref="MaxBatch"/> commands over up to <see cref="MaxKeysPerBatch"/> keys,
+    /// The writer loop: batches of up to <see cref="MaxBatch"/> commands over up to <see cref="MaxKeysPerBatch"/> keys,
     /// one transaction at a time. A command whose key does not fit the batch waits for the next, ahead of anything
     /// queued after it, so each key's commands are written in the order they came.
     /// </summary>
-    private sealed record BatchMetrics(Histogram<int>? Commands, Histogram<int>? Keys);
-
-    private sealed class Lane
+    private async Task RunAsync()
     {
-        private readonly IDocumentStore _store;
-        private readonly ILogger _logger;
-        private readonly BatchMetrics _metrics;
-        private readonly Channel<PendingWrite> _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
-        private readonly Task _loop;
-
-        public Lane(IDocumentStore store, ILogger logger, BatchMetrics metrics)
+        var batch = new List<PendingWrite>(MaxBatch);
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        var deferred = new Queue<PendingWrite>();
+        while (deferred.Count > 0 || await _queue.Reader.WaitToReadAsync())
         {
-            _store = store;
-            _logger = logger;
-            _metrics = metrics;
-            _loop = Task.Run(RunAsync);
-        }
-
-        public Task<object?> EnqueueAsync(LedgerCommand command, CancellationToken cancellationToken)
-        {
-            var pending = new PendingWrite(command, new TaskCompletionSource<object?>(TaskCreationOptions.RunContinuationsAsynchronously));
-            if (!_queue.Writer.TryWrite(pending))
+            // What was deferred first: it was read before anything still queued.
+            for (var n = deferred.Count; n > 0; n--)
             {
-                throw new InvalidOperationException("The key ledger writer is shut down.");
+                Take(deferred.Dequeue());
             }
 
-            // A charge is committed even if the caller stops waiting: cancellation only ends the wait.
-            return pending.Done.Task.WaitAsync(cancellationToken);
-        }
-
-        public Task StopAsync()
-        {
-            _queue.Writer.TryComplete();
-            return _loop;
-        }
-
-        private async Task RunAsync()
-        {
-            var batch = new List<PendingWrite>(MaxBatch);
-            var keys = new HashSet<string>(StringComparer.Ordinal);
-            var deferred = new Queue<PendingWrite>();
-            while (deferred.Count > 0 || await _queue.Reader.WaitToReadAsync())
+            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var pending))
             {
-                // What was deferred first: it was read before anything still queued.
-                for (var n = deferred.Count; n > 0; n--)
-                {
-                    Take(deferred.Dequeue());
-                }
-
-                while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var pending))
-                {
-                    Take(pending);
-                }
-
-                if (batch.Count == 0)
-                {
-                    continue;
-                }
-
-                await WriteWithRetryAsync(batch);
-                _metrics.Commands?.Record(batch.Count);
-                _metrics.Keys?.Record(keys.Count);
-                batch.Clear();
-                keys.Clear();
+                Take(pending);
             }
 
-            void Take(PendingWrite pending)
+            if (batch.Count == 0)
             {
-                var keyId = pending.Command.KeyId;
-                if (batch.Count < MaxBatch && (keys.Contains(keyId) || keys.Count < MaxKeysPerBatch))
-                {
-                    keys.Add(keyId);
-                    batch.Add(pending);
-                }
-                else
-                {
-                    deferred.Enqueue(pending);
-                }
+                continue;
             }
+
+            await WriteWithRetryAsync(batch);
+            _batchCommands?.Record(batch.Count);
+            _batchKeys?.Record(keys.Count);
+            batch.Clear();
+            keys.Clear();
         }
 
-        private async Task WriteWithRetryAsync(List<PendingWrite> batch)
+        void Take(PendingWrite pending)
         {
-            for (var attempt = 1; ; attempt++)
+            var keyId = pending.Command.KeyId;
+            if (batch.Count < MaxBatch && (keys.Contains(keyId) || keys.Count < MaxKeysPerBatch))
             {
-                try
-                {
-                    var results = await LedgerBatch.WriteAsync(_store, batch);
-                    for (var i = 0; i < batch.Count; i++)
-                    {
-                        batch[i].Done.TrySetResult(results[i]);
-                    }
-
-                    return;
-                }
-                catch (Exception ex) when (attempt < MaxAttempts && IsTransient(ex) && !LedgerBatch.OnlyHolds(batch))
-                {
-                    // Keep trying through a database outage of about a minute: a charge is never dropped lightly.
-                    // (A hold is not retried: its client is waiting, and a refusal it can retry is the better answer.)
-                    _logger.LogWarning(ex, "Writing the ledger of {Keys} key(s) failed on attempt {Attempt}; retrying",
-                        batch.Select(p => p.Command.KeyId).Distinct().Count(), attempt);
-                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, 50 * attempt * attempt)));
-                }
-                catch (Exception ex) when (!IsTransient(ex) && SplitByKey(batch) is { Count: > 1 } perKey)
-                {
-                    // Something in this batch cannot be written (a fault, not an outage): each key's commands are
-                    // tried alone, so one key's failure is not every key's.
-                    _logger.LogWarning(ex, "A ledger batch over {Keys} keys failed; writing each key alone", perKey.Count);
-                    foreach (var group in perKey)
-                    {
-                        await WriteWithRetryAsync(group);
-                    }
-
-                    return;
-                }
-                catch (Exception ex)
-                {
-                    foreach (var pending in batch)
-                    {
-                        pending.Done.TrySetException(ex);
-                    }
-
-                    return;
-                }
+                keys.Add(keyId);
+                batch.Add(pending);
+            }
+            else
+            {
+                deferred.Enqueue(pending);
             }
         }
-
-        private static List<List<PendingWrite>> SplitByKey(List<PendingWrite> batch) =>
-            [.. batch.GroupBy(p => p.Command.KeyId, StringComparer.Ordinal).Select(g => g.ToList())];
     }
+
+    private async Task WriteWithRetryAsync(List<PendingWrite> batch)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var results = await LedgerBatch.WriteAsync(_store, batch);
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    batch[i].Done.TrySetResult(results[i]);
+                }
+
+                return;
+            }
+            catch (Exception ex) when (attempt < MaxAttempts && IsTransient(ex) && !LedgerBatch.OnlyHolds(batch))
+            {
+                // Keep trying through a database outage of about a minute: a charge is never dropped lightly.
+                // (A hold is not retried: its client is waiting, and a refusal it can retry is the better answer.)
+                _logger.LogWarning(ex, "Writing the ledger of {Keys} key(s) failed on attempt {Attempt}; retrying",
+                    batch.Select(p => p.Command.KeyId).Distinct().Count(), attempt);
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, 50 * attempt * attempt)));
+            }
+            catch (Exception ex) when (!IsTransient(ex) && SplitByKey(batch) is { Count: > 1 } perKey)
+            {
+                // Something in this batch cannot be written (a fault, not an outage): each key's commands are
+                // tried alone, so one key's failure is not every key's.
+                _logger.LogWarning(ex, "A ledger batch over {Keys} keys failed; writing each key alone", perKey.Count);
+                foreach (var group in perKey)
+                {
+                    await WriteWithRetryAsync(group);
+                }
+
+                return;
+            }
+            catch (Exception ex)
+            {
+                foreach (var pending in batch)
+                {
+                    pending.Done.TrySetException(ex);
+                }
+
+                return;
+            }
+        }
+    }
+
+    private static List<List<PendingWrite>> SplitByKey(List<PendingWrite> batch) =>
+        [.. batch.GroupBy(p => p.Command.KeyId, StringComparer.Ordinal).Select(g => g.ToList())];
 }

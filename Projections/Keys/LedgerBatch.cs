@@ -83,12 +83,7 @@ internal static class LedgerBatch
         var streams = keyIds.Select(reads.Events.FetchForExclusiveWriting<KeyLedger>).ToArray();
         // The holds only of keys whose decisions need them; a batch of charges just deletes its own.
         var needHolds = batch.Where(p => p.Command is not LedgerCommand.Record).Select(p => p.Command.KeyId).Distinct().ToArray();
-        var openHolds = needHolds.Length switch
-        {
-            0 => null,
-            1 => reads.Query(new OpenHoldsOfKey { KeyId = needHolds[0] }),
-            _ => reads.Query(new OpenHoldsOfKeys { KeyIds = needHolds }),
-        };
+        var openHolds = needHolds.Length == 0 ? null : reads.Query(new OpenHoldsOfKeys { KeyIds = needHolds });
         var recordIds = batch.Select(p => p.Command).OfType<LedgerCommand.Record>().Select(r => r.Usage.RequestId).Distinct().ToArray();
         var receipts = recordIds.Length == 0 ? null : reads.LoadMany<UsageReceipt>().ById(recordIds);
         await reads.Execute();

@@ -214,9 +214,9 @@ public sealed class KeyLedgerWriterTests(LedgerStoreFixture fixture) : IClassFix
     [Fact]
     public async Task ACommandPostgresRefuses_FailsAlone_NotTheOtherKeysInItsBatch()
     {
-        // One lane, so that commands queued together share a transaction: PostgreSQL refuses the whole of it (a NUL
-        // in text it will never take), and the writer then writes each key alone.
-        await using var writer = new KeyLedgerWriter(fixture.Store, NullLogger<KeyLedgerWriter>.Instance, lanes: 1);
+        // A writer of its own, whose queue holds only these: queued together they share a transaction, PostgreSQL
+        // refuses the whole of it (a NUL in text it will never take), and the writer then writes each key alone.
+        await using var writer = new KeyLedgerWriter(fixture.Store, NullLogger<KeyLedgerWriter>.Instance);
         var keys = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => fixture.IssueKeyAsync(1m)));
 
         var good = keys.Select(key => writer.HoldAsync(Hold(key, 0.1m), default)).ToList();
