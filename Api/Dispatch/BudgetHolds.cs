@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using OrProject.Contracts.Events;
@@ -20,10 +19,10 @@ namespace OrProject.Api.Dispatch;
 internal sealed class BudgetHolds(KeyLedgerWriter ledger, IOptions<EdgeOptions> options, TimeProvider clock, GatewayMetrics metrics, ILogger<BudgetHolds> logger)
 {
     /// <summary>Null when the hold is taken; otherwise the refusal to answer with.</summary>
-    public async Task<(ApiError? Refusal, RateLimitState? Rates)> TryHoldAsync(string requestId, KeyLedger key, ModelPrice price, JsonObject canonical, string text)
+    public async Task<(ApiError? Refusal, RateLimitState? Rates)> TryHoldAsync(string requestId, KeyLedger key, ModelPrice price, JsonObject canonical, int bodyBytes)
     {
         var maxTokens = canonical["max_tokens"] is JsonValue max && max.TryGetValue<long>(out var m) ? m : 0;
-        var input = WorstCase.InputTokens(canonical, Encoding.UTF8.GetByteCount(text));
+        var input = WorstCase.InputTokens(canonical, bodyBytes);
         var worst = WorstCase.CostUsd(price, input, maxTokens) + WorstCase.SearchCostUsd(price, canonical);
         var now = clock.GetUtcNow();
         var hold = new BudgetHold { Id = requestId, KeyId = key.Id, AmountUsd = worst, At = now, ExpiresAt = now + options.Value.HoldLifetime };

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using OrProject.Api.Auth;
@@ -78,11 +79,12 @@ internal sealed class EdgePipeline(KeyAdmission admission, SettingsReader settin
             await protocol.WriteRefusalAsync(context, tooLarge);
             return;
         }
-        var text = canonical.ToJsonString(Json.Relaxed);
+        // UTF-8 straight from the tree: the dispatch carries bytes, so the body is never a .NET string on the way.
+        var canonicalBody = JsonSerializer.SerializeToUtf8Bytes(canonical, Json.Relaxed);
         var requestId = EdgeRequest.Id(context);
         var key = admitted.Key;
         var replyAddress = await router.Address.WaitAsync(aborted);
-        var (unaffordable, rates) = await holds.TryHoldAsync(requestId, key, price, canonical, text);
+        var (unaffordable, rates) = await holds.TryHoldAsync(requestId, key, price, canonical, canonicalBody.Length);
         if (unaffordable is not null)
         {
             await protocol.WriteRefusalAsync(context, unaffordable);
@@ -100,7 +102,7 @@ internal sealed class EdgePipeline(KeyAdmission admission, SettingsReader settin
             KeyId: key.Id,
             ReplyAddress: replyAddress,
             Stream: request.Stream,
-            Request: text,
+            Body: canonicalBody,
             ModelRequested: requested,
             Model: model,
             Headers: Headers(context.Request),

@@ -192,14 +192,14 @@ internal sealed class GenerationPump(
     /// <summary>
     /// Settles a request whose worker was lost: what the client received, never twice. A worker that took the
     /// request called its upstream at once, so one lost before any event is charged the input estimate (four
-    /// characters a token): the upstream read the input, and saying nothing would leave the hold to expire.
+    /// bytes of the request a token): the upstream read the input, and saying nothing would leave the hold to expire.
     /// </summary>
     private async Task ChargeLostAsync(DispatchGeneration request, StreamObserver observed, string? accountId, string outcome,
         int status, long? ttftMs, long durationMs)
     {
         var usage = observed.Started
             ? observed.ObservedUsage()
-            : new TokenUsage(TokenEstimator.FromCharacters(request.Request.Length), 0, 0, 0);
+            : new TokenUsage(TokenEstimator.FromCharacters(request.CanonicalBody().Length), 0, 0, 0);
         var served = observed.Model ?? request.Model;
         try
         {

@@ -189,9 +189,9 @@ internal sealed class Generator(
 
     private static DispatchGeneration Flattened(DispatchGeneration request)
     {
-        var body = System.Text.Json.Nodes.JsonNode.Parse(request.Request)!.AsObject();
+        var body = System.Text.Json.Nodes.JsonNode.Parse(request.CanonicalBody())!.AsObject();
         ToolFlattener.Flatten(body);
-        return request with { Request = body.ToJsonString() };
+        return request with { Body = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body), Request = null };
     }
 
     private const string ClientDisconnected = "the client disconnected";

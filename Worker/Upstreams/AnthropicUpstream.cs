@@ -15,13 +15,19 @@ internal sealed class AnthropicUpstream(IHttpClientFactory httpClientFactory) : 
     public const string HttpClientName = "upstream";
     private const string DefaultVersion = "2023-06-01";
 
+    private static readonly byte[] SyntheticSignature = Encoding.UTF8.GetBytes(SyntheticThinking.Signature);
+
     public string Kind => "anthropic";
 
     public async Task<UpstreamResponse> SendAsync(UpstreamTarget target, DispatchGeneration request, CancellationToken cancellationToken)
     {
         using var message = new HttpRequestMessage(HttpMethod.Post, MessagesUri(target.BaseUrl))
         {
-            Content = new StringContent(WithoutSyntheticThinking(request.Request), Encoding.UTF8, "application/json"),
+            // The body is UTF-8 JSON already; the content type is what StringContent with UTF-8 said.
+            Content = new ByteArrayContent(WithoutSyntheticThinking(request.CanonicalBody()))
+            {
+                Headers = { ContentType = new MediaTypeHeaderValue("application/json", "utf-8") },
+            },
         };
         AddHeaders(message, target, request.Headers);
         message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
@@ -49,9 +55,9 @@ internal sealed class AnthropicUpstream(IHttpClientFactory httpClientFactory) : 
     /// A tool loop whose thinking was all synthetic is then left without any, which Anthropic refuses while thinking is
     /// on: such a request goes without thinking.
     /// </summary>
-    private static string WithoutSyntheticThinking(string body)
+    private static byte[] WithoutSyntheticThinking(byte[] body)
     {
-        if (!body.Contains(SyntheticThinking.Signature, StringComparison.Ordinal))
+        if (body.AsSpan().IndexOf(SyntheticSignature) < 0)
         {
             return body;
         }
@@ -59,7 +65,7 @@ internal sealed class AnthropicUpstream(IHttpClientFactory httpClientFactory) : 
         var json = System.Text.Json.Nodes.JsonNode.Parse(body)!.AsObject();
         SyntheticThinking.StripFrom(json);
         CanonicalThinking.DropThinkingIfHistoryLacksIt(json);
-        return json.ToJsonString();
+        return System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(json);
     }
 
     /// <summary>Accepts a base URL with or without the trailing <c>/v1</c>, as operators paste either.</summary>

@@ -20,7 +20,7 @@ internal sealed partial class OpenAiUpstream(IHttpClientFactory httpClientFactor
 
     public async Task<UpstreamResponse> SendAsync(UpstreamTarget target, DispatchGeneration request, CancellationToken cancellationToken)
     {
-        var canonical = JsonNode.Parse(request.Request)!.AsObject();
+        var canonical = JsonNode.Parse(request.CanonicalBody())!.AsObject();
         var estimatedInput = TokenEstimator.Estimate(canonical);
         // The edge translates before an account is chosen, so a request may carry Anthropic server tools (web search
         // from a Responses client); this upstream cannot run them and the translation leaves them out.

@@ -27,10 +27,11 @@ internal sealed class SimulatorUpstream(Microsoft.Extensions.Options.IOptions<Si
     private static async IAsyncEnumerable<SseEvent> GenerateAsync(DispatchGeneration request, int delay,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var body = JsonNode.Parse(request.Request)!.AsObject();
+        var canonical = request.CanonicalBody();
+        var body = JsonNode.Parse(canonical)!.AsObject();
         var maxTokens = MaxTokens(body);
         var words = Reply(LastUserText(body)).Split(' ');
-        var inputTokens = Math.Max(1, request.Request.Length / 4);
+        var inputTokens = Math.Max(1, canonical.Length / 4);
         var id = "msg_sim_" + Guid.CreateVersion7().ToString("N");
 
         yield return Event("message_start", new JsonObject

@@ -23,8 +23,8 @@ internal sealed class UsageCharger(UsagePricer pricer, GatewayMetrics metrics, T
         if (!observer.Started && usage.OutputTokens == 0)
         {
             // The upstream answered 200 but sent nothing: the input was still sent and may be billed upstream,
-            // so it is charged at the estimate the edge would make (four characters a token).
-            usage = usage with { InputTokens = Math.Max(1, request.Request.Length / 4) };
+            // so it is charged at the estimate the edge would make (four bytes a token).
+            usage = usage with { InputTokens = Math.Max(1, request.CanonicalBody().Length / 4) };
         }
 
         var served = observer.Model ?? request.Model;

@@ -78,9 +78,36 @@ public sealed class MalformedInputTests(GatewayFixture fixture) : IAsyncLifetime
         Assert.Equal("hologram", (string?)sent["messages"]![0]!["content"]![0]!["type"]);
     }
 
-    private async Task<HttpResponseMessage> PostAsync(string route, string key, byte[] body)
+    /// <summary>
+    /// The edge reads a body with a <c>Content-Length</c> into one array of that size up to 1 MiB, and larger or
+    /// chunked ones through a growing buffer: each reaches the upstream whole, quotes, backslashes and non-ASCII intact.
+    /// </summary>
+    [Theory]
+    [InlineData(false, 1_000)]
+    [InlineData(false, 1_500_000)]
+    [InlineData(true, 300_000)]
+    public async Task Post_BodiesWithAndWithoutALength_ReachTheUpstreamWhole(bool chunked, int textLength)
+    {
+        var key = await fixture.IssueKeyAsync(budgetUsd: 100m);
+        var text = string.Concat(Enumerable.Repeat("é \"quoted\" \\ line\n", (textLength / 18) + 1))[..textLength];
+        var body = Encoding.UTF8.GetBytes(new JsonObject
+        {
+            ["model"] = "claude-sonnet-4-5",
+            ["max_tokens"] = 5,
+            ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = text }),
+        }.ToJsonString());
+
+        using var response = await PostAsync("/v1/messages", key.Key, body, chunked);
+
+        Assert.Equal(200, (int)response.StatusCode);
+        var sent = JsonNode.Parse(fixture.Upstream.Requests.Single().Body)!;
+        Assert.Equal(text, (string?)sent["messages"]![0]!["content"]);
+    }
+
+    private async Task<HttpResponseMessage> PostAsync(string route, string key, byte[] body, bool chunked = false)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, route) { Content = new ByteArrayContent(body) };
+        request.Headers.TransferEncodingChunked = chunked; // no Content-Length then
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
         return await fixture.Http.SendAsync(request);

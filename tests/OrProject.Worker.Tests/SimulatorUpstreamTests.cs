@@ -16,7 +16,7 @@ public sealed class SimulatorUpstreamTests
         var simulator = new SimulatorUpstream(Options.Create(new SimulatorOptions { DelayMilliseconds = 0 }));
         var body = $$"""{"model":"claude-sonnet-4-5","max_tokens":{{maxTokens}},"messages":[{"role":"user","content":"Hi"}]}""";
         var request = new DispatchGeneration(RequestId: "req_sim", KeyId: "key", ReplyAddress: new Uri("queue:replies"), Stream: false,
-            Request: body, ModelRequested: "claude-sonnet-4-5", Model: "claude-sonnet-4-5", Headers: new Dictionary<string, string>(),
+            Body: System.Text.Encoding.UTF8.GetBytes(body), ModelRequested: "claude-sonnet-4-5", Model: "claude-sonnet-4-5", Headers: new Dictionary<string, string>(),
             Affinity: null, RequestedAt: DateTimeOffset.UtcNow, Deadline: DateTimeOffset.UtcNow.AddMinutes(1), Capability: "");
 
         await using var response = await simulator.SendAsync(new UpstreamTarget("acct", "", ""), request, CancellationToken.None);

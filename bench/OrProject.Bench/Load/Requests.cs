@@ -71,8 +71,10 @@ internal readonly record struct Sample(bool Done, bool Ok, double FirstTokenMs, 
 /// token) and the last byte; for a plain request, the whole answer. Every body is checked against
 /// <see cref="SimulatedMessage"/> for the same seed.
 /// </summary>
-internal sealed class Requests(HttpClient http, string model, int deltas, TimeSpan timeout)
+internal sealed class Requests(HttpClient http, string model, int deltas, TimeSpan timeout, int contextKb = 0)
 {
+    private readonly string _system = Context(contextKb);
+
     private static readonly byte[] FirstDeltaMarker = "event: content_block_delta\n"u8.ToArray();
     private static readonly MediaTypeHeaderValue JsonType = new("application/json");
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _answered = new();
@@ -187,7 +189,29 @@ internal sealed class Requests(HttpClient http, string model, int deltas, TimeSp
     }
 
     private byte[] Body(long seed, bool stream, Pace? pace) => Encoding.UTF8.GetBytes(
-        $$"""{"model":"{{model}}","max_tokens":1024,"stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":"bench {{seed}}{{(pace is { } p ? $" {p.Deltas}x{p.GapMs}" : "")}}"}]}""");
+        $$"""{"model":"{{model}}","max_tokens":1024,"stream":{{(stream ? "true" : "false")}},{{_system}}"messages":[{"role":"user","content":"bench {{seed}}{{(pace is { } p ? $" {p.Deltas}x{p.GapMs}" : "")}}"}]}""");
+
+    /// <summary>
+    /// A system prompt of about <paramref name="kb"/> KiB (none for 0), as a coding agent sends its instructions and
+    /// files: prose and code with quotes, backslashes and line breaks, which every JSON step on the way escapes again.
+    /// </summary>
+    private static string Context(int kb)
+    {
+        if (kb <= 0)
+        {
+            return "";
+        }
+
+        const string Paragraph = "You are a coding agent. When the user says \"run the tests\", call the `Bash` tool with " +
+            "`dotnet test` and report failures.\nfunction f(a, b) {\n  return a.replace(/\\s+/g, \"\") + b; // \u00e9t\u00e9\n}\n";
+        var text = new StringBuilder(kb * 1024 + Paragraph.Length);
+        while (text.Length < kb * 1024)
+        {
+            text.Append(Paragraph);
+        }
+
+        return "\"system\":" + JsonSerializer.Serialize(text.ToString()) + ",";
+    }
 
     private static Fidelity CompareStream(ReadOnlySpan<byte> received, SimulatedMessage expected)
     {

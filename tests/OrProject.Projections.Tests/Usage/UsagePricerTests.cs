@@ -37,7 +37,7 @@ public sealed class UsagePricerTests(LedgerStoreFixture fixture) : IClassFixture
     {
         var key = await fixture.IssueKeyAsync(1m);
         var request = new DispatchGeneration(RequestId: "req_" + Guid.NewGuid().ToString("N"), KeyId: key, ReplyAddress: new Uri("http://127.0.0.1:1"),
-            Stream: true, Request: "{}", ModelRequested: "claude-sonnet-4-5", Model: "claude-sonnet-4-5", Headers: new Dictionary<string, string>(),
+            Stream: true, Body: "{}"u8.ToArray(), ModelRequested: "claude-sonnet-4-5", Model: "claude-sonnet-4-5", Headers: new Dictionary<string, string>(),
             Affinity: null, RequestedAt: DateTimeOffset.UtcNow, Deadline: DateTimeOffset.UtcNow, Capability: "");
         var usage = new TokenUsage(10, 5, 0, 0);
 
