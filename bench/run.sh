@@ -13,6 +13,7 @@
 #   ORP_BENCH_DELTAS=50       text deltas in each simulated stream
 #   ORP_BENCH_STREAMS=400     concurrent streams in the long-stream scenario (each 100 deltas 20 ms apart; 4 rounds)
 #   ORP_BENCH_KEYS=32         keys the many-keys scenario spreads its streams over (1 leaves it out)
+#   ORP_BENCH_CONTEXT_KB=100  the system prompt of the agent-sized requests, KiB (0 leaves the scenario out)
 #   ORP_BENCH_PORTKEY_PORT=8487  Portkey (ORP_BENCH_PORTKEY=0 leaves it out)
 #   ORP_BENCH_WORKERS=1       Worker processes
 #   ORP_BENCH_HTTP_PORT=8480  the gateway's Api (its workers' health ports follow at +101, +102, …)
@@ -35,13 +36,14 @@ ORP_BENCH_HTTP_PORT=${ORP_BENCH_HTTP_PORT:-8480}
 ORP_BENCH_SIM_PORT=${ORP_BENCH_SIM_PORT:-8479}
 ORP_BENCH_STREAMS=${ORP_BENCH_STREAMS:-400}
 ORP_BENCH_KEYS=${ORP_BENCH_KEYS:-32}
+ORP_BENCH_CONTEXT_KB=${ORP_BENCH_CONTEXT_KB:-100}
 ORP_BENCH_PORTKEY=${ORP_BENCH_PORTKEY:-1}
 ORP_BENCH_PORTKEY_PORT=${ORP_BENCH_PORTKEY_PORT:-8487}
 PORTKEY_DIR=$ROOT/bench/portkey
 BENCH_DLL=$ROOT/artifacts/bin/OrProject.Bench/release/OrProject.Bench.dll
 RESULTS_DIR=$ROOT/bench/results
 
-for v in ORP_BENCH_DELTAS ORP_BENCH_WORKERS ORP_BENCH_HTTP_PORT ORP_BENCH_SIM_PORT ORP_BENCH_STREAMS ORP_BENCH_KEYS ORP_BENCH_PORTKEY_PORT; do
+for v in ORP_BENCH_DELTAS ORP_BENCH_WORKERS ORP_BENCH_HTTP_PORT ORP_BENCH_SIM_PORT ORP_BENCH_STREAMS ORP_BENCH_KEYS ORP_BENCH_CONTEXT_KB ORP_BENCH_PORTKEY_PORT; do
   [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a number, got '${!v}'"
 done
 [[ $ORP_BENCH_SCALE =~ ^[0-9]*\.?[0-9]+$ ]] || die "ORP_BENCH_SCALE must be a number, got '$ORP_BENCH_SCALE'"
@@ -217,6 +219,7 @@ bench_load() {
   local portkey=()
   [[ $ORP_BENCH_PORTKEY == 1 ]] && portkey=(--portkey "http://127.0.0.1:$ORP_BENCH_PORTKEY_PORT" --portkey-version "$(portkey_version)")
   dotnet "$BENCH_DLL" run --direct "http://127.0.0.1:$ORP_BENCH_SIM_PORT" --gateway "$BENCH_BASE" "${portkey[@]}" --streams "$ORP_BENCH_STREAMS" --many-keys "$ORP_BENCH_KEYS" \
+    --context-kb "$ORP_BENCH_CONTEXT_KB" \
     --key "$BENCH_KEY" --key-id "$BENCH_KEY_ID" --admin-token "$ADMIN_TOKEN" "${BENCH_PIDS[@]}" \
     --deltas "$ORP_BENCH_DELTAS" --scale "$ORP_BENCH_SCALE" --out "$RESULTS_DIR" --commit "$commit" \
     ${ORP_BENCH_NOTE:+--note "$ORP_BENCH_NOTE"} 2>&1 | tee "$LOG_DIR/bench.log"

@@ -59,6 +59,7 @@ internal static class BenchRun
             Note = args.Get("note"),
             PortkeyVersion = portkey is null ? null : args.Get("portkey-version") ?? "?",
             LongPace = longPace,
+            AgentContextKb = args.Int("context-kb", 100),
         };
 
         Say($"sanity check: one stream and one plain request to each of {string.Join(", ", targets.Select(t => t.BaseAddress))}");
@@ -105,6 +106,21 @@ internal static class BenchRun
             }
         }
 
+        // Requests the size coding agents send: their instructions, tools and files make 50-200 KB of JSON, which every
+        // step that reads, translates or re-encodes the body pays for; the requests above are a few hundred bytes.
+        var agentKb = args.Int("context-kb", 100);
+        var agentRequests = new Requests(http, model, deltas, TimeSpan.FromSeconds(120), agentKb);
+        if (agentKb > 0)
+        {
+            var agentRunner = new ScenarioRunner(agentRequests, monitor, cap);
+            foreach (var target in targets)
+            {
+                Say($"streams with a {agentKb} KiB system prompt at concurrency 8: {Count(1000)} requests {target.Name}");
+                await agentRunner.RunAsync("warm-up", target, stream: true, 8, Count(200));
+                results.Add(await agentRunner.RunAsync(BenchReport.AgentScenario, target, stream: true, 8, Count(1000)));
+            }
+        }
+
         // The long streams: many answers open at once, each paced like a model's tokens, so what counts is what the
         // gateway costs while it holds streams open (CPU per stream, memory, stalls), not how fast it can relay.
         var longCount = Math.Max(streams, Count(streams * 4));
@@ -133,7 +149,7 @@ internal static class BenchRun
         report.PeakRssMb = monitor.MemoryWatched.Append("sum").ToDictionary(n => n, monitor.PeakMb);
         report.PeakPssSumMb = monitor.PeakPssSumMb;
         report.IdleRssMb = monitor.MemoryWatched.ToDictionary(n => n, n => ProcessMonitor.RssKb(pids[n]) / 1024.0);
-        report.GatewayAnswered = requests.Answered(gateway.Name);
+        report.GatewayAnswered = requests.Answered(gateway.Name) + agentRequests.Answered(gateway.Name);
 
         if (args.Get("key-id") is { } keyId && args.Get("admin-token") is { } adminToken)
         {

@@ -38,6 +38,13 @@ internal sealed partial class BenchReport
             text.Append(TextTable(longRows, "gateway vs direct", withTarget: true));
         }
 
+        if (AgentRows() is { Count: > 0 } agentRows)
+        {
+            text.AppendLine();
+            text.AppendLine(CultureInfo.InvariantCulture, $"streams with a {AgentContextKb} KiB system prompt, as coding agents send, 8 at a time:");
+            text.Append(TextTable(agentRows, "gateway vs direct", withTarget: false));
+        }
+
         text.AppendLine();
         if (WarmUp.Count > 0)
         {
@@ -111,6 +118,29 @@ internal sealed partial class BenchReport
                 var peer = HasPortkey ? $" {r.Portkey} | {r.VsPortkey} |" : "";
                 var met = r.Met switch { true => "met", false => "**not met**", null => "" };
                 md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Metric.Trim()} | {r.Direct} | {r.Gateway} | {r.Difference} |{peer} {r.Target} | {met} |");
+            }
+        }
+
+        if (AgentRows() is { Count: > 0 } agentRows)
+        {
+            var g = Find(AgentScenario, "gateway")!;
+            md.AppendLine();
+            md.AppendLine("## Requests the size coding agents send");
+            md.AppendLine();
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"{g.Requested} streams to each target, {g.Concurrency} at a time, each request carrying a {AgentContextKb} KiB system prompt of prose and");
+            md.AppendLine("code (quotes, backslashes, line breaks, non-ASCII), as Claude Code's and Codex's requests carry their instructions,");
+            md.AppendLine("tools and files: what reading, translating, dispatching and sending on a large body costs, which the other");
+            md.AppendLine("scenarios' few-hundred-byte requests do not show. CPU is each side's own processes', as for the long streams.");
+            md.AppendLine();
+            md.AppendLine(HasPortkey
+                ? "| metric | direct | gateway | gateway vs direct | Portkey | gateway vs Portkey |"
+                : "| metric | direct | gateway | gateway vs direct |");
+            md.AppendLine(HasPortkey ? "|---|--:|--:|--:|--:|--:|" : "|---|--:|--:|--:|");
+            foreach (var r in agentRows)
+            {
+                var peer = HasPortkey ? $" {r.Portkey} | {r.VsPortkey} |" : "";
+                md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Metric.Trim()} | {r.Direct} | {r.Gateway} | {r.Difference} |{peer}");
             }
         }
 

@@ -46,6 +46,12 @@ internal sealed partial class BenchReport
 
     public const string LongScenario = "long streams";
 
+    /// <summary>Streams whose requests are the size coding agents send (<see cref="AgentContextKb"/> KiB of system prompt).</summary>
+    public const string AgentScenario = "agent c=8";
+
+    /// <summary>The agent scenario's system prompt, KiB (<c>ORP_BENCH_CONTEXT_KB</c>).</summary>
+    public int AgentContextKb { get; init; }
+
     /// <summary>The streams at 32 in flight spread over <paramref name="keys"/> keys (the gateway only).</summary>
     public static string ManyKeysScenario(int keys) => $"stream c=32, {keys} keys";
 
@@ -264,6 +270,44 @@ internal sealed partial class BenchReport
             rows.Add(new Row("  peak PSS, PostgreSQL + RabbitMQ (MB)", "", Mb(servers.PssMb), "", "", null));
             rows.Add(new Row("  peak PSS, Api + Workers + PostgreSQL + RabbitMQ (MB)", "", Mb(whole.PssMb), "", $"< {ServersPssTargetMb} MB",
                 whole.PssMb < ServersPssTargetMb));
+        }
+
+        rows.Add(new Row("streams answered whole / errors", $"{d.Ok} / {d.Errors}", $"{g.Ok} / {g.Errors}", "", "", null,
+            p is null ? "" : $"{p.Ok} / {p.Errors}"));
+        return rows;
+    }
+
+    /// <summary>
+    /// The agent-sized requests: what a 100 KB request costs on its way through (read, translate, dispatch, send on),
+    /// which the bench's other requests, a few hundred bytes each, do not show. Each side's CPU is its own processes'.
+    /// </summary>
+    public IReadOnlyList<Row> AgentRows()
+    {
+        if (Find(AgentScenario, "gateway") is not { } g || Find(AgentScenario, "direct") is not { } d)
+        {
+            return [];
+        }
+
+        var p = Find(AgentScenario, "portkey");
+        var rows = new List<Row>();
+        void Add(string metric, Func<ScenarioResult, double> f, Func<double, string> format)
+        {
+            var (dv, gv, pv) = (f(d), f(g), p is null ? double.NaN : f(p));
+            rows.Add(new Row(metric, format(dv), format(gv), Times(gv, dv), "", null, p is null ? "" : format(pv), p is null ? "" : Times(gv, pv)));
+        }
+
+        Add("time to first token p50 (ms)", r => r.FirstToken(0.5), Ms);
+        Add("whole stream p50 (ms)", r => r.Total(0.5), Ms);
+        Add("streams per second", r => r.RequestsPerSecond, v => v.ToString("0", CultureInfo.InvariantCulture));
+        Add("CPU per request, own processes (ms)", r => CpuPer1000(r, r.Target switch
+        {
+            "gateway" => IsGatewayComponent,
+            "portkey" => n => n == "portkey",
+            _ => n => n == "simulator",
+        }), Sec);
+        foreach (var component in g.Cpu.Seconds.Keys.Where(IsGatewayComponent))
+        {
+            rows.Add(new Row($"  CPU per request, {component} (ms)", "", Sec(CpuPer1000(g, n => n == component)), "", "", null));
         }
 
         rows.Add(new Row("streams answered whole / errors", $"{d.Ok} / {d.Errors}", $"{g.Ok} / {g.Errors}", "", "", null,
