@@ -28,4 +28,7 @@ internal static partial class EdgeLog
 
     [LoggerMessage(9, LogLevel.Warning, "Sweeping expired budget holds failed")]
     public static partial void SweepFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(10, LogLevel.Warning, "The charge sent with request {RequestId}'s completion names request {ChargedRequestId} of key {ChargedKeyId}; not recorded here")]
+    public static partial void ChargeMismatch(ILogger logger, string requestId, string chargedRequestId, string chargedKeyId);
 }

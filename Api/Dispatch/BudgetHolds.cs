@@ -13,8 +13,9 @@ namespace OrProject.Api.Dispatch;
 /// <summary>
 /// The edge's side of the budget cap: before dispatch, hold the request's worst case (<see cref="WorstCase"/>) against
 /// its key, atomically with every other edge (<see cref="KeyLedgerWriter"/>); when it does not fit, the refusal says
-/// what the key can still afford. The hold is settled by whoever finishes the request: the worker's charge deletes
-/// it, a release gives it back when no upstream was reached, and an expiry (<see cref="HoldSweeper"/>) when nobody did.
+/// what the key can still afford. The hold is settled by whoever finishes the request: the charge deletes it (written
+/// by this edge from the worker's completion, or by the worker when the request did not complete or the edge could
+/// not), a release gives it back when no upstream was reached, and an expiry (<see cref="HoldSweeper"/>) when nobody did.
 /// </summary>
 internal sealed class BudgetHolds(KeyLedgerWriter ledger, IOptions<EdgeOptions> options, TimeProvider clock, GatewayMetrics metrics, ILogger<BudgetHolds> logger)
 {

@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
+using OrProject.Contracts.Events;
 using OrProject.Contracts.Messaging;
 using OrProject.ServiceDefaults;
 using OrProject.Projections.Usage;
@@ -13,7 +14,9 @@ namespace OrProject.Api.Dispatch;
 /// Runs one request through the workers: sends the dispatch, waits for a worker to take it (queue timeout → 529),
 /// then moves the worker's replies to the responder in order until the generation completes or fails. A client
 /// that disconnects cancels the generation on whichever worker holds it. The request's budget hold is given back here
-/// when no worker took it, charged here when its worker was lost, and otherwise settled by the worker. Admission's
+/// when no worker took it, charged here when its worker was lost or when it completed (the charge the worker sends
+/// with the completion, recorded in this edge's ledger batches with the key's holds; the worker records it when told
+/// this edge could not), and otherwise settled by the worker. Admission's
 /// cached view of the key learns what the generation cost (<see cref="KeyLedgerCache"/>). A singleton, so it sends and
 /// publishes through the bus itself (<see cref="IBus"/>), not the scoped send and publish endpoints a consumer gets.
 /// </summary>
@@ -129,7 +132,15 @@ internal sealed class GenerationPump(
                         }
 
                         // Before the answer ends: the client's next request must be admitted knowing this charge.
-                        await NoteChargeAsync(request, completed.Usage);
+                        if (completed.Charge is { } charge)
+                        {
+                            replies.ChargeRecorded(await RecordChargeAsync(request, charge));
+                        }
+                        else
+                        {
+                            await NoteChargeAsync(request, completed.Usage); // a worker of an older version recorded it
+                        }
+
                         charged = true;
                         await responder.CompleteAsync(context);
                         return;
@@ -181,6 +192,40 @@ internal sealed class GenerationPump(
 
     /// <summary>What the client got: a stream that started is a 200 ending with an error event; else the error's status.</summary>
     private static int Status(DispatchGeneration request, bool started, int error) => request.Stream && started ? 200 : error;
+
+    /// <summary>
+    /// Records the charge a worker sent with its completion, through this edge's ledger writer: in the same
+    /// transactions as the key's holds, so that the two never wait for each other's row lock across processes. True
+    /// when the charge is in the ledger (now, or already); false tells the worker to record it itself.
+    /// </summary>
+    private async Task<bool> RecordChargeAsync(DispatchGeneration request, UsageRecorded charge)
+    {
+        if (charge.RequestId != request.RequestId || charge.KeyId != request.KeyId)
+        {
+            EdgeLog.ChargeMismatch(logger, request.RequestId, charge.RequestId, charge.KeyId);
+            return false;
+        }
+
+        try
+        {
+            var writing = clock.GetTimestamp();
+            var recorded = await pricer.RecordAsync(charge);
+            metrics.LedgerWrite("charge", clock.GetElapsedTime(writing));
+            if (recorded)
+            {
+                metrics.Charged(charge.ModelServed, charge.InputTokens, charge.OutputTokens, charge.CacheCreationTokens, charge.CacheReadTokens,
+                    charge.CostUsd);
+            }
+
+            ledgers.Charged(request.KeyId, charge.CostUsd);
+            return true;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            EdgeLog.ChargeFailed(logger, ex, request.RequestId);
+            return false;
+        }
+    }
 
     private async Task NoteChargeAsync(DispatchGeneration request, TokenUsage usage)
     {

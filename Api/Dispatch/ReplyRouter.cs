@@ -28,9 +28,10 @@ internal sealed class ReplyRouter
     {
         // Not single-writer: a worker that took over a redelivered dispatch may call while the first one's call ends.
         var channel = Channel.CreateUnbounded<IGenerationReply>(new UnboundedChannelOptions { SingleReader = true });
-        var waiting = new Waiting(channel, capability, new CancellationTokenSource());
+        var waiting = new Waiting(channel, capability, new CancellationTokenSource(),
+            new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
         _waiting[requestId] = waiting;
-        return new ReplyReader(channel.Reader, () =>
+        return new ReplyReader(channel.Reader, waiting.ChargeRecorded, () =>
         {
             if (_waiting.TryRemove(new KeyValuePair<string, Waiting>(requestId, waiting)))
             {
@@ -49,15 +50,19 @@ internal sealed class ReplyRouter
             ? waiting
             : null;
 
-    /// <summary>One waiting request: where its replies go, and a token cancelled once nobody reads them.</summary>
-    internal sealed record Waiting(Channel<IGenerationReply> Replies, string Capability, CancellationTokenSource Gone)
+    /// <summary>
+    /// One waiting request: where its replies go, a token cancelled once nobody reads them, and whether the edge recorded
+    /// the charge its completion carried (false when it could not, or when the request ended first).
+    /// </summary>
+    internal sealed record Waiting(Channel<IGenerationReply> Replies, string Capability, CancellationTokenSource Gone,
+        TaskCompletionSource<bool> ChargeRecorded)
     {
         public void Deliver(IGenerationReply reply) => Replies.Writer.TryWrite(reply);
     }
 }
 
 /// <summary>Reads one request's replies in <c>Seq</c> order, whatever order the broker delivered them in.</summary>
-internal sealed class ReplyReader(ChannelReader<IGenerationReply> reader, Action close) : IDisposable
+internal sealed class ReplyReader(ChannelReader<IGenerationReply> reader, TaskCompletionSource<bool> chargeRecorded, Action close) : IDisposable
 {
     private readonly SortedList<int, IGenerationReply> _early = [];
     private CancellationTokenSource? _deadline;
@@ -107,9 +112,13 @@ internal sealed class ReplyReader(ChannelReader<IGenerationReply> reader, Action
         }
     }
 
+    /// <summary>Tells the worker's call whether the charge of the completed generation is in the ledger.</summary>
+    public void ChargeRecorded(bool recorded) => chargeRecorded.TrySetResult(recorded);
+
     public void Dispose()
     {
         _deadline?.Dispose();
+        chargeRecorded.TrySetResult(false); // not recorded here: the worker records it
         close();
     }
 

@@ -49,7 +49,9 @@ internal sealed class ReturnChannelService(ReplyRouter router, IOptions<ReturnCh
                 waiting.Deliver(reply);
                 if (ReplyFrames.IsFinal(reply))
                 {
-                    return new Delivered();
+                    // A completion's charge is recorded by the request's pump, with the key's holds; the worker hears
+                    // whether it was, and records it itself when not.
+                    return new Delivered { Charged = reply is GenerationCompleted { Charge: not null } && await waiting.ChargeRecorded.Task };
                 }
             }
         }

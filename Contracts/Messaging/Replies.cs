@@ -1,3 +1,5 @@
+using OrProject.Contracts.Events;
+
 namespace OrProject.Contracts.Messaging;
 
 /// <summary>A message on the reply channel of one request. <see cref="Seq"/> orders them (0, 1, 2, …).</summary>
@@ -23,10 +25,11 @@ public sealed record GenerationChunk(string RequestId, int Seq, IReadOnlyList<Ss
 /// <summary>
 /// The generation ended normally, charged as <see cref="Usage"/>. <see cref="Events"/> are the stream's last events,
 /// those no chunk carried yet (they end with <c>message_stop</c>; none when every event went in a chunk): a short
-/// generation then costs one return-channel frame fewer.
+/// generation then costs one return-channel frame fewer. <see cref="Charge"/> is the ledger event that charges the
+/// generation, for the edge to record (null when the worker recorded it itself).
 /// </summary>
 public sealed record GenerationCompleted(string RequestId, int Seq, TokenUsage Usage, string? StopReason,
-    IReadOnlyList<SseEvent>? Events = null) : IGenerationReply;
+    IReadOnlyList<SseEvent>? Events = null, UsageRecorded? Charge = null) : IGenerationReply;
 
 /// <summary>
 /// The generation failed. Before any chunk, the edge answers with the error's status and, when the upstream sent one,

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Google.Protobuf;
+using OrProject.Contracts.Events;
 using OrProject.Contracts.Messaging;
 
 namespace OrProject.Contracts.Return;
@@ -25,7 +27,8 @@ public static class ReplyFrames
         ReplyFrame.ReplyOneofCase.Chunk => new GenerationChunk(requestId, frame.Seq, Events(frame.Chunk.Events),
             frame.Chunk.AccountId.Length > 0 ? frame.Chunk.AccountId : null),
         ReplyFrame.ReplyOneofCase.Completed => new GenerationCompleted(requestId, frame.Seq, Usage(frame.Completed.Usage),
-            frame.Completed.HasStopReason ? frame.Completed.StopReason : null, Events(frame.Completed.Events)),
+            frame.Completed.HasStopReason ? frame.Completed.StopReason : null, Events(frame.Completed.Events),
+            Charge(frame.Completed.Charge)),
         ReplyFrame.ReplyOneofCase.Failed => new GenerationFailed(requestId, frame.Seq, Error(frame.Failed), frame.Failed.WorkerLost),
         _ => null,
     };
@@ -59,8 +62,19 @@ public static class ReplyFrames
         }
 
         AddEvents(completed.Events, c.Events ?? []);
+        if (c.Charge is not null)
+        {
+            completed.Charge = ByteString.CopyFrom(JsonSerializer.SerializeToUtf8Bytes(c.Charge, ChargeJson));
+        }
+
         return completed;
     }
+
+    /// <summary>The charge a completed frame carries; null when it carries none.</summary>
+    private static UsageRecorded? Charge(ByteString charge) =>
+        charge.IsEmpty ? null : JsonSerializer.Deserialize<UsageRecorded>(charge.Span, ChargeJson);
+
+    private static readonly JsonSerializerOptions ChargeJson = new(JsonSerializerDefaults.Web);
 
     private static Failed Failed(GenerationFailed f)
     {

@@ -22,10 +22,18 @@ public sealed class UsagePricer(KeyLedgerWriter ledger, SettingsReader settings,
     /// a client that left is still charged for what it consumed. <paramref name="status"/>, <paramref name="ttftMs"/>
     /// and <paramref name="durationMs"/> are for the request log, measured by the caller from the edge's admission.
     /// </summary>
-    public async Task<bool> RecordAsync(DispatchGeneration request, string served, string accountId, TokenUsage usage, decimal cost, string outcome,
+    public Task<bool> RecordAsync(DispatchGeneration request, string served, string accountId, TokenUsage usage, decimal cost, string outcome,
         int? status = null, long? ttftMs = null, long? durationMs = null) =>
-        await ledger.RecordAsync(new UsageRecorded(request.RequestId, request.KeyId, request.ModelRequested, served, accountId,
+        RecordAsync(Charge(request, served, accountId, usage, cost, outcome, status, ttftMs, durationMs));
+
+    /// <summary>The event that charges <paramref name="request"/>, as of now, for <see cref="RecordAsync(UsageRecorded)"/>.</summary>
+    public UsageRecorded Charge(DispatchGeneration request, string served, string accountId, TokenUsage usage, decimal cost, string outcome,
+        int? status = null, long? ttftMs = null, long? durationMs = null) =>
+        new(request.RequestId, request.KeyId, request.ModelRequested, served, accountId,
             usage.InputTokens, usage.OutputTokens, usage.CacheCreationInputTokens, usage.CacheReadInputTokens, cost, outcome,
             clock.GetUtcNow(), usage.CacheCreation1hInputTokens, usage.WebSearchRequests, request.Protocol, request.Stream, status, ttftMs,
-            durationMs), CancellationToken.None);
+            durationMs);
+
+    /// <summary>Appends <paramref name="usage"/> unless its request was already charged (then false). Not cancellable.</summary>
+    public Task<bool> RecordAsync(UsageRecorded usage) => ledger.RecordAsync(usage, CancellationToken.None);
 }

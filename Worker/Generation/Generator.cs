@@ -4,6 +4,7 @@ using OrProject.Projections.Accounts;
 using OrProject.Projections.Requests;
 using OrProject.Projections.Settings;
 using OrProject.Worker.Accounts;
+using OrProject.Worker.Return;
 using OrProject.Worker.Upstreams;
 using OrProject.Worker.Usage;
 using OrProject.Protocols.Anthropic;
@@ -250,7 +251,7 @@ internal sealed class Generator(
         var complete = failure is null && observer.Stopped;
         if (complete)
         {
-            replies.EndOfEvents(); // what is not sent yet goes with the completion, after the charge
+            replies.EndOfEvents(); // what is not sent yet goes with the completion and its charge
         }
 
         var usage = complete ? observer.Usage : observer.ObservedUsage();
@@ -260,13 +261,32 @@ internal sealed class Generator(
             : failure == ClientDisconnected ? RequestOutcomes.ClientLeft
             : request.Stream && firstEventAt is not null ? 200
             : crashed ? 500 : 529;
-        await charger.ChargeAsync(request, account, observer, usage, complete ? "completed" : failure ?? "incomplete", status, firstEventAt);
-
+        var charge = await charger.PrepareAsync(request, account, observer, usage, complete ? "completed" : failure ?? "incomplete", status, firstEventAt);
         if (complete)
         {
-            await replies.CompleteAsync((seq, tail) => new GenerationCompleted(request.RequestId, seq, usage, observer.StopReason, tail));
+            // The edge records a completion's charge with its key's holds (one writer, one row lock, no waiting between
+            // processes) before the client's answer ends, and says whether it did; when it did not (its ledger write
+            // failed, or it is gone), the charge is recorded here. The ledger's receipt keeps it to one either way.
+            bool recorded;
+            try
+            {
+                recorded = await replies.CompleteAsync((seq, tail) => new GenerationCompleted(request.RequestId, seq, usage, observer.StopReason, tail, charge));
+            }
+            catch (ReplyChannelBrokenException)
+            {
+                await charger.RecordAsync(charge);
+                throw;
+            }
+
+            if (!recorded)
+            {
+                await charger.RecordAsync(charge);
+            }
+
             return;
         }
+
+        await charger.RecordAsync(charge);
 
         if (crashed)
         {

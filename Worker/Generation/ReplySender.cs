@@ -15,7 +15,7 @@ namespace OrProject.Worker.Generation;
 /// <c>content_block_start</c>) wait for it, up to <c>startNotice</c>, and go in its chunk; only an upstream slower
 /// than that gets a <see cref="GenerationStarted"/> of its own; and the events after the first chunk that are not sent
 /// yet when the upstream's stream ends (its last ones, or all after the first token when the upstream is quick) ride in
-/// <see cref="GenerationCompleted"/>, which follows the charge, rather than in a chunk before it. The whole answer
+/// <see cref="GenerationCompleted"/>, which carries the charge, rather than in a chunk before it. The whole answer
 /// reaches the client no later: its response ends with the completion either way.
 /// </remarks>
 internal sealed class ReplySender
@@ -75,7 +75,7 @@ internal sealed class ReplySender
 
     /// <summary>
     /// The upstream's stream ended normally: events not sent yet wait for <see cref="CompleteAsync"/>, which goes once
-    /// the usage is charged. Heartbeats go on meanwhile (a slow ledger write).
+    /// the usage is priced, with the charge. Heartbeats go on meanwhile.
     /// </summary>
     public void EndOfEvents()
     {
@@ -83,8 +83,11 @@ internal sealed class ReplySender
         _events.Writer.TryComplete();
     }
 
-    /// <summary>Ends a generation that completed (after its usage was charged): events not sent yet go in the completion.</summary>
-    public Task CompleteAsync(Func<int, IReadOnlyList<SseEvent>, GenerationCompleted> completed)
+    /// <summary>
+    /// Ends a generation that completed: events not sent yet go in the completion, with its charge. True when the edge
+    /// recorded the charge; otherwise it is the worker's to record.
+    /// </summary>
+    public Task<bool> CompleteAsync(Func<int, IReadOnlyList<SseEvent>, GenerationCompleted> completed)
     {
         _folding = true;
         return FinishAsync(completed, carriesEvents: true);
@@ -107,7 +110,7 @@ internal sealed class ReplySender
     public Task SendAsync<T>(Func<int, T> reply)
         where T : class, IGenerationReply => _endpoint.SendAsync(reply(NextSeq()), _cancellationToken);
 
-    private async Task FinishAsync<T>(Func<int, IReadOnlyList<SseEvent>, T> final, bool carriesEvents)
+    private async Task<bool> FinishAsync<T>(Func<int, IReadOnlyList<SseEvent>, T> final, bool carriesEvents)
         where T : class, IGenerationReply
     {
         _finishing.TrySetResult();
@@ -128,8 +131,9 @@ internal sealed class ReplySender
             _batch.RemoveRange(0, count);
         }
 
-        await _endpoint.SendAsync(final(NextSeq(), _batch.ToArray()), _cancellationToken);
+        var charged = await _endpoint.SendAsync(final(NextSeq(), _batch.ToArray()), _cancellationToken);
         Finished = true;
+        return charged;
     }
 
     private int NextSeq() => _seq++;

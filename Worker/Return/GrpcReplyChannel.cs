@@ -32,18 +32,20 @@ internal sealed class GrpcReplyChannel(ReturnChannels channels, Uri edge, string
         }
     }
 
-    public async Task SendAsync(IGenerationReply reply, CancellationToken cancellationToken)
+    public async Task<bool> SendAsync(IGenerationReply reply, CancellationToken cancellationToken)
     {
         Open();
         try
         {
             await _call!.RequestStream.WriteAsync(ReplyFrames.ToFrame(reply), cancellationToken);
-            if (ReplyFrames.IsFinal(reply))
+            if (!ReplyFrames.IsFinal(reply))
             {
-                _finished = true;
-                await _call.RequestStream.CompleteAsync();
-                await _call.ResponseAsync;
+                return false;
             }
+
+            _finished = true;
+            await _call.RequestStream.CompleteAsync();
+            return (await _call.ResponseAsync).Charged && reply is GenerationCompleted { Charge: not null };
         }
         catch (Exception ex) when (ex is RpcException or InvalidOperationException or IOException)
         {

@@ -1,3 +1,4 @@
+using OrProject.Contracts.Events;
 using OrProject.Contracts.Messaging;
 using OrProject.Projections.Accounts;
 using OrProject.Projections.Keys;
@@ -11,14 +12,23 @@ namespace OrProject.Worker.Usage;
 internal sealed class UsageCharger(UsagePricer pricer, GatewayMetrics metrics, TimeProvider clock, ILogger<UsageCharger> logger)
 {
     /// <summary>
-    /// <paramref name="status"/> is what the client got; <paramref name="firstEventAt"/> when the first event went to the
-    /// edge. The request log's time to first token and duration are measured here, on the worker, which alone sees the
-    /// upstream's first event and the charge, from the edge's admission (<see cref="DispatchGeneration.RequestedAt"/>):
-    /// queueing included, as the client waited for it. Both are wall-clock differences across two hosts, so a skew
-    /// between their clocks shows in them (clamped at zero); the first event never comes after the charge.
+    /// Charges the request: <see cref="PrepareAsync"/>, then <see cref="RecordAsync"/>. A completed generation's charge
+    /// goes to the edge with the completion instead, and is recorded here only when the edge could not.
     /// </summary>
     public async Task ChargeAsync(DispatchGeneration request, UpstreamAccount account, StreamObserver observer, TokenUsage usage, string outcome,
-        int status, DateTimeOffset? firstEventAt)
+        int status, DateTimeOffset? firstEventAt) =>
+        await RecordAsync(await PrepareAsync(request, account, observer, usage, outcome, status, firstEventAt));
+
+    /// <summary>
+    /// The ledger event that charges the request. <paramref name="status"/> is what the client got;
+    /// <paramref name="firstEventAt"/> when the first event went to the edge. The request log's time to first token and
+    /// duration are measured here, on the worker, which alone sees the upstream's first event and the end, from the
+    /// edge's admission (<see cref="DispatchGeneration.RequestedAt"/>): queueing included, as the client waited for it.
+    /// Both are wall-clock differences across two hosts, so a skew between their clocks shows in them (clamped at
+    /// zero); the first event never comes after the end.
+    /// </summary>
+    public async Task<UsageRecorded> PrepareAsync(DispatchGeneration request, UpstreamAccount account, StreamObserver observer, TokenUsage usage,
+        string outcome, int status, DateTimeOffset? firstEventAt)
     {
         if (!observer.Started && usage.OutputTokens == 0)
         {
@@ -36,12 +46,19 @@ internal sealed class UsageCharger(UsagePricer pricer, GatewayMetrics metrics, T
 
         var ttft = firstEventAt is { } first ? HoldReleases.Milliseconds(first - request.RequestedAt) : (long?)null;
         var duration = HoldReleases.Milliseconds(clock.GetUtcNow() - request.RequestedAt);
+        return pricer.Charge(request, served, account.Id, usage, cost ?? 0m, outcome, status, ttft, duration);
+    }
+
+    /// <summary>Writes the charge to the ledger (once: a request already charged is left as it is).</summary>
+    public async Task RecordAsync(UsageRecorded charge)
+    {
         var writing = clock.GetTimestamp();
-        var recorded = await pricer.RecordAsync(request, served, account.Id, usage, cost ?? 0m, outcome, status, ttft, duration);
+        var recorded = await pricer.RecordAsync(charge);
         metrics.LedgerWrite("charge", clock.GetElapsedTime(writing));
         if (recorded)
         {
-            metrics.Charged(served, usage.InputTokens, usage.OutputTokens, usage.CacheCreationInputTokens, usage.CacheReadInputTokens, cost ?? 0m);
+            metrics.Charged(charge.ModelServed, charge.InputTokens, charge.OutputTokens, charge.CacheCreationTokens, charge.CacheReadTokens,
+                charge.CostUsd);
         }
     }
 }

@@ -68,7 +68,14 @@ internal sealed class RecordingEndpoint : IReplyChannel
         }
     }
 
-    public Task SendAsync(IGenerationReply reply, CancellationToken cancellationToken) => Record(reply);
+    /// <summary>What the edge says to a completion's charge (recorded or not).</summary>
+    public bool RecordsCharges { get; set; }
+
+    public async Task<bool> SendAsync(IGenerationReply reply, CancellationToken cancellationToken)
+    {
+        await Record(reply);
+        return reply is GenerationCompleted { Charge: not null } && RecordsCharges;
+    }
 
     public CancellationToken Broken => CancellationToken.None;
 }
