@@ -106,8 +106,19 @@ internal static class BenchRun
             }
         }
 
+        // The long streams: many answers open at once, each paced like a model's tokens, so what counts is what the
+        // gateway costs while it holds streams open (CPU per stream, memory, stalls), not how fast it can relay.
+        var longCount = Math.Max(streams, Count(streams * 4));
+        foreach (var target in targets)
+        {
+            Say($"long streams: {longCount} streams of {longPace.Deltas} deltas {longPace.GapMs} ms apart, {streams} at a time, {target.Name}");
+            results.Add(await runner.RunAsync(BenchReport.LongScenario, target, stream: true, streams, longCount, longPace,
+                TimeSpan.FromMinutes(5)));
+        }
+
         // Requests the size coding agents send: their instructions, tools and files make 50-200 KB of JSON, which every
-        // step that reads, translates or re-encodes the body pays for; the requests above are a few hundred bytes.
+        // step that reads, translates or re-encodes the body pays for; the requests above are a few hundred bytes. After
+        // the long streams: the large-object heap these leave behind would count in the long streams' memory.
         var agentKb = args.Int("context-kb", 100);
         var agentRequests = new Requests(http, model, deltas, TimeSpan.FromSeconds(120), agentKb);
         if (agentKb > 0)
@@ -119,16 +130,6 @@ internal static class BenchRun
                 await agentRunner.RunAsync("warm-up", target, stream: true, 8, Count(200));
                 results.Add(await agentRunner.RunAsync(BenchReport.AgentScenario, target, stream: true, 8, Count(1000)));
             }
-        }
-
-        // The long streams: many answers open at once, each paced like a model's tokens, so what counts is what the
-        // gateway costs while it holds streams open (CPU per stream, memory, stalls), not how fast it can relay.
-        var longCount = Math.Max(streams, Count(streams * 4));
-        foreach (var target in targets)
-        {
-            Say($"long streams: {longCount} streams of {longPace.Deltas} deltas {longPace.GapMs} ms apart, {streams} at a time, {target.Name}");
-            results.Add(await runner.RunAsync(BenchReport.LongScenario, target, stream: true, streams, longCount, longPace,
-                TimeSpan.FromMinutes(5)));
         }
 
         // The short streams again, spread over many keys, as a gateway serving many teams sees them: the ledger's writes
