@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using OrProject.Contracts.Events;
 
 namespace OrProject.ServiceDefaults;
 
@@ -27,21 +28,31 @@ public sealed class GatewayMetrics
         _timeToFirstToken = meter.CreateHistogram<double>("orp.time_to_first_token", unit: "ms", description: "From admission to the first event written.");
         _queueWait = meter.CreateHistogram<double>("orp.queue_wait", unit: "ms", description: "From dispatch to a worker taking it.");
         _ledgerWrite = meter.CreateHistogram<double>("orp.ledger_write", unit: "ms",
-            description: "A ledger write a request waits for, by kind: its budget hold at admission (edge), its charge before the answer ends (worker).");
+            description: "A ledger write a request waits for, by kind: its budget hold at admission (edge), its charge before the answer ends (edge; worker when the edge could not, or the generation did not complete).");
         _cooldowns = meter.CreateCounter<long>("orp.account_cooldowns", description: "Upstream accounts cooled down or disabled, by account and status.");
     }
 
     public void Request(string route, int status) =>
         _requests.Add(1, new KeyValuePair<string, object?>("route", route), new KeyValuePair<string, object?>("status", status));
 
-    public void Charged(string model, long input, long output, long cacheWrite, long cacheRead, decimal cost)
+    /// <summary>
+    /// A charge's ledger write took <paramref name="elapsed"/>; when it <paramref name="recorded"/> the charge (not one
+    /// recorded before), its tokens and cost count, by the model that served it.
+    /// </summary>
+    public void ChargeWritten(TimeSpan elapsed, UsageRecorded charge, bool recorded)
     {
-        var m = new KeyValuePair<string, object?>("model", model);
-        _tokens.Add(input, m, new KeyValuePair<string, object?>("kind", "input"));
-        _tokens.Add(output, m, new KeyValuePair<string, object?>("kind", "output"));
-        _tokens.Add(cacheWrite, m, new KeyValuePair<string, object?>("kind", "cache_write"));
-        _tokens.Add(cacheRead, m, new KeyValuePair<string, object?>("kind", "cache_read"));
-        _cost.Add((double)cost, m);
+        LedgerWrite("charge", elapsed);
+        if (!recorded)
+        {
+            return;
+        }
+
+        var m = new KeyValuePair<string, object?>("model", charge.ModelServed);
+        _tokens.Add(charge.InputTokens, m, new KeyValuePair<string, object?>("kind", "input"));
+        _tokens.Add(charge.OutputTokens, m, new KeyValuePair<string, object?>("kind", "output"));
+        _tokens.Add(charge.CacheCreationTokens, m, new KeyValuePair<string, object?>("kind", "cache_write"));
+        _tokens.Add(charge.CacheReadTokens, m, new KeyValuePair<string, object?>("kind", "cache_read"));
+        _cost.Add((double)charge.CostUsd, m);
     }
 
     public void FirstToken(TimeSpan elapsed) => _timeToFirstToken.Record(elapsed.TotalMilliseconds);

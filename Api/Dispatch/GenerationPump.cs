@@ -210,13 +210,7 @@ internal sealed class GenerationPump(
         {
             var writing = clock.GetTimestamp();
             var recorded = await pricer.RecordAsync(charge);
-            metrics.LedgerWrite("charge", clock.GetElapsedTime(writing));
-            if (recorded)
-            {
-                metrics.Charged(charge.ModelServed, charge.InputTokens, charge.OutputTokens, charge.CacheCreationTokens, charge.CacheReadTokens,
-                    charge.CostUsd);
-            }
-
+            metrics.ChargeWritten(clock.GetElapsedTime(writing), charge, recorded);
             ledgers.Charged(request.KeyId, charge.CostUsd);
             return true;
         }

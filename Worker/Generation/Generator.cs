@@ -4,7 +4,6 @@ using OrProject.Projections.Accounts;
 using OrProject.Projections.Requests;
 using OrProject.Projections.Settings;
 using OrProject.Worker.Accounts;
-using OrProject.Worker.Return;
 using OrProject.Worker.Upstreams;
 using OrProject.Worker.Usage;
 using OrProject.Protocols.Anthropic;
@@ -265,24 +264,9 @@ internal sealed class Generator(
         if (complete)
         {
             // The edge records a completion's charge with its key's holds (one writer, one row lock, no waiting between
-            // processes) before the client's answer ends, and says whether it did; when it did not (its ledger write
-            // failed, or it is gone), the charge is recorded here. The ledger's receipt keeps it to one either way.
-            bool recorded;
-            try
-            {
-                recorded = await replies.CompleteAsync((seq, tail) => new GenerationCompleted(request.RequestId, seq, usage, observer.StopReason, tail, charge));
-            }
-            catch (ReplyChannelBrokenException)
-            {
-                await charger.RecordAsync(charge);
-                throw;
-            }
-
-            if (!recorded)
-            {
-                await charger.RecordAsync(charge);
-            }
-
+            // processes) before the client's answer ends.
+            await charger.SettleCompletedAsync(charge,
+                () => replies.CompleteAsync((seq, tail) => new GenerationCompleted(request.RequestId, seq, usage, observer.StopReason, tail, charge)));
             return;
         }
 

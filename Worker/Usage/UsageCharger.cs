@@ -3,6 +3,7 @@ using OrProject.Contracts.Messaging;
 using OrProject.Projections.Accounts;
 using OrProject.Projections.Keys;
 using OrProject.ServiceDefaults;
+using OrProject.Worker.Return;
 using OrProject.Projections.Usage;
 using OrProject.Protocols.Anthropic;
 
@@ -54,11 +55,30 @@ internal sealed class UsageCharger(UsagePricer pricer, GatewayMetrics metrics, T
     {
         var writing = clock.GetTimestamp();
         var recorded = await pricer.RecordAsync(charge);
-        metrics.LedgerWrite("charge", clock.GetElapsedTime(writing));
-        if (recorded)
+        metrics.ChargeWritten(clock.GetElapsedTime(writing), charge, recorded);
+    }
+
+    /// <summary>
+    /// Sends a completed generation's last reply with its <paramref name="charge"/> (<paramref name="complete"/>: true
+    /// when the edge recorded it, with its key's holds) and records the charge here when the edge did not: its write
+    /// failed, it is gone, or it is of an older version. The ledger's receipt keeps it to one charge either way.
+    /// </summary>
+    public async Task SettleCompletedAsync(UsageRecorded charge, Func<Task<bool>> complete)
+    {
+        bool recorded;
+        try
         {
-            metrics.Charged(charge.ModelServed, charge.InputTokens, charge.OutputTokens, charge.CacheCreationTokens, charge.CacheReadTokens,
-                charge.CostUsd);
+            recorded = await complete();
+        }
+        catch (ReplyChannelBrokenException)
+        {
+            await RecordAsync(charge);
+            throw;
+        }
+
+        if (!recorded)
+        {
+            await RecordAsync(charge);
         }
     }
 }
