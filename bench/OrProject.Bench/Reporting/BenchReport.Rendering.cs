@@ -109,16 +109,7 @@ internal sealed partial class BenchReport
             md.AppendLine("rows are the same work in every run. Memory is the peak during this scenario of the same processes: the");
             md.AppendLine("gateway's own row is the Api and Workers; the rows below it add PostgreSQL's and RabbitMQ's process trees.");
             md.AppendLine();
-            md.AppendLine(HasPortkey
-                ? "| metric | direct | gateway | gateway vs direct | Portkey | gateway vs Portkey | target | |"
-                : "| metric | direct | gateway | gateway vs direct | target | |");
-            md.AppendLine(HasPortkey ? "|---|--:|--:|--:|--:|--:|---|---|" : "|---|--:|--:|--:|---|---|");
-            foreach (var r in longRows)
-            {
-                var peer = HasPortkey ? $" {r.Portkey} | {r.VsPortkey} |" : "";
-                var met = r.Met switch { true => "met", false => "**not met**", null => "" };
-                md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Metric.Trim()} | {r.Direct} | {r.Gateway} | {r.Difference} |{peer} {r.Target} | {met} |");
-            }
+            AppendScenarioTable(md, longRows, withTarget: true);
         }
 
         if (AgentRows() is { Count: > 0 } agentRows)
@@ -133,15 +124,7 @@ internal sealed partial class BenchReport
             md.AppendLine("tools and files: what reading, translating, dispatching and sending on a large body costs, which the other");
             md.AppendLine("scenarios' few-hundred-byte requests do not show. CPU is each side's own processes', as for the long streams.");
             md.AppendLine();
-            md.AppendLine(HasPortkey
-                ? "| metric | direct | gateway | gateway vs direct | Portkey | gateway vs Portkey |"
-                : "| metric | direct | gateway | gateway vs direct |");
-            md.AppendLine(HasPortkey ? "|---|--:|--:|--:|--:|--:|" : "|---|--:|--:|--:|");
-            foreach (var r in agentRows)
-            {
-                var peer = HasPortkey ? $" {r.Portkey} | {r.VsPortkey} |" : "";
-                md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Metric.Trim()} | {r.Direct} | {r.Gateway} | {r.Difference} |{peer}");
-            }
+            AppendScenarioTable(md, agentRows, withTarget: false);
         }
 
         md.AppendLine();
@@ -250,6 +233,22 @@ internal sealed partial class BenchReport
         catch (IOException)
         {
             return 0;
+        }
+    }
+
+    /// <summary>A scenario section's table: the metric on each side, the ratios, and the target when it has one.</summary>
+    private void AppendScenarioTable(StringBuilder md, IReadOnlyList<Row> rows, bool withTarget)
+    {
+        var peerHeader = HasPortkey ? " Portkey | gateway vs Portkey |" : "";
+        var peerRule = HasPortkey ? "--:|--:|" : "";
+        md.AppendLine($"| metric | direct | gateway | gateway vs direct |{peerHeader}{(withTarget ? " target | |" : "")}");
+        md.AppendLine($"|---|--:|--:|--:|{peerRule}{(withTarget ? "---|---|" : "")}");
+        foreach (var r in rows)
+        {
+            var peer = HasPortkey ? $" {r.Portkey} | {r.VsPortkey} |" : "";
+            var met = r.Met switch { true => "met", false => "**not met**", null => "" };
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"| {r.Metric.Trim()} | {r.Direct} | {r.Gateway} | {r.Difference} |{peer}{(withTarget ? $" {r.Target} | {met} |" : "")}");
         }
     }
 }
