@@ -33,7 +33,4 @@ internal static partial class WorkerLog
 
     [LoggerMessage(9, LogLevel.Warning, "A request succeeded on account {AccountId} while it was out, but restoring it failed; the next success retries")]
     public static partial void ProbeNotRecorded(ILogger logger, Exception exception, string accountId);
-
-    [LoggerMessage(10, LogLevel.Debug, "Request {RequestId} was not admitted (refused, or its client left); no upstream was called")]
-    public static partial void NotAdmitted(ILogger logger, string requestId);
 }

@@ -19,18 +19,12 @@ namespace OrProject.Api.Dispatch;
 /// </summary>
 internal sealed class BudgetHolds(KeyLedgerWriter ledger, IOptions<EdgeOptions> options, TimeProvider clock, GatewayMetrics metrics, ILogger<BudgetHolds> logger)
 {
-    /// <summary>A request's worst case: what its hold takes.</summary>
-    public static WorstCaseOf Measure(ModelPrice price, JsonObject canonical, int bodyBytes)
+    /// <summary>Null when the hold is taken; otherwise the refusal to answer with.</summary>
+    public async Task<(ApiError? Refusal, RateLimitState? Rates)> TryHoldAsync(string requestId, KeyLedger key, ModelPrice price, JsonObject canonical, int bodyBytes)
     {
         var maxTokens = canonical["max_tokens"] is JsonValue max && max.TryGetValue<long>(out var m) ? m : 0;
         var input = WorstCase.InputTokens(canonical, bodyBytes);
-        return new WorstCaseOf(input, maxTokens, WorstCase.CostUsd(price, input, maxTokens) + WorstCase.SearchCostUsd(price, canonical));
-    }
-
-    /// <summary>Null when the hold is taken; otherwise the refusal to answer with.</summary>
-    public async Task<(ApiError? Refusal, RateLimitState? Rates)> TryHoldAsync(string requestId, KeyLedger key, ModelPrice price, WorstCaseOf measured)
-    {
-        var (input, maxTokens, worst) = measured;
+        var worst = WorstCase.CostUsd(price, input, maxTokens) + WorstCase.SearchCostUsd(price, canonical);
         var now = clock.GetUtcNow();
         var hold = new BudgetHold { Id = requestId, KeyId = key.Id, AmountUsd = worst, At = now, ExpiresAt = now + options.Value.HoldLifetime };
         HoldResult result;
@@ -120,6 +114,3 @@ internal sealed class BudgetHolds(KeyLedgerWriter ledger, IOptions<EdgeOptions> 
             ? decimal.Round(amount, 2, MidpointRounding.AwayFromZero).ToString("0.00", CultureInfo.InvariantCulture)
             : decimal.Round(amount, 6, MidpointRounding.AwayFromZero).ToString("0.00####", CultureInfo.InvariantCulture));
 }
-
-/// <summary>A request's input tokens (estimated), its <c>max_tokens</c>, and the most it may cost.</summary>
-internal readonly record struct WorstCaseOf(long InputTokens, long MaxTokens, decimal Usd);

@@ -6,7 +6,6 @@ using OrProject.Api.Messages;
 using OrProject.Api.Streaming;
 using OrProject.Contracts.Messaging;
 using OrProject.Contracts.Pricing;
-using OrProject.Projections.Keys;
 using OrProject.Projections.Settings;
 using OrProject.Protocols.Anthropic;
 using OrProject.Protocols.OpenAI;
@@ -17,8 +16,7 @@ namespace OrProject.Api.Dispatch;
 /// The request path every generation route shares: admission (key, expired, disabled, spent) → body → protocol
 /// translation → model (no price, no service; not on the key's allow-list, refused) and system prompt → the budget
 /// hold of the request's worst case, under which the key's rate and concurrency limits are decided too →
-/// dispatch to a worker (sent while the hold is written where a refusal is unlikely, the worker waiting to be told it
-/// was admitted: <see cref="DispatchGeneration.AdmissionFollows"/>) → the protocol's responder. From the hold on, <see cref="GenerationPump"/> and the worker
+/// dispatch to a worker → the protocol's responder. From the hold on, <see cref="GenerationPump"/> and the worker
 /// see to it that the hold is settled: charged, released, or (when both die) expired.
 /// </summary>
 internal sealed class EdgePipeline(KeyAdmission admission, SettingsReader settings, BudgetHolds holds, GenerationPump pump,
@@ -86,7 +84,19 @@ internal sealed class EdgePipeline(KeyAdmission admission, SettingsReader settin
         var requestId = EdgeRequest.Id(context);
         var key = admitted.Key;
         var replyAddress = await router.Address.WaitAsync(aborted);
-        var worst = BudgetHolds.Measure(price, canonical, canonicalBody.Length);
+        var (unaffordable, rates) = await holds.TryHoldAsync(requestId, key, price, canonical, canonicalBody.Length);
+        if (unaffordable is not null)
+        {
+            await protocol.WriteRefusalAsync(context, unaffordable);
+            return;
+        }
+
+        if (rates is not null)
+        {
+            // A key with rpm or tpm tells every answer what is left, as the vendors' APIs do (refusals say it too).
+            RateLimitHeaders.Write(context.Response, rates, openAi: request.Translated);
+        }
+
         var dispatch = new DispatchGeneration(
             RequestId: requestId,
             KeyId: key.Id,
@@ -100,38 +110,9 @@ internal sealed class EdgePipeline(KeyAdmission admission, SettingsReader settin
             RequestedAt: clock.GetUtcNow(),
             Deadline: pump.Deadline(),
             Capability: Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)),
-            Protocol: protocol.Name,
-            AdmissionFollows: DispatchBeforeHold(admitted.View!, worst.Usd));
-        var replies = pump.Open(dispatch);
-        // Sent now, the dispatch crosses the broker while the hold is written; its worker waits to be told it may start.
-        var sending = dispatch.AdmissionFollows ? pump.SendAsync(dispatch, aborted) : null;
-        var (unaffordable, rates) = await holds.TryHoldAsync(requestId, key, price, worst);
-        if (unaffordable is not null)
-        {
-            replies.Dispose(); // a worker that took the dispatch hears it was not admitted, and calls no upstream
-            await protocol.WriteRefusalAsync(context, unaffordable);
-            return;
-        }
-
-        replies.Admit();
-        if (rates is not null)
-        {
-            // A key with rpm or tpm tells every answer what is left, as the vendors' APIs do (refusals say it too).
-            RateLimitHeaders.Write(context.Response, rates, openAi: request.Translated);
-        }
-
-        await pump.RunAsync(context, dispatch, protocol.CreateResponder(request, model), replies, sending ?? pump.SendAsync(dispatch, aborted));
+            Protocol: protocol.Name);
+        await pump.RunAsync(context, dispatch, protocol.CreateResponder(request, model));
     }
-
-    /// <summary>
-    /// Whether to send the dispatch before the hold is decided (<see cref="DispatchGeneration.AdmissionFollows"/>): the
-    /// broker hop and the hold then overlap instead of adding up. Only where a refusal is unlikely, since a refused
-    /// request's dispatch still costs a worker a message and a call: not for keys with rate or concurrency limits (their
-    /// refusals are decided by the hold), nor for one whose budget, as this edge last read it, has less than twice the
-    /// request's worst case left.
-    /// </summary>
-    private bool DispatchBeforeHold(AdmissionView view, decimal worst) =>
-        !view.Ledger.HasRateLimits() && view.SpentAt(clock.GetUtcNow()) + 2 * worst <= view.Ledger.BudgetUsd;
 
     /// <summary>
     /// <c>max_tokens</c> beyond the model's output limit (the model table's, or the one Claude's id implies), or beyond

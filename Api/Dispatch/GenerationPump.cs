@@ -11,8 +11,7 @@ using OrProject.Protocols.Anthropic;
 namespace OrProject.Api.Dispatch;
 
 /// <summary>
-/// Runs one request through the workers: sends the dispatch (<see cref="SendAsync"/>, before or after the request's hold
-/// is taken), waits for a worker to take it (queue timeout → 529),
+/// Runs one request through the workers: sends the dispatch, waits for a worker to take it (queue timeout → 529),
 /// then moves the worker's replies to the responder in order until the generation completes or fails. A client
 /// that disconnects cancels the generation on whichever worker holds it. The request's budget hold is given back here
 /// when no worker took it, charged here when its worker was lost or when it completed (the charge the worker sends
@@ -33,49 +32,30 @@ internal sealed class GenerationPump(
     TimeProvider clock,
     ILogger<GenerationPump> logger)
 {
-    /// <summary>Starts waiting for <paramref name="request"/>'s replies; before its dispatch is sent.</summary>
-    public ReplyReader Open(DispatchGeneration request) => router.Open(request.RequestId, request.Capability, request.AdmissionFollows);
-
-    /// <summary>Sends the dispatch to the workers' queue; null once sent, otherwise why it could not be.</summary>
-    public async Task<Exception?> SendAsync(DispatchGeneration request, CancellationToken aborted)
-    {
-        try
-        {
-            // With the broker down, a send waits for the connection to come back: bounded by the queue timeout.
-            using var sending = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-            sending.CancelAfter(options.Value.QueueTimeout);
-            var endpoint = await bus.GetSendEndpoint(BusConfiguration.DispatchAddress(rabbit));
-            await endpoint.Send(request, send =>
-            {
-                send.TimeToLive = options.Value.QueueTimeout;
-                // Not written to the broker's disk: it expires within the queue timeout anyway, and a dispatch lost
-                // with a broker restart is answered by this edge (529) when that timeout ends.
-                send.Durable = false;
-            }, sending.Token);
-            return null;
-        }
-        catch (Exception ex)
-        {
-            // The broker is unreachable (MassTransit gives up waiting with an OperationCanceledException, too), or the
-            // client left first.
-            return ex;
-        }
-    }
-
-    /// <summary>
-    /// Runs the request once its hold is taken: <paramref name="sending"/> is its dispatch on the way (<see cref="SendAsync"/>),
-    /// sent before the hold was decided or after; <paramref name="replies"/> is what <see cref="Open"/> returned, disposed here.
-    /// </summary>
-    public async Task RunAsync(HttpContext context, DispatchGeneration request, IGenerationResponder responder, ReplyReader replies,
-        Task<Exception?> sending)
+    public async Task RunAsync(HttpContext context, DispatchGeneration request, IGenerationResponder responder)
     {
         var aborted = context.RequestAborted;
         var edge = options.Value;
         var admittedAt = clock.GetTimestamp();
-        using var reading = replies;
-        if (await sending is { } failure)
+        using var replies = router.Open(request.RequestId, request.Capability);
+        try
         {
-            // No worker has the request: its hold goes back.
+            // With the broker down, a send waits for the connection to come back: bounded by the queue timeout.
+            using var sending = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+            sending.CancelAfter(edge.QueueTimeout);
+            var endpoint = await bus.GetSendEndpoint(BusConfiguration.DispatchAddress(rabbit));
+            await endpoint.Send(request, send =>
+            {
+                send.TimeToLive = edge.QueueTimeout;
+                // Not written to the broker's disk: it expires within the queue timeout anyway, and a dispatch lost
+                // with a broker restart is answered by this edge (529) when that timeout ends.
+                send.Durable = false;
+            }, sending.Token);
+        }
+        catch (Exception ex)
+        {
+            // The broker is unreachable (MassTransit gives up waiting with an OperationCanceledException, too), or the
+            // client left first. Either way no worker has the request: its hold goes back.
             if (aborted.IsCancellationRequested)
             {
                 await holds.ReleaseAsync(request, "the client left before the request was queued", RequestOutcomes.ClientLeft);
@@ -84,7 +64,7 @@ internal sealed class GenerationPump(
 
             await holds.ReleaseAsync(request, "the gateway could not queue the request", 529);
 
-            EdgeLog.DispatchFailed(logger, failure, request.RequestId);
+            EdgeLog.DispatchFailed(logger, ex, request.RequestId);
             await responder.WriteErrorAsync(context, ApiError.Overloaded("The gateway could not queue the request."));
             return;
         }
@@ -163,11 +143,6 @@ internal sealed class GenerationPump(
 
                         charged = true;
                         await responder.CompleteAsync(context);
-                        return;
-                    case GenerationFailed { BeforeAdmission: true } failed:
-                        // Its worker stopped while it waited to be told to start: no upstream read the request.
-                        await holds.ReleaseAsync(request, "its worker stopped before it started", 529);
-                        await responder.WriteErrorAsync(context, ApiError.From(failed.Error));
                         return;
                     case GenerationFailed failed:
                         if (failed.WorkerLost || started)

@@ -24,19 +24,14 @@ internal sealed class ReplyRouter
 
     public void SetAddress(Uri address) => _address.TrySetResult(address);
 
-    /// <summary>
-    /// Starts waiting for a request's replies. With <paramref name="admissionFollows"/>, the worker's call is told only
-    /// once <see cref="ReplyReader.Admit"/> is called (<see cref="DispatchGeneration.AdmissionFollows"/>).
-    /// </summary>
-    public ReplyReader Open(string requestId, string capability, bool admissionFollows = false)
+    public ReplyReader Open(string requestId, string capability)
     {
         // Not single-writer: a worker that took over a redelivered dispatch may call while the first one's call ends.
         var channel = Channel.CreateUnbounded<IGenerationReply>(new UnboundedChannelOptions { SingleReader = true });
         var waiting = new Waiting(channel, capability, new CancellationTokenSource(),
-            new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously),
-            admissionFollows ? new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously) : null);
+            new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
         _waiting[requestId] = waiting;
-        return new ReplyReader(channel.Reader, waiting.ChargeRecorded, waiting.Admitted, () =>
+        return new ReplyReader(channel.Reader, waiting.ChargeRecorded, () =>
         {
             if (_waiting.TryRemove(new KeyValuePair<string, Waiting>(requestId, waiting)))
             {
@@ -56,20 +51,18 @@ internal sealed class ReplyRouter
             : null;
 
     /// <summary>
-    /// One waiting request: where its replies go, a token cancelled once nobody reads them, whether the edge recorded
-    /// the charge its completion carried (false when it could not, or when the request ended first), and, for a
-    /// dispatch sent before its hold was decided, whether it was admitted (null: it was, before the dispatch).
+    /// One waiting request: where its replies go, a token cancelled once nobody reads them, and whether the edge recorded
+    /// the charge its completion carried (false when it could not, or when the request ended first).
     /// </summary>
     internal sealed record Waiting(Channel<IGenerationReply> Replies, string Capability, CancellationTokenSource Gone,
-        TaskCompletionSource<bool> ChargeRecorded, TaskCompletionSource<bool>? Admitted)
+        TaskCompletionSource<bool> ChargeRecorded)
     {
         public void Deliver(IGenerationReply reply) => Replies.Writer.TryWrite(reply);
     }
 }
 
 /// <summary>Reads one request's replies in <c>Seq</c> order, whatever order the broker delivered them in.</summary>
-internal sealed class ReplyReader(ChannelReader<IGenerationReply> reader, TaskCompletionSource<bool> chargeRecorded,
-    TaskCompletionSource<bool>? admitted, Action close) : IDisposable
+internal sealed class ReplyReader(ChannelReader<IGenerationReply> reader, TaskCompletionSource<bool> chargeRecorded, Action close) : IDisposable
 {
     private readonly SortedList<int, IGenerationReply> _early = [];
     private CancellationTokenSource? _deadline;
@@ -119,9 +112,6 @@ internal sealed class ReplyReader(ChannelReader<IGenerationReply> reader, TaskCo
         }
     }
 
-    /// <summary>The request's hold is taken: its worker may call the upstream.</summary>
-    public void Admit() => admitted?.TrySetResult(true);
-
     /// <summary>Tells the worker's call whether the charge of the completed generation is in the ledger.</summary>
     public void ChargeRecorded(bool recorded) => chargeRecorded.TrySetResult(recorded);
 
@@ -129,7 +119,6 @@ internal sealed class ReplyReader(ChannelReader<IGenerationReply> reader, TaskCo
     {
         _deadline?.Dispose();
         chargeRecorded.TrySetResult(false); // not recorded here: the worker records it
-        admitted?.TrySetResult(false); // refused, or the client left first: the worker calls no upstream
         close();
     }
 

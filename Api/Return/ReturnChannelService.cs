@@ -18,6 +18,8 @@ namespace OrProject.Api.Return;
 internal sealed class ReturnChannelService(ReplyRouter router, IOptions<ReturnChannelOptions> options, ILogger<ReturnChannelService> logger)
     : GenerationReturn.GenerationReturnBase
 {
+    public const string RequestIdHeader = "orp-request-id";
+    public const string CapabilityHeader = "orp-capability";
 
     public override async Task<Delivered> Deliver(IAsyncStreamReader<ReplyFrame> requestStream, ServerCallContext context)
     {
@@ -26,47 +28,16 @@ internal sealed class ReturnChannelService(ReplyRouter router, IOptions<ReturnCh
             throw new RpcException(new Status(StatusCode.Unauthenticated, "The return channel takes the workers' shared secret."));
         }
 
-        var requestId = context.RequestHeaders.GetValue(ReturnChannelHeaders.RequestId) ?? "";
-        if (router.Attach(requestId, context.RequestHeaders.GetValue(ReturnChannelHeaders.Capability) ?? "") is not { } waiting)
+        var requestId = context.RequestHeaders.GetValue(RequestIdHeader) ?? "";
+        if (router.Attach(requestId, context.RequestHeaders.GetValue(CapabilityHeader) ?? "") is not { } waiting)
         {
             throw new RpcException(new Status(StatusCode.NotFound, $"No request {requestId} waits for replies here (finished, or its client left)."));
         }
 
         using var call = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, waiting.Gone.Token);
         var next = 0;
-        if (waiting.Admitted is { } admission)
-        {
-            // Sent before its hold was decided: the worker calls no upstream until this call's headers say it may.
-            bool admitted;
-            try
-            {
-                admitted = await admission.Task.WaitAsync(call.Token);
-            }
-            catch (OperationCanceledException) when (!waiting.Gone.IsCancellationRequested)
-            {
-                // The worker's call ended before it was told: it called no upstream, and the request can be given back.
-                waiting.Deliver(new GenerationFailed(requestId, 0, new GenerationError(529, AnthropicErrors.Overloaded,
-                    $"The worker that took request {requestId} stopped before it started; retry."), BeforeAdmission: true));
-                return new Delivered();
-            }
-            catch (OperationCanceledException)
-            {
-                admitted = false;
-            }
-
-            if (!admitted)
-            {
-                throw new RpcException(new Status(StatusCode.Cancelled, $"Request {requestId} was not admitted (refused, or its client left); call no upstream."));
-            }
-        }
-
         try
         {
-            if (waiting.Admitted is not null)
-            {
-                await context.WriteResponseHeadersAsync(new Metadata { { ReturnChannelHeaders.Admitted, "1" } });
-            }
-
             while (await requestStream.MoveNext(call.Token))
             {
                 if (ReplyFrames.FromFrame(requestId, requestStream.Current) is not { } reply)

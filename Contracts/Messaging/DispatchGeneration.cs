@@ -25,13 +25,6 @@ namespace OrProject.Contracts.Messaging;
 /// <param name="Capability">What lets a worker deliver this request's replies, and no other's (a random token).</param>
 /// <param name="Protocol">The client's protocol (<c>anthropic</c>, <c>chat</c>, <c>responses</c>), for the request log.</param>
 /// <param name="Request">The body as an older edge sent it (JSON text); null from this version's edges.</param>
-/// <param name="AdmissionFollows">
-/// The edge sent the dispatch while it was still taking the request's budget hold, so that the broker hop and the hold
-/// overlap: the worker opens its return-channel call and calls no upstream until the edge's response headers say the
-/// request was admitted (<c>orp-admitted</c>); a call the edge ends without them means refused, and there is no hold to
-/// settle. False from edges that hold first: older ones, and this one for keys with rate or concurrency limits or with
-/// little budget left (see README, "How a request is settled"). Workers must be upgraded before edges.
-/// </param>
 public sealed record DispatchGeneration(
     string RequestId,
     string KeyId,
@@ -46,8 +39,7 @@ public sealed record DispatchGeneration(
     DateTimeOffset Deadline,
     string Capability,
     string? Protocol = null,
-    string? Request = null,
-    bool AdmissionFollows = false)
+    string? Request = null)
 {
     /// <summary>
     /// The canonical request, UTF-8 JSON, from this version's edges or an older one's. A method, not a property: the

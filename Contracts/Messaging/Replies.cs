@@ -35,12 +35,9 @@ public sealed record GenerationCompleted(string RequestId, int Seq, TokenUsage U
 /// The generation failed. Before any chunk, the edge answers with the error's status and, when the upstream sent one,
 /// its error body unmodified; after a chunk it ends the stream with an error event. The worker that sends it has
 /// settled the request's budget hold (charged or released), except when <see cref="WorkerLost"/>: the worker that ran
-/// the request died, and the edge charges what it observed; or <see cref="BeforeAdmission"/>: the worker's call ended
-/// while it waited to hear that its request was admitted (<see cref="DispatchGeneration.AdmissionFollows"/>), so no
-/// upstream was called and no worker settles the hold: the edge gives it back.
+/// the request died, and the edge charges what it observed.
 /// </summary>
-public sealed record GenerationFailed(string RequestId, int Seq, GenerationError Error, bool WorkerLost = false, bool BeforeAdmission = false)
-    : IGenerationReply;
+public sealed record GenerationFailed(string RequestId, int Seq, GenerationError Error, bool WorkerLost = false) : IGenerationReply;
 
 /// <summary>
 /// What a failed generation tells the client: the status and Anthropic error type, the message, the upstream's own

@@ -67,7 +67,6 @@ internal sealed class DispatchGenerationConsumer(
         }
 
         var charged = false;
-        var holdToSettle = true;
         // Why the request ends unanswered by an upstream, for its release below, unless it was charged.
         var (outcome, status) = ("the worker failed", 500);
         CancellationTokenSource? cancellation = null;
@@ -83,14 +82,6 @@ internal sealed class DispatchGenerationConsumer(
             System.Diagnostics.Activity.Current?.SetTag("orp.request_id", request.RequestId);
             metrics.QueueWait(clock.GetUtcNow() - request.RequestedAt);
             channel.Open();
-            if (request.AdmissionFollows && !await channel.AdmittedAsync(request.Deadline, clock, context.CancellationToken))
-            {
-                // Refused, or its client left, while its hold was decided: no hold to settle, nobody to answer.
-                WorkerLog.NotAdmitted(logger, request.RequestId);
-                holdToSettle = false;
-                return;
-            }
-
             replies.Start(options.Value.Id);
             cancellation = running.Register(request.RequestId, context.CancellationToken);
             // The edge ended the call (its client left) or is gone: nobody reads this generation, stop the upstream.
@@ -128,7 +119,7 @@ internal sealed class DispatchGenerationConsumer(
                 cancellation.Dispose();
             }
 
-            if (!charged && holdToSettle)
+            if (!charged)
             {
                 // No upstream read the request (every account refused it before the first byte, or the worker failed
                 // before one did): nothing to charge. After the reply, so that a slow ledger does not delay it.

@@ -32,26 +32,6 @@ internal sealed class GrpcReplyChannel(ReturnChannels channels, Uri edge, string
         }
     }
 
-    /// <summary>
-    /// For a dispatch sent before its hold was decided (<see cref="DispatchGeneration.AdmissionFollows"/>): true once the
-    /// edge's response headers say the request was admitted; false when the edge ended the call without them (refused,
-    /// or its client left) or said nothing by <paramref name="deadline"/>. No upstream may be called before it is true.
-    /// </summary>
-    public async Task<bool> AdmittedAsync(DateTimeOffset deadline, TimeProvider clock, CancellationToken cancellationToken)
-    {
-        Open();
-        var wait = deadline - clock.GetUtcNow();
-        try
-        {
-            var headers = await _call!.ResponseHeadersAsync.WaitAsync(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, clock, cancellationToken);
-            return headers.GetValue(ReturnChannelHeaders.Admitted) == "1";
-        }
-        catch (Exception ex) when (ex is RpcException or TimeoutException or IOException)
-        {
-            return false;
-        }
-    }
-
     public async Task<bool> SendAsync(IGenerationReply reply, CancellationToken cancellationToken)
     {
         Open();

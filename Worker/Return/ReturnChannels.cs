@@ -38,8 +38,8 @@ internal sealed class ReturnChannels(IOptions<ReturnChannelClientOptions> option
         var headers = new Metadata
         {
             { "authorization", "Bearer " + options.Value.Token },
-            { ReturnChannelHeaders.RequestId, requestId },
-            { ReturnChannelHeaders.Capability, capability },
+            { "orp-request-id", requestId },
+            { "orp-capability", capability },
         };
         return client.Deliver(headers, cancellationToken: cancellationToken);
     }

@@ -8,8 +8,7 @@ namespace OrProject.Worker.Tests;
 
 /// <summary>
 /// The dispatch as MassTransit's JSON serializer (the bus's) writes and reads it: the canonical body travels as bytes,
-/// unchanged to the byte, and a dispatch from an edge of the previous version, whose body was text or which held before
-/// it dispatched, still reads as such.
+/// unchanged to the byte, and a dispatch from an edge of the previous version, whose body was text, still reads.
 /// </summary>
 public sealed class DispatchMessageTests
 {
@@ -41,19 +40,6 @@ public sealed class DispatchMessageTests
 
         Assert.Null(read.Body);
         Assert.Equal(Encoding.UTF8.GetBytes(Canonical), read.CanonicalBody());
-    }
-
-    [Fact]
-    public void AnOlderEdgesDispatch_WithoutAdmissionFollows_IsOneTheWorkerRunsAtOnce()
-    {
-        // An older edge holds before it dispatches and never sends the admission headers: its worker must not wait.
-        var sent = JsonNode.Parse(JsonSerializer.Serialize(Dispatch([1], null) with { AdmissionFollows = true }, SystemTextJsonMessageSerializer.Options))!.AsObject();
-        Assert.True((bool)sent["admissionFollows"]!);
-        sent.Remove("admissionFollows");
-
-        var read = JsonSerializer.Deserialize<DispatchGeneration>(sent.ToJsonString(), SystemTextJsonMessageSerializer.Options)!;
-
-        Assert.False(read.AdmissionFollows);
     }
 
     private static DispatchGeneration Dispatch(byte[]? body, string? request) => new(
