@@ -59,13 +59,14 @@ internal sealed class UiSession : IAsyncDisposable
     public void AssertNoErrors() => Assert.True(Errors.Count == 0, string.Join('\n', Errors));
 
     /// <summary>
-    /// Waits until the page shows <paramref name="path"/> (after a redirect, say) and its document is parsed. Not
-    /// Playwright's default, the load event: that also waits for every subresource, and once in a whole-suite run
-    /// headless Chromium never fired it after a sign-out's redirect although the network was idle (30 s timeout). What
-    /// follows asserts with auto-waiting locators.
+    /// Waits until the page shows <paramref name="path"/> (after a redirect, say), by polling the page's address the way
+    /// Playwright's web-first assertions do. Not a wait for a navigation's load or DOMContentLoaded event: twice in
+    /// whole-suite runs the wait for one after a sign-out's redirect timed out (30 s), first for the load event, then for
+    /// DOMContentLoaded. What follows asserts with auto-waiting
+    /// locators, so nothing needs the event itself.
     /// </summary>
-    public Task WaitForPathAsync(string path) => Page.WaitForURLAsync(new Regex("^[^?]*" + Regex.Escape(path) + "(\\?.*)?$"),
-        new() { WaitUntil = WaitUntilState.DOMContentLoaded });
+    public Task WaitForPathAsync(string path) => Assertions.Expect(Page).ToHaveURLAsync(
+        new Regex("^[^?]*" + Regex.Escape(path) + "(\\?.*)?$"), new() { Timeout = 30_000 });
 
     public ValueTask DisposeAsync() => Context.DisposeAsync();
 }
