@@ -9,6 +9,9 @@ internal sealed class CpuUsage(Dictionary<string, double> seconds)
 
     public static CpuUsage operator -(CpuUsage after, CpuUsage before) =>
         new(after.Seconds.ToDictionary(kv => kv.Key, kv => kv.Value - before.Seconds.GetValueOrDefault(kv.Key)));
+
+    public static CpuUsage operator +(CpuUsage a, CpuUsage b) =>
+        new(a.Seconds.Keys.Union(b.Seconds.Keys).ToDictionary(k => k, k => a.Seconds.GetValueOrDefault(k) + b.Seconds.GetValueOrDefault(k)));
 }
 
 /// <summary>

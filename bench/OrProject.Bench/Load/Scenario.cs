@@ -43,6 +43,20 @@ internal sealed class ScenarioResult(string scenario, string target, bool stream
 
     public double RequestsPerSecond => Ok / Elapsed.TotalSeconds;
 
+    /// <summary>
+    /// One result of a target's rounds of a scenario: every round's samples, their wall times and CPU added up (so the
+    /// throughput is the requests of all rounds over their time together), each side's memory peak the highest.
+    /// </summary>
+    public static ScenarioResult Merge(IReadOnlyList<ScenarioResult> rounds)
+    {
+        var first = rounds[0];
+        var memory = rounds.SelectMany(r => r.Memory).GroupBy(kv => kv.Key)
+            .ToDictionary(g => g.Key, g => (g.Max(kv => kv.Value.RssMb), g.Max(kv => kv.Value.PssMb)));
+        return new ScenarioResult(first.Scenario, first.Target, first.Stream, first.Concurrency, rounds.Sum(r => r.Requested),
+            [.. rounds.SelectMany(r => r.Samples)], TimeSpan.FromTicks(rounds.Sum(r => r.Elapsed.Ticks)), rounds.Any(r => r.Capped),
+            rounds.Skip(1).Aggregate(first.Cpu, (sum, r) => sum + r.Cpu), memory);
+    }
+
     public IEnumerable<string> ErrorSamples => Samples.Where(s => !s.Ok && s.Error is not null).Select(s => s.Error!).Distinct().Take(5);
 
     public double FirstToken(double quantile) => Percentile(Samples.Where(s => s.Ok).Select(s => s.FirstTokenMs), quantile);

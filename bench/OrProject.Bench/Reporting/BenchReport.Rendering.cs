@@ -171,13 +171,15 @@ internal sealed partial class BenchReport
         md.AppendLine();
         md.AppendLine("- Time to first token: from just before the request is sent to the arrival of the first byte of the first");
         md.AppendLine("  `content_block_delta` event. Streams at concurrency 1 and plain requests take the targets in turn (direct, gateway,");
-        md.AppendLine("  Portkey) request by request, so background load weighs on all alike; the concurrent runs go one target after another.");
+        md.AppendLine("  Portkey) request by request, so background load weighs on all alike; the concurrent short-stream runs take them in");
+        md.AppendLine("  turn in three rounds of a third of the requests each, and report the rounds together; the long and the agent-sized");
+        md.AppendLine("  streams go one target after another.");
         md.AppendLine("- Portkey: the same requests, with `x-portkey-provider: anthropic` and `x-portkey-custom-host` naming the simulator;");
         md.AppendLine("  it is warmed up like direct (3,000 streams, 300 plain requests) before anything is measured.");
         md.AppendLine("- Long streams: worst gap is, per stream, the longest wait between two reads that brought text deltas; its p99 is");
         md.AppendLine("  over the streams. The simulator waits the given time before each delta after the first, so direct shows the floor.");
-        md.AppendLine("- Throughput: successful streamed requests divided by the wall time of the whole batch, a fixed number of requests");
-        md.AppendLine("  with the given number always in flight, each on its own keep-alive connection.");
+        md.AppendLine("- Throughput: successful streamed requests divided by the wall time of the batches (of the three rounds together),");
+        md.AppendLine("  a fixed number of requests with the given number always in flight, each on its own keep-alive connection.");
         md.AppendLine("- Fidelity: every streamed body is compared byte for byte with what the simulator sent for that request (its");
         md.AppendLine("  text carries the request's seed, multi-byte UTF-8 and JSON escapes); plain answers must carry the same text.");
         md.AppendLine("- Usage: the gateway key's request counter must equal the number of gateway requests answered with 200.");
