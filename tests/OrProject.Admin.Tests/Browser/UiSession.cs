@@ -62,8 +62,7 @@ internal sealed class UiSession : IAsyncDisposable
     /// Waits until the page shows <paramref name="path"/> (after a redirect, say), by polling the page's address the way
     /// Playwright's web-first assertions do. Not a wait for a navigation's load or DOMContentLoaded event: twice in
     /// whole-suite runs the wait for one after a sign-out's redirect timed out (30 s), first for the load event, then for
-    /// DOMContentLoaded. What follows asserts with auto-waiting
-    /// locators, so nothing needs the event itself.
+    /// DOMContentLoaded. What follows asserts with auto-waiting locators, so nothing needs the event itself.
     /// </summary>
     public Task WaitForPathAsync(string path) => Assertions.Expect(Page).ToHaveURLAsync(
         new Regex("^[^?]*" + Regex.Escape(path) + "(\\?.*)?$"), new() { Timeout = 30_000 });
