@@ -20,8 +20,9 @@ public sealed record AdmissionView(KeyLedger Ledger, decimal SpentUsd, DateTimeO
 /// <c>Keys:AdmissionCacheMilliseconds</c>; 0 reads every time) so that a hot key costs one database read per interval
 /// instead of one per request; concurrent misses share one read. Staleness is bounded and never lets a key run past its
 /// budget on this instance's own traffic: the edge adds the price of each generation it sees complete, and the first
-/// one that reaches the budget drops the entry, so the next request reads the committed spend (the worker commits the
-/// charge before it reports completion). Admin changes made here drop the entry at once; spend through other edges,
+/// one that reaches the budget drops the entry, so the next request reads the committed spend (the edge commits the
+/// charge a completion carries before the answer ends; a worker of an older version committed it before reporting
+/// completion). Admin changes made here drop the entry at once; spend through other edges,
 /// and admin changes made on another instance, are seen within <see cref="Freshness"/>. The budget cap does not rest
 /// on this view: it is the hold taken under the key's lock (<see cref="KeyLedgerWriter"/>).
 /// Unknown hashes are remembered as unknown for <see cref="UnknownFor"/> (<c>Keys:UnknownKeyCacheSeconds</c>, 30),
