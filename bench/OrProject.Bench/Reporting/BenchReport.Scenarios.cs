@@ -34,12 +34,8 @@ internal sealed partial class BenchReport
         Add("time to first token p50 (ms)", r => r.FirstToken(0.5), Ms);
         Add("worst gap between two tokens p50 (ms)", r => r.WorstGap(0.5), Ms);
         Add("worst gap between two tokens p99 (ms)", r => r.WorstGap(0.99), Ms);
-        Add("CPU per 1,000 streams, own processes (s)", r => CpuPer1000(r, r.Target switch
-        {
-            "gateway" => IsGatewayComponent,
-            "portkey" => n => n == "portkey",
-            _ => n => n == "simulator",
-        }), Sec, p is null ? "" : "≤ Portkey's", (_, gv, pv) => double.IsNaN(pv) ? null : gv <= pv);
+        Add("CPU per 1,000 streams, own processes (s)", r => CpuPer1000(r, OwnProcesses(r)), Sec, p is null ? "" : "≤ Portkey's",
+            (_, gv, pv) => double.IsNaN(pv) ? null : gv <= pv);
         foreach (var component in g.Cpu.Seconds.Keys.Where(IsGatewayComponent))
         {
             rows.Add(new Row($"  CPU per 1,000 streams, {component} (s)", "", Sec(CpuPer1000(g, n => n == component)), "", "", null));
@@ -58,8 +54,7 @@ internal sealed partial class BenchReport
                 whole.PssMb < ServersPssTargetMb));
         }
 
-        rows.Add(new Row("streams answered whole / errors", $"{d.Ok} / {d.Errors}", $"{g.Ok} / {g.Errors}", "", "", null,
-            p is null ? "" : $"{p.Ok} / {p.Errors}"));
+        rows.Add(Answered(d, g, p));
         return rows;
     }
 
@@ -85,19 +80,28 @@ internal sealed partial class BenchReport
         Add("time to first token p50 (ms)", r => r.FirstToken(0.5), Ms);
         Add("whole stream p50 (ms)", r => r.Total(0.5), Ms);
         Add("streams per second", r => r.RequestsPerSecond, v => v.ToString("0", CultureInfo.InvariantCulture));
-        Add("CPU per request, own processes (ms)", r => CpuPer1000(r, r.Target switch
-        {
-            "gateway" => IsGatewayComponent,
-            "portkey" => n => n == "portkey",
-            _ => n => n == "simulator",
-        }), Sec);
+        Add("CPU per request, own processes (ms)", r => CpuPer1000(r, OwnProcesses(r)), Sec);
         foreach (var component in g.Cpu.Seconds.Keys.Where(IsGatewayComponent))
         {
             rows.Add(new Row($"  CPU per request, {component} (ms)", "", Sec(CpuPer1000(g, n => n == component)), "", "", null));
         }
 
-        rows.Add(new Row("streams answered whole / errors", $"{d.Ok} / {d.Errors}", $"{g.Ok} / {g.Errors}", "", "", null,
-            p is null ? "" : $"{p.Ok} / {p.Errors}"));
+        rows.Add(Answered(d, g, p));
         return rows;
     }
+
+    /// <summary>
+    /// A side's own processes, whose CPU its row counts: the gateway's components, Portkey's node process, or for direct
+    /// the simulator alone.
+    /// </summary>
+    private static Func<string, bool> OwnProcesses(ScenarioResult r) => r.Target switch
+    {
+        "gateway" => IsGatewayComponent,
+        "portkey" => n => n == "portkey",
+        _ => n => n == "simulator",
+    };
+
+    /// <summary>The section's last row: how many streams each side answered whole, and how many failed.</summary>
+    private static Row Answered(ScenarioResult d, ScenarioResult g, ScenarioResult? p) =>
+        new("streams answered whole / errors", $"{d.Ok} / {d.Errors}", $"{g.Ok} / {g.Errors}", "", "", null, p is null ? "" : $"{p.Ok} / {p.Errors}");
 }
