@@ -21,15 +21,23 @@ public static partial class ModelLimits
         (_, 3, 7) => 64_000,
         (_, 3, _) => 8192,
         ("opus", 4, <= 1) => 32_000,
-        ("opus", 4, >= 6) or ("opus", > 4, _) => 128_000,
+        ("opus", 4, >= 6) or (_, >= 5, _) => 128_000,
         _ => 64_000,
     };
 
     /// <summary>The model's output limit when the table can place the model (Claude), else null: unknown models are not checked.</summary>
     public static int? KnownMaxOutputTokens(string model) => Place(model) is null ? null : MaxOutputTokens(model);
 
-    /// <summary>Claude's context window (200,000 tokens for every model the table places); null for a model it cannot place.</summary>
-    public static int? KnownContextWindow(string model) => Place(model) is null ? null : 200_000;
+    /// <summary>
+    /// Claude's context window: a million tokens from the fifth generation on, 200,000 before it; null for a model the
+    /// table cannot place.
+    /// </summary>
+    public static int? KnownContextWindow(string model) => Place(model) switch
+    {
+        null => null,
+        (_, >= 5, _) => 1_000_000,
+        _ => 200_000,
+    };
 
     /// <summary>
     /// The output limit the edge holds a request to: the model table's own when its row names this model (an admin
@@ -77,8 +85,8 @@ public static partial class ModelLimits
         return null;
     }
 
-    /// <summary><c>claude-sonnet-4-5-20250929</c>, <c>claude-opus-4-1</c>, <c>claude-sonnet-4-20250514</c>.</summary>
-    [GeneratedRegex(@"^claude-(?<family>opus|sonnet|haiku)-(?<major>\d{1,2})(?:-(?<minor>\d{1,2}))?(?:-|$)")]
+    /// <summary><c>claude-sonnet-4-5-20250929</c>, <c>claude-opus-4-1</c>, <c>claude-sonnet-4-20250514</c>, <c>claude-fable-5-1</c>.</summary>
+    [GeneratedRegex(@"^claude-(?<family>fable|mythos|opus|sonnet|haiku)-(?<major>\d{1,2})(?:-(?<minor>\d{1,2}))?(?:-|$)")]
     private static partial Regex NewStyle();
 
     /// <summary><c>claude-3-7-sonnet-20250219</c>, <c>claude-3-5-haiku-latest</c>.</summary>

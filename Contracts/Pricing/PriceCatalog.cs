@@ -12,22 +12,46 @@ public static class PriceCatalog
     private const decimal OneHourWriteFactor = 2m;
     private const decimal DefaultWebSearchUsdPerThousand = 10m;
 
+    /// <summary>
+    /// Anthropic's list prices for the models its API serves, as its pricing page gave them in November 2026
+    /// (docs/model-table.md). Within a family the newest model comes first: a <c>claude-*</c> name newer than the
+    /// table is priced as that model (<see cref="Find"/>).
+    /// </summary>
     public static IReadOnlyList<ModelPrice> Default { get; } =
     [
-        Price("claude-opus-4-7", 15m, 75m),
-        Price("claude-opus-4-6", 15m, 75m),
-        Price("claude-opus-4-5", 15m, 75m),
+        // Cache hits at $0.25, a fortieth of input, where other models pay a tenth.
+        Price("claude-fable-5-1", 10m, 50m, cacheRead: 0.25m),
+        Price("claude-fable-5", 10m, 50m),
+        Price("claude-mythos-5-1", 10m, 50m, cacheRead: 0.25m),
+        Price("claude-mythos-5", 10m, 50m),
+        Price("claude-opus-5-5", 4m, 20m, cacheRead: 0.20m),
+        Price("claude-opus-5", 5m, 25m),
+        Price("claude-opus-4-8", 5m, 25m),
+        Price("claude-opus-4-7", 5m, 25m),
+        Price("claude-opus-4-6", 5m, 25m),
+        Price("claude-opus-4-5", 5m, 25m),
+        // Cache hits cut from $0.20 to $0.10 on 2026-10-07.
+        Price("claude-sonnet-5-5", 2m, 10m, cacheRead: 0.10m),
+        Price("claude-sonnet-5", 2m, 10m),
         Price("claude-sonnet-4-6", 3m, 15m),
         Price("claude-sonnet-4-5", 3m, 15m),
-        Price("claude-haiku-4-5", 0.80m, 4m),
+        // Billed in two bands by prompt length (input plus cache reads and writes): $0.10/$0.50 up to 100,000 tokens,
+        // five times that above. One row has one price, so the upper band: a key is never charged less than the
+        // upstream bills. An operator whose Haiku prompts are short can save the lower band.
+        Price("claude-haiku-5-5", 0.50m, 2.50m),
+        Price("claude-haiku-4-5", 1m, 5m),
     ];
 
     /// <summary>
     /// As Anthropic prices them: 5-minute cache writes cost 1.25× input, 1-hour writes 2× input, cache reads 0.1× input,
     /// web searches $10 per thousand.
     /// </summary>
-    public static ModelPrice Price(string id, decimal input, decimal output) =>
-        new(id, input, output, input * 1.25m, input * 0.1m, input * OneHourWriteFactor, DefaultWebSearchUsdPerThousand);
+    /// <param name="id">The model id.</param>
+    /// <param name="input">USD per million input tokens.</param>
+    /// <param name="output">USD per million output tokens.</param>
+    /// <param name="cacheRead">USD per million cache-read tokens, for a model that does not charge a tenth of input.</param>
+    public static ModelPrice Price(string id, decimal input, decimal output, decimal? cacheRead = null) =>
+        new(id, input, output, input * 1.25m, cacheRead ?? input * 0.1m, input * OneHourWriteFactor, DefaultWebSearchUsdPerThousand);
 
     /// <summary>The 1-hour cache write price; a price entry stored before it existed pays 2× its input price.</summary>
     public static decimal CacheWrite1hUsdPerMTok(ModelPrice price) =>
@@ -70,8 +94,8 @@ public static class PriceCatalog
     /// <summary>
     /// The price entry for a served model: an exact id, else the longest catalog id the served name starts with
     /// (upstreams answer with dated names such as <c>claude-sonnet-4-5-20250929</c>), else, for a <c>claude-*</c>
-    /// name newer than the catalog (Claude Code sends those), the first entry of the same family (opus, sonnet,
-    /// haiku) — so a new model is never served free — else null.
+    /// name newer than the catalog (Claude Code sends those), the first entry of the same family (fable, mythos,
+    /// opus, sonnet, haiku) — so a new model is never served free — else null.
     /// </summary>
     public static ModelPrice? Find(IReadOnlyList<ModelPrice> table, string model)
     {
@@ -99,7 +123,7 @@ public static class PriceCatalog
             return null;
         }
 
-        foreach (var family in (ReadOnlySpan<string>)["opus", "sonnet", "haiku"])
+        foreach (var family in (ReadOnlySpan<string>)["fable", "mythos", "opus", "sonnet", "haiku"])
         {
             if (model.Contains(family, StringComparison.OrdinalIgnoreCase))
             {

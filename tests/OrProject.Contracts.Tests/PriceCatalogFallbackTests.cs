@@ -5,10 +5,23 @@ namespace OrProject.Contracts.Tests;
 public sealed class PriceCatalogFallbackTests
 {
     [Theory]
-    [InlineData("claude-opus-5-1", "claude-opus-4-7")]
-    [InlineData("claude-sonnet-5", "claude-sonnet-4-6")]
-    [InlineData("claude-haiku-4-9-20270101", "claude-haiku-4-5")]
+    [InlineData("claude-opus-6", "claude-opus-5-5")]
+    [InlineData("claude-opus-4-1", "claude-opus-5-5")]
+    [InlineData("claude-sonnet-6-1", "claude-sonnet-5-5")]
+    [InlineData("claude-haiku-4-9-20270101", "claude-haiku-5-5")]
+    [InlineData("claude-fable-6", "claude-fable-5-1")]
+    [InlineData("claude-mythos-6", "claude-mythos-5-1")]
     public void Find_ClaudeNameNewerThanCatalog_PricesAsFirstOfItsFamily(string served, string expected)
+    {
+        Assert.Equal(expected, PriceCatalog.Find(PriceCatalog.Default, served)?.Id);
+    }
+
+    [Theory]
+    [InlineData("claude-opus-4-5-20251101", "claude-opus-4-5")]
+    [InlineData("claude-opus-5-5-20261001", "claude-opus-5-5")]
+    [InlineData("claude-sonnet-5-20260630", "claude-sonnet-5")]
+    [InlineData("claude-fable-5-1", "claude-fable-5-1")]
+    public void Find_DatedNameOfACatalogModel_PricesAsThatModel(string served, string expected)
     {
         Assert.Equal(expected, PriceCatalog.Find(PriceCatalog.Default, served)?.Id);
     }
@@ -18,4 +31,22 @@ public sealed class PriceCatalogFallbackTests
     {
         Assert.Null(PriceCatalog.Find(PriceCatalog.Default, "llama-3-70b"));
     }
+
+    /// <summary>A few rows against Anthropic's list prices (docs/model-table.md), including each rate that breaks the usual ratios.</summary>
+    [Theory]
+    [InlineData("claude-opus-4-7", "5", "25", "6.25", "10", "0.5")]
+    [InlineData("claude-opus-5-5", "4", "20", "5", "8", "0.2")]
+    [InlineData("claude-fable-5-1", "10", "50", "12.5", "20", "0.25")]
+    [InlineData("claude-sonnet-5-5", "2", "10", "2.5", "4", "0.1")]
+    [InlineData("claude-haiku-4-5", "1", "5", "1.25", "2", "0.1")]
+    [InlineData("claude-haiku-5-5", "0.5", "2.5", "0.625", "1", "0.05")]
+    public void Default_ListPrices(string model, string input, string output, string write5m, string write1h, string read)
+    {
+        var row = PriceCatalog.Default.Single(p => p.Id == model);
+
+        Assert.Equal([D(input), D(output), D(write5m), D(write1h), D(read)],
+            [row.InputUsdPerMTok, row.OutputUsdPerMTok, row.CacheWriteUsdPerMTok, PriceCatalog.CacheWrite1hUsdPerMTok(row), row.CacheReadUsdPerMTok]);
+    }
+
+    private static decimal D(string value) => decimal.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -23,7 +23,7 @@ public sealed class UsagePricerTests(LedgerStoreFixture fixture) : IClassFixture
     [Fact]
     public async Task ServedNameUnknown_PricedAsTheModelRequested()
     {
-        Assert.Equal(4.8m, await Pricer().CostAsync("gpt-4o", "claude-haiku-4-5", Million));
+        Assert.Equal(6m, await Pricer().CostAsync("gpt-4o", "claude-haiku-4-5", Million));
     }
 
     [Fact]

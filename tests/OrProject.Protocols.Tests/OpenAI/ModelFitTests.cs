@@ -16,6 +16,10 @@ public sealed class ModelFitTests
     [InlineData("claude-3-7-sonnet-20250219", 64_000, false)]
     [InlineData("claude-sonnet-4-6", 64_000, true)]
     [InlineData("claude-opus-4-7", 128_000, true)]
+    [InlineData("claude-opus-4-5", 64_000, false)]
+    [InlineData("claude-sonnet-5-5", 128_000, true)]
+    [InlineData("claude-haiku-5-5", 128_000, true)]
+    [InlineData("claude-fable-5-1", 128_000, true)]
     [InlineData("gpt-4o-mini", ModelLimits.UnknownMaxOutputTokens, false)]
     public void ModelLimits_ModelIds_PlacedByFamilyAndVersion(string model, int maxOutput, bool adaptive)
     {
@@ -105,6 +109,16 @@ public sealed class ModelFitTests
 
         Assert.Equal(128_000, ModelLimits.MaxOutputTokens(familyRow, "claude-opus-4-7"));
         Assert.Equal(200_000, ModelLimits.ContextWindow(familyRow, "claude-opus-4-7"));
+    }
+
+    [Theory]
+    [InlineData("claude-haiku-4-5", 200_000)]
+    [InlineData("claude-sonnet-5", 1_000_000)]
+    [InlineData("claude-opus-5-5-20261001", 1_000_000)]
+    [InlineData("claude-mythos-5-1", 1_000_000)]
+    public void KnownContextWindow_ByGeneration(string model, int window)
+    {
+        Assert.Equal(window, ModelLimits.KnownContextWindow(model));
     }
 
     [Fact]
