@@ -35,7 +35,7 @@ internal static class AuditFold
         {
             var defaults = new GatewaySettings();
             Set(state, Fields(new SettingsChanged(defaults.SystemPrompt, defaults.DefaultModel, defaults.ModelAliases, defaults.ToolMode, "", default)));
-            Set(state, Fields(new PriceTableChanged(defaults.Prices, "", default)));
+            Set(state, Fields(new PriceTableChanged(defaults.PriceTable(), "", default)));
         }
 
         return state;

@@ -36,7 +36,7 @@ internal static class SettingsEndpoints
     }
 
     private static async Task<Ok<ModelPrice[]>> GetPricesAsync(IQuerySession session, CancellationToken ct) =>
-        TypedResults.Ok((await SettingsCommands.LoadAsync(session, ct)).Prices.ToArray());
+        TypedResults.Ok((await SettingsCommands.LoadAsync(session, ct)).PriceTable().ToArray());
 
     private static async Task<Results<Ok<ModelPrice[]>, BadRequest<AdminError>>> PutPricesAsync(ModelPrice[] prices,
         SettingsCommands commands, CancellationToken ct)

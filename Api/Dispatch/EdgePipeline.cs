@@ -56,7 +56,7 @@ internal sealed class EdgePipeline(KeyAdmission admission, SettingsReader settin
 
         var current = await settings.GetAsync(aborted);
         var model = Canonicalizer.ResolveModel(requested, current);
-        if (PriceCatalog.Find(current.Prices, model) is not { } price)
+        if (PriceCatalog.Find(current.PriceTable(), model) is not { } price)
         {
             await protocol.WriteRefusalAsync(context, ApiError.UnpricedModel(requested));
             return;

@@ -98,7 +98,7 @@ internal static class ModelsEndpoints
     private sealed class Catalog(GatewaySettings settings)
     {
         public List<string> Ids { get; } =
-            [.. settings.Prices.Select(p => p.Id).Concat(settings.ModelAliases.Keys).Distinct(StringComparer.OrdinalIgnoreCase)];
+            [.. settings.PriceTable().Select(p => p.Id).Concat(settings.ModelAliases.Keys).Distinct(StringComparer.OrdinalIgnoreCase)];
 
         /// <summary>The ids the key may ask for: those that resolve (aliases first) to a model on its allow-list.</summary>
         public List<string> AllowedTo(KeyLedger key) =>
@@ -118,7 +118,7 @@ internal static class ModelsEndpoints
                 ["created_at"] = Created.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
             };
             var served = Canonicalizer.ResolveModel(id, settings);
-            if (PriceCatalog.Find(settings.Prices, served) is { } row)
+            if (PriceCatalog.Find(settings.PriceTable(), served) is { } row)
             {
                 if (ModelLimits.ContextWindow(row, served) is { } window)
                 {

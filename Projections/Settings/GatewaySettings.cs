@@ -22,9 +22,17 @@ public class GatewaySettings
     /// <summary><c>native</c> (tools go to the upstream as tools) or <c>flatten</c> (rendered into text).</summary>
     public string ToolMode { get; set; } = "native";
 
-    public List<ModelPrice> Prices { get; set; } = [.. PriceCatalog.Default];
+    /// <summary>
+    /// The price table an admin saved (the last <see cref="PriceTableChanged"/>); null until one is, and then the
+    /// running release's built-in table applies (<see cref="PriceTable"/>). Not a copy of that table: a view written
+    /// before a release corrected its prices, or rebuilt after, would otherwise price differently from the same events.
+    /// </summary>
+    public List<ModelPrice>? Prices { get; set; }
 
     public long Version { get; set; }
+
+    /// <summary>The price table in use: the one an admin saved, else the built-in one.</summary>
+    public IReadOnlyList<ModelPrice> PriceTable() => Prices ?? PriceCatalog.Default;
 
     public void Apply(SettingsChanged e)
     {

@@ -12,7 +12,7 @@ public sealed class UsagePricer(KeyLedgerWriter ledger, SettingsReader settings,
     /// <summary>The cost, or null when neither the served nor the requested model has a price.</summary>
     public async Task<decimal?> CostAsync(string served, string requested, TokenUsage usage)
     {
-        var table = (await settings.GetAsync(CancellationToken.None)).Prices;
+        var table = (await settings.GetAsync(CancellationToken.None)).PriceTable();
         var price = PriceCatalog.Find(table, served) ?? PriceCatalog.Find(table, requested);
         return price is null ? null : PriceCatalog.Cost(price, usage);
     }

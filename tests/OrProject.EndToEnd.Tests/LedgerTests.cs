@@ -212,7 +212,7 @@ public sealed class LedgerTests(GatewayFixture fixture) : IAsyncLifetime
         }
     }
 
-    private static decimal? SonnetInputPrice(GatewaySettings settings) => PriceCatalog.Find(settings.Prices, "claude-sonnet-4-5")?.InputUsdPerMTok;
+    private static decimal? SonnetInputPrice(GatewaySettings settings) => PriceCatalog.Find(settings.PriceTable(), "claude-sonnet-4-5")?.InputUsdPerMTok;
 
     [Theory]
     [InlineData("cacheWrite1hUsdPerMTok")]

@@ -17,7 +17,7 @@ internal sealed class PricesModel(IQuerySession session, SettingsCommands comman
     public async Task OnGetAsync(CancellationToken ct)
     {
         var settings = await SettingsCommands.LoadAsync(session, ct);
-        Rows = [.. settings.Prices.Select(PriceRow.From), new PriceRow()];
+        Rows = [.. settings.PriceTable().Select(PriceRow.From), new PriceRow()];
     }
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)

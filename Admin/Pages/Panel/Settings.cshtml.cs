@@ -72,7 +72,7 @@ internal sealed class SettingsModel(IQuerySession session, SettingsCommands comm
     private async Task<Projections.Settings.GatewaySettings> LoadAsync(CancellationToken ct)
     {
         var settings = await SettingsCommands.LoadAsync(session, ct);
-        KnownModels = [.. settings.Prices.Select(p => p.Id)];
+        KnownModels = [.. settings.PriceTable().Select(p => p.Id)];
         return settings;
     }
 
