@@ -143,7 +143,10 @@ internal static class AuditFold
                 $" · cache write 1h {Money(PriceCatalog.CacheWrite1hUsdPerMTok(p))} · cache read {Money(p.CacheReadUsdPerMTok)}" +
                 $" · web search {Money(PriceCatalog.WebSearchUsdPerThousand(p))}/1k" +
                 (p.MaxOutputTokens is { } max ? " · max output " + Number(max) : "") +
-                (p.ContextWindow is { } window ? " · context " + Number(window) : "");
+                (p.ContextWindow is { } window ? " · context " + Number(window) : "") +
+                (p.LongPromptAboveTokens is { } above
+                    ? $" · prompts over {Number(above)} tokens: input ×{Factor(p.LongPromptInputFactor)}, output ×{Factor(p.LongPromptOutputFactor)}"
+                    : "");
         }
 
         return fields;
@@ -152,4 +155,6 @@ internal static class AuditFold
     private static string Money(decimal usd) => "$" + usd.ToString("0.00####", CultureInfo.InvariantCulture);
 
     private static string Number(long n) => n.ToString(CultureInfo.InvariantCulture);
+
+    private static string Factor(decimal? factor) => (factor ?? 1m).ToString("0.####", CultureInfo.InvariantCulture);
 }

@@ -7,7 +7,7 @@ namespace OrProject.Admin.Settings;
 /// What a price table must satisfy before it is stored, for the JSON API and the panel alike: an id per model, unique
 /// ids, and no negative price (a negative price would pay the client). The two optional prices may be absent (the
 /// catalog's defaults apply) but, when given, are held to the same rule; so are the limits (at least one token, and
-/// no more output than the context holds).
+/// no more output than the context holds) and a long-prompt band (a threshold of at least one token for its factors).
 /// </summary>
 internal static class PriceTableRules
 {
@@ -36,12 +36,25 @@ internal static class PriceTableRules
             {
                 return $"{p.Id}: maxOutputTokens ({p.MaxOutputTokens}) cannot exceed contextWindow ({p.ContextWindow})";
             }
+
+            if (LongPrompt(p) is { } band)
+            {
+                return $"{p.Id}: {band}";
+            }
         }
 
         return prices.GroupBy(p => p.Id, StringComparer.OrdinalIgnoreCase).Any(g => g.Count() > 1)
             ? "model ids must be unique"
             : null;
     }
+
+    /// <summary>A long-prompt band needs its threshold, at least one token, and factors of 0 or more.</summary>
+    private static string? LongPrompt(ModelPrice p) =>
+        p.LongPromptAboveTokens is null && (p.LongPromptInputFactor is not null || p.LongPromptOutputFactor is not null)
+            ? "longPromptInputFactor and longPromptOutputFactor need longPromptAboveTokens (the prompt length above which they apply)"
+        : p.LongPromptAboveTokens is < 1 ? "longPromptAboveTokens must be 1 or more when given"
+        : p.LongPromptInputFactor is < 0 || p.LongPromptOutputFactor is < 0 ? "the long-prompt factors must be 0 or more"
+        : null;
 
     private static string? Negative(ModelPrice p) =>
         Describe(p.InputUsdPerMTok, "inputUsdPerMTok (input)")

@@ -23,8 +23,10 @@ internal sealed class BudgetHolds(KeyLedgerWriter ledger, IOptions<EdgeOptions> 
     public async Task<(ApiError? Refusal, RateLimitState? Rates)> TryHoldAsync(string requestId, KeyLedger key, ModelPrice price, JsonObject canonical, int bodyBytes)
     {
         var maxTokens = canonical["max_tokens"] is JsonValue max && max.TryGetValue<long>(out var m) ? m : 0;
-        var input = WorstCase.InputTokens(canonical, bodyBytes);
-        var worst = WorstCase.CostUsd(price, input, maxTokens) + WorstCase.SearchCostUsd(price, canonical);
+        // The prompt's bound, with the results of every search the request may make.
+        var searches = WorstCase.Searches(canonical);
+        var input = WorstCase.InputTokens(canonical, bodyBytes) + (searches * WorstCase.TokensPerSearch);
+        var worst = WorstCase.CostUsd(price, input, maxTokens) + WorstCase.SearchFeesUsd(price, searches);
         var now = clock.GetUtcNow();
         var hold = new BudgetHold { Id = requestId, KeyId = key.Id, AmountUsd = worst, At = now, ExpiresAt = now + options.Value.HoldLifetime };
         HoldResult result;

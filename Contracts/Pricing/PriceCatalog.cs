@@ -35,11 +35,20 @@ public static class PriceCatalog
         Price("claude-sonnet-5", 2m, 10m),
         Price("claude-sonnet-4-6", 3m, 15m),
         Price("claude-sonnet-4-5", 3m, 15m),
-        // Billed in two bands by prompt length (input plus cache reads and writes): $0.10/$0.50 up to 100,000 tokens,
-        // five times that above. One row has one price, so the upper band: a key is never charged less than the
-        // upstream bills. An operator whose Haiku prompts are short can save the lower band.
-        Price("claude-haiku-5-5", 0.50m, 2.50m),
+        // Two bands by prompt length: every rate five times over above 100,000 tokens.
+        Price("claude-haiku-5-5", 0.10m, 0.50m) with { LongPromptAboveTokens = 100_000, LongPromptInputFactor = 5m, LongPromptOutputFactor = 5m },
         Price("claude-haiku-4-5", 1m, 5m),
+
+        // Retired from Anthropic's own API but still served elsewhere (Bedrock, Google Cloud) and so by endpoints that
+        // front them: listed, or the family fallback would price them as their family's newest model, far below what
+        // they bill.
+        Price("claude-opus-4-1", 15m, 75m),
+        Price("claude-opus-4-0", 15m, 75m),
+        Price("claude-opus-4-20250514", 15m, 75m),
+        Price("claude-sonnet-4-0", 3m, 15m),
+        Price("claude-sonnet-4-20250514", 3m, 15m),
+        Price("claude-3-7-sonnet", 3m, 15m),
+        Price("claude-3-5-haiku", 0.80m, 4m),
     ];
 
     /// <summary>
@@ -80,11 +89,21 @@ public static class PriceCatalog
         long cacheWrite1h = 0, long webSearches = 0)
     {
         var cacheWrite5m = Math.Max(0, cacheWrite - cacheWrite1h);
-        var tokens = (input * price.InputUsdPerMTok) + (output * price.OutputUsdPerMTok) +
-                     (cacheWrite5m * price.CacheWriteUsdPerMTok) + (cacheWrite1h * CacheWrite1hUsdPerMTok(price)) +
-                     (cacheRead * price.CacheReadUsdPerMTok);
+        var (inputFactor, outputFactor) = Band(price, input + cacheWrite + cacheRead);
+        var inputSide = (input * price.InputUsdPerMTok) + (cacheWrite5m * price.CacheWriteUsdPerMTok) +
+                        (cacheWrite1h * CacheWrite1hUsdPerMTok(price)) + (cacheRead * price.CacheReadUsdPerMTok);
+        var tokens = (inputSide * inputFactor) + (output * price.OutputUsdPerMTok * outputFactor);
         return (tokens / 1_000_000m) + (webSearches * WebSearchUsdPerThousand(price) / 1_000m);
     }
+
+    /// <summary>
+    /// What a prompt of <paramref name="promptTokens"/> (input, cache writes and cache reads) multiplies the input-side
+    /// and output rates by: the long-prompt factors when the row has a band and the prompt is longer, else 1 and 1.
+    /// </summary>
+    public static (decimal Input, decimal Output) Band(ModelPrice price, long promptTokens) =>
+        price.LongPromptAboveTokens is { } above && promptTokens > above
+            ? (price.LongPromptInputFactor ?? 1m, price.LongPromptOutputFactor ?? 1m)
+            : (1m, 1m);
 
     /// <summary>Exact cost in USD of the usage an upstream reported.</summary>
     public static decimal Cost(ModelPrice price, TokenUsage usage) =>

@@ -212,6 +212,35 @@ public sealed class LedgerTests(GatewayFixture fixture) : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task PriceTable_LongPromptBand_APromptOverItsThresholdIsChargedAtTheBandsRates()
+    {
+        ScriptUsageFromPrompt(); // request 4: 104 input, 4 cache-write and 4 cache-read tokens (a 112-token prompt), 11 output
+        var banded = PriceCatalog.Price("claude-sonnet-4-5", 1m, 2m) with
+        {
+            LongPromptAboveTokens = 100, LongPromptInputFactor = 5m, LongPromptOutputFactor = 3m,
+        };
+        var table = PriceCatalog.Default.Select(p => p.Id == "claude-sonnet-4-5" ? banded : p).ToArray();
+        using var put = await fixture.AdminSendAsync(HttpMethod.Put, "/admin/api/models", table);
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        try
+        {
+            await fixture.SettingsAppliedAsync(s => PriceCatalog.Find(s.PriceTable(), "claude-sonnet-4-5")?.LongPromptAboveTokens == 100);
+            var key = await fixture.IssueKeyAsync();
+            using var response = await PostAsync(key, 4);
+            response.EnsureSuccessStatusCode();
+
+            var expected = PriceCatalog.Cost(banded, 104, 11, 4, 4);
+            Assert.Equal(((104 + (4 * 1.25m) + (4 * 0.1m)) * 5m) + (11 * 2m * 3m), expected * 1_000_000m);
+            Assert.Equal(expected, (await UsageMeAsync(key)).GetProperty("spentUsd").GetDecimal());
+        }
+        finally
+        {
+            using var restore = await fixture.AdminSendAsync(HttpMethod.Put, "/admin/api/models", PriceCatalog.Default);
+            await fixture.SettingsAppliedAsync(s => SonnetInputPrice(s) == 3m);
+        }
+    }
+
     private static decimal? SonnetInputPrice(GatewaySettings settings) => PriceCatalog.Find(settings.PriceTable(), "claude-sonnet-4-5")?.InputUsdPerMTok;
 
     [Theory]

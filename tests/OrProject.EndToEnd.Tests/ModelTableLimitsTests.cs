@@ -73,6 +73,9 @@ public sealed class ModelTableLimitsTests(GatewayFixture fixture) : GatewayTest(
     [InlineData("""{"maxOutputTokens": 0}""", "maxOutputTokens and contextWindow must be 1 or more")]
     [InlineData("""{"maxOutputTokens": 5000, "contextWindow": 4000}""", "maxOutputTokens (5000) cannot exceed contextWindow (4000)")]
     [InlineData("""{"contextWindow": "big"}""", "contextWindow")]
+    [InlineData("""{"longPromptInputFactor": 5}""", "need longPromptAboveTokens")]
+    [InlineData("""{"longPromptAboveTokens": 0, "longPromptInputFactor": 5}""", "longPromptAboveTokens must be 1 or more")]
+    [InlineData("""{"longPromptAboveTokens": 100, "longPromptOutputFactor": -1}""", "the long-prompt factors must be 0 or more")]
     public async Task ModelTable_BadLimits_RefusedSayingWhy(string limits, string expected)
     {
         var row = JsonNode.Parse("""{"id": "acme-bad", "inputUsdPerMTok": 1, "outputUsdPerMTok": 2, "cacheWriteUsdPerMTok": 0, "cacheReadUsdPerMTok": 0}""")!.AsObject();

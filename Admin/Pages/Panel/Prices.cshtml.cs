@@ -72,6 +72,12 @@ internal sealed class PricesModel(IQuerySession session, SettingsCommands comman
 
         public int? Context { get; set; }
 
+        public long? LongAbove { get; set; }
+
+        public decimal? LongInput { get; set; }
+
+        public decimal? LongOutput { get; set; }
+
         public bool Remove { get; set; }
 
         public static PriceRow From(ModelPrice p) => new()
@@ -79,6 +85,7 @@ internal sealed class PricesModel(IQuerySession session, SettingsCommands comman
             Id = p.Id, Input = p.InputUsdPerMTok, Output = p.OutputUsdPerMTok, CacheWrite = p.CacheWriteUsdPerMTok,
             CacheWrite1h = p.CacheWrite1hUsdPerMTok, CacheRead = p.CacheReadUsdPerMTok, WebSearch = p.WebSearchUsdPerThousand,
             MaxOutput = p.MaxOutputTokens, Context = p.ContextWindow,
+            LongAbove = p.LongPromptAboveTokens, LongInput = p.LongPromptInputFactor, LongOutput = p.LongPromptOutputFactor,
         };
 
         /// <summary>What a blank limit means for this row: the limit the model's id implies, or none.</summary>
@@ -95,9 +102,10 @@ internal sealed class PricesModel(IQuerySession session, SettingsCommands comman
 
         /// <summary>
         /// Blank cache prices are 0, as before; blank 1-hour and search prices keep the catalog's defaults, blank limits
-        /// the ones the model's id implies.
+        /// the ones the model's id implies, a blank long-prompt threshold one band.
         /// </summary>
         public ModelPrice ToPrice() =>
-            new(Id!.Trim(), Input ?? 0, Output ?? 0, CacheWrite ?? 0, CacheRead ?? 0, CacheWrite1h, WebSearch, MaxOutput, Context);
+            new(Id!.Trim(), Input ?? 0, Output ?? 0, CacheWrite ?? 0, CacheRead ?? 0, CacheWrite1h, WebSearch, MaxOutput, Context,
+                LongAbove, LongInput, LongOutput);
     }
 }

@@ -77,20 +77,52 @@ public sealed class WorstCaseTests
     }
 
     [Fact]
-    public void SearchCostUsd_NoSearchTool_Zero()
+    public void Searches_NoSearchTool_None()
     {
-        Assert.Equal(0m, WorstCase.SearchCostUsd(Sonnet, Request("""{"tools":[{"name":"get_weather","input_schema":{}}]}""")));
+        Assert.Equal(0, WorstCase.Searches(Request("""{"tools":[{"name":"get_weather","input_schema":{}}]}""")));
     }
 
     [Fact]
-    public void SearchCostUsd_MaxUsesCapsTheSearches_UnsetHoldsTheDefault()
+    public void Searches_MaxUsesCapsThem_UnsetHoldsTheDefault_FeesPerThousand()
     {
-        // Each search: $10 per thousand = $0.01, plus 10,000 result tokens at the $6/M ceiling = $0.06.
-        const decimal perSearch = 0.07m;
         var capped = Request("""{"tools":[{"type":"web_search_20250305","name":"web_search","max_uses":3}]}""");
         var unset = Request("""{"tools":[{"type":"web_search_20250305","name":"web_search"}]}""");
 
-        Assert.Equal(3 * perSearch, WorstCase.SearchCostUsd(Sonnet, capped));
-        Assert.Equal(WorstCase.DefaultSearches * perSearch, WorstCase.SearchCostUsd(Sonnet, unset));
+        Assert.Equal(3, WorstCase.Searches(capped));
+        Assert.Equal(WorstCase.DefaultSearches, WorstCase.Searches(unset));
+        Assert.Equal(0.03m, WorstCase.SearchFeesUsd(Sonnet, 3)); // $10 a thousand
+    }
+
+    /// <summary>Haiku 5.5's bands: $0.10/$0.50 up to 100,000 prompt tokens, five times that above (the ceiling is the 1-hour write, 2× input).</summary>
+    private static readonly ModelPrice Banded = PriceCatalog.Price("banded", 0.10m, 0.50m) with
+    {
+        LongPromptAboveTokens = 100_000, LongPromptInputFactor = 5m, LongPromptOutputFactor = 5m,
+    };
+
+    [Theory]
+    [InlineData(100_000, 1_000, "0.0205")]   // 100,000 × $0.20/M + 1,000 × $0.50/M: the short band, up to the threshold
+    [InlineData(100_001, 1_000, "0.102501")] // one token more may be a long prompt: every rate five times over
+    public void CostUsd_BandedModel_DearerBandOnceTheBoundPassesTheThreshold(long input, long maxTokens, string expected)
+    {
+        Assert.Equal(decimal.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), WorstCase.CostUsd(Banded, input, maxTokens));
+    }
+
+    [Fact]
+    public void CostUsd_BandedModel_NeverBelowWhatTheUpstreamCanCharge()
+    {
+        // A bound past the threshold, a real prompt either side of it: the hold covers both.
+        var hold = WorstCase.CostUsd(Banded, 150_000, 4_000);
+
+        Assert.True(hold >= PriceCatalog.Cost(Banded, input: 99_000, output: 4_000, cacheWrite: 0, cacheRead: 0));
+        Assert.True(hold >= PriceCatalog.Cost(Banded, input: 0, output: 4_000, cacheWrite: 150_000, cacheRead: 0, cacheWrite1h: 150_000));
+    }
+
+    [Fact]
+    public void AffordableMaxTokens_BandedModel_PricesOutputInThePromptsBand()
+    {
+        var max = WorstCase.AffordableMaxTokens(Banded, 200_000, 1m);
+
+        Assert.True(WorstCase.CostUsd(Banded, 200_000, max) <= 1m);
+        Assert.True(WorstCase.CostUsd(Banded, 200_000, max + 1) > 1m);
     }
 }
