@@ -92,11 +92,11 @@ internal sealed class PricesModel(IQuerySession session, SettingsCommands comman
         public string LimitHint(Func<string, int?> derived) =>
             string.IsNullOrWhiteSpace(Id) ? "default" : derived(Id) is { } n ? "default " + Compact(n) : "no limit";
 
-        /// <summary><c>200000</c> → <c>200k</c>, so the hint fits its field.</summary>
+        /// <summary><c>200000</c> → <c>200k</c>, <c>1000000</c> → <c>1M</c>, so the hint fits its field.</summary>
         private static string Compact(int tokens) =>
-            tokens % 1000 == 0
-                ? (tokens / 1000).ToString(System.Globalization.CultureInfo.InvariantCulture) + "k"
-                : tokens.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            tokens % 1_000_000 == 0 ? (tokens / 1_000_000).ToString(System.Globalization.CultureInfo.InvariantCulture) + "M"
+            : tokens % 1000 == 0 ? (tokens / 1000).ToString(System.Globalization.CultureInfo.InvariantCulture) + "k"
+            : tokens.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         public string? Missing() => Input is null || Output is null ? $"{Id!.Trim()}: input and output prices are required" : null;
 

@@ -124,6 +124,8 @@ public sealed class PanelPagesTests(GatewayFixture gateway, BrowserFixture brows
         await ui.Page.GetByLabel("Output price of the new model").FillAsync("7");
         await ui.Page.GetByLabel("1-hour cache write price of the new model").FillAsync("2.5");
         await ui.Page.GetByLabel("Maximum output tokens of the new model").FillAsync("4000");
+        await ui.Page.GetByLabel("Prompt tokens above which the new model bills its long-prompt rates").FillAsync("50000");
+        await ui.Page.GetByLabel("Long-prompt input factor of the new model").FillAsync("2");
         await ui.Page.GetByRole(AriaRole.Button, new() { Name = "Save price table" }).ClickAsync();
         await Assertions.Expect(ui.Page.GetByRole(AriaRole.Status)).ToContainTextAsync("Price table saved");
         await ui.ShotAsync("prices");
@@ -136,16 +138,25 @@ public sealed class PanelPagesTests(GatewayFixture gateway, BrowserFixture brows
         Assert.Equal(System.Text.Json.JsonValueKind.Null, added.GetProperty("webSearchUsdPerThousand").ValueKind);
         Assert.Equal(4000, added.GetProperty("maxOutputTokens").GetInt32());
         Assert.Equal(System.Text.Json.JsonValueKind.Null, added.GetProperty("contextWindow").ValueKind);
+        Assert.Equal(50_000, added.GetProperty("longPromptAboveTokens").GetInt64());
+        Assert.Equal(2m, added.GetProperty("longPromptInputFactor").GetDecimal());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, added.GetProperty("longPromptOutputFactor").ValueKind);
+        // Every other row went through the page's form and back: Haiku 5.5 keeps its band.
+        var haiku = prices.EnumerateArray().Single(p => p.GetProperty("id").GetString() == "claude-haiku-5-5");
+        Assert.Equal((100_000L, 5m, 5m), (haiku.GetProperty("longPromptAboveTokens").GetInt64(),
+            haiku.GetProperty("longPromptInputFactor").GetDecimal(), haiku.GetProperty("longPromptOutputFactor").GetDecimal()));
         // A blank limit shows what applies instead, as a hint and not a value.
         var sonnetContext = ui.Page.GetByLabel("Context window of claude-sonnet-4-5", new() { Exact = true });
         await Assertions.Expect(sonnetContext).ToHaveValueAsync("");
         await Assertions.Expect(sonnetContext).ToHaveAttributeAsync("placeholder", "default 200k");
         await Assertions.Expect(ui.Page.GetByLabel($"Context window of {model}")).ToHaveAttributeAsync("placeholder", "no limit");
+        await Assertions.Expect(ui.Page.GetByLabel("Context window of claude-sonnet-5", new() { Exact = true })).ToHaveAttributeAsync("placeholder", "default 1M");
 
         await ui.Page.GotoAsync("/admin/audit");
         var change = ui.Page.Locator("li", new() { HasText = "price " + model }).First;
         await Assertions.Expect(change.Locator("ins")).ToContainTextAsync("in $1.50 · out $7.00");
         await Assertions.Expect(change.Locator("ins")).ToContainTextAsync("max output 4000");
+        await Assertions.Expect(change.Locator("ins")).ToContainTextAsync("prompts over 50000 tokens: input ×2, output ×1");
         ui.AssertNoErrors();
     }
 
