@@ -13,9 +13,9 @@ public static class PriceCatalog
     private const decimal DefaultWebSearchUsdPerThousand = 10m;
 
     /// <summary>
-    /// Anthropic's list prices for the models its API serves, as its pricing page gave them in November 2026
-    /// (docs/model-table.md). Within a family the newest model comes first: a <c>claude-*</c> name newer than the
-    /// table is priced as that model (<see cref="Find"/>).
+    /// Anthropic's list prices for the models its API serves, then for older ones still served elsewhere, as its
+    /// pricing page gave them in November 2026 (docs/model-table.md). Within a family the newest model comes first: a
+    /// <c>claude-*</c> name the table does not list is priced as that model (<see cref="Find"/>).
     /// </summary>
     public static IReadOnlyList<ModelPrice> Default { get; } =
     [
