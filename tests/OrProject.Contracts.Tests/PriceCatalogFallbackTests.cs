@@ -4,27 +4,25 @@ namespace OrProject.Contracts.Tests;
 
 public sealed class PriceCatalogFallbackTests
 {
+    /// <summary>
+    /// A listed id, or a dated name of one, is priced as that model; an unlisted <c>claude-*</c> name as the first
+    /// (newest) row of its family, so it is never served free.
+    /// </summary>
     [Theory]
+    [InlineData("claude-fable-5-1", "claude-fable-5-1")]
+    [InlineData("claude-opus-4-5-20251101", "claude-opus-4-5")]
+    [InlineData("claude-opus-5-5-20261001", "claude-opus-5-5")]
+    [InlineData("claude-sonnet-5-20260630", "claude-sonnet-5")]
+    [InlineData("claude-opus-4-1-20250805", "claude-opus-4-1")]
+    [InlineData("claude-sonnet-4-20250514", "claude-sonnet-4-20250514")]
+    [InlineData("claude-3-7-sonnet-latest", "claude-3-7-sonnet")]
     [InlineData("claude-opus-6", "claude-opus-5-5")]
     [InlineData("claude-3-opus-20240229", "claude-opus-5-5")]
     [InlineData("claude-sonnet-6-1", "claude-sonnet-5-5")]
     [InlineData("claude-haiku-4-9-20270101", "claude-haiku-5-5")]
     [InlineData("claude-fable-6", "claude-fable-5-1")]
     [InlineData("claude-mythos-6", "claude-mythos-5-1")]
-    public void Find_ClaudeNameNewerThanCatalog_PricesAsFirstOfItsFamily(string served, string expected)
-    {
-        Assert.Equal(expected, PriceCatalog.Find(PriceCatalog.Default, served)?.Id);
-    }
-
-    [Theory]
-    [InlineData("claude-opus-4-5-20251101", "claude-opus-4-5")]
-    [InlineData("claude-opus-5-5-20261001", "claude-opus-5-5")]
-    [InlineData("claude-sonnet-5-20260630", "claude-sonnet-5")]
-    [InlineData("claude-fable-5-1", "claude-fable-5-1")]
-    [InlineData("claude-opus-4-1-20250805", "claude-opus-4-1")]
-    [InlineData("claude-sonnet-4-20250514", "claude-sonnet-4-20250514")]
-    [InlineData("claude-3-7-sonnet-latest", "claude-3-7-sonnet")]
-    public void Find_DatedNameOfACatalogModel_PricesAsThatModel(string served, string expected)
+    public void Find_ListedDatedOrNewerClaudeName_PricedAsItsRow(string served, string expected)
     {
         Assert.Equal(expected, PriceCatalog.Find(PriceCatalog.Default, served)?.Id);
     }
