@@ -21,7 +21,7 @@ public static partial class ModelLimits
         (_, 3, 7) => 64_000,
         (_, 3, _) => 8192,
         ("opus", 4, <= 1) => 32_000,
-        ("opus", 4, >= 6) or (_, >= 5, _) => 128_000,
+        ("opus" or "sonnet", 4, >= 6) or (_, >= 5, _) => 128_000,
         _ => 64_000,
     };
 
@@ -29,13 +29,13 @@ public static partial class ModelLimits
     public static int? KnownMaxOutputTokens(string model) => Place(model) is null ? null : MaxOutputTokens(model);
 
     /// <summary>
-    /// Claude's context window: a million tokens from the fifth generation on, 200,000 before it; null for a model the
-    /// table cannot place.
+    /// Claude's context window: a million tokens from Claude 4.6 on, 200,000 before it; null for a model the table
+    /// cannot place.
     /// </summary>
     public static int? KnownContextWindow(string model) => Place(model) switch
     {
         null => null,
-        (_, >= 5, _) => 1_000_000,
+        (_, 4, >= 6) or (_, >= 5, _) => 1_000_000,
         _ => 200_000,
     };
 

@@ -34,7 +34,9 @@ public static class PriceCatalog
         Price("claude-sonnet-5-5", 2m, 10m, cacheRead: 0.10m),
         Price("claude-sonnet-5", 2m, 10m),
         Price("claude-sonnet-4-6", 3m, 15m),
-        Price("claude-sonnet-4-5", 3m, 15m),
+        // Sonnet 4 and 4.5 reach a million tokens only with the long-context beta, which bills a prompt over 200,000
+        // tokens at twice the input-side rates and one and a half times the output rate.
+        Price("claude-sonnet-4-5", 3m, 15m) with { LongPromptAboveTokens = 200_000, LongPromptInputFactor = 2m, LongPromptOutputFactor = 1.5m },
         // Two bands by prompt length: every rate five times over above 100,000 tokens.
         Price("claude-haiku-5-5", 0.10m, 0.50m) with { LongPromptAboveTokens = 100_000, LongPromptInputFactor = 5m, LongPromptOutputFactor = 5m },
         Price("claude-haiku-4-5", 1m, 5m),
@@ -45,8 +47,8 @@ public static class PriceCatalog
         Price("claude-opus-4-1", 15m, 75m),
         Price("claude-opus-4-0", 15m, 75m),
         Price("claude-opus-4-20250514", 15m, 75m),
-        Price("claude-sonnet-4-0", 3m, 15m),
-        Price("claude-sonnet-4-20250514", 3m, 15m),
+        Price("claude-sonnet-4-0", 3m, 15m) with { LongPromptAboveTokens = 200_000, LongPromptInputFactor = 2m, LongPromptOutputFactor = 1.5m },
+        Price("claude-sonnet-4-20250514", 3m, 15m) with { LongPromptAboveTokens = 200_000, LongPromptInputFactor = 2m, LongPromptOutputFactor = 1.5m },
         Price("claude-3-7-sonnet", 3m, 15m),
         Price("claude-3-5-haiku", 0.80m, 4m),
     ];
@@ -74,11 +76,11 @@ public static class PriceCatalog
         price.WebSearchUsdPerThousand ?? DefaultWebSearchUsdPerThousand;
 
     /// <summary>
-    /// The dearest price an input token can have (plain, 5-minute or 1-hour cache write), for holding budget before
-    /// the upstream says how the input was split.
+    /// The dearest price an input token can have (plain, 5-minute or 1-hour cache write, or a cache read that an admin
+    /// priced above them), for holding budget before the upstream says how the input was split.
     /// </summary>
     public static decimal InputCeilingUsdPerMTok(ModelPrice price) =>
-        Math.Max(price.InputUsdPerMTok, Math.Max(price.CacheWriteUsdPerMTok, CacheWrite1hUsdPerMTok(price)));
+        Math.Max(Math.Max(price.InputUsdPerMTok, price.CacheReadUsdPerMTok), Math.Max(price.CacheWriteUsdPerMTok, CacheWrite1hUsdPerMTok(price)));
 
     /// <summary>
     /// Exact cost of a request in USD; decimal all the way, never floating point. <paramref name="cacheWrite"/> is
@@ -118,21 +120,45 @@ public static class PriceCatalog
     /// </summary>
     public static ModelPrice? Find(IReadOnlyList<ModelPrice> table, string model)
     {
+        // Google Cloud dates its names with an @ (claude-opus-4@20250514); Anthropic with a hyphen.
+        var name = model.Replace('@', '-');
         ModelPrice? best = null;
         foreach (var entry in table)
         {
-            if (string.Equals(entry.Id, model, StringComparison.OrdinalIgnoreCase))
+            if (string.Equals(entry.Id, name, StringComparison.OrdinalIgnoreCase))
             {
                 return entry;
             }
 
-            if (model.StartsWith(entry.Id, StringComparison.OrdinalIgnoreCase) && (best is null || entry.Id.Length > best.Id.Length))
+            if (name.StartsWith(entry.Id, StringComparison.OrdinalIgnoreCase) && NoNewVersion(name, entry.Id.Length) &&
+                (best is null || entry.Id.Length > best.Id.Length))
             {
                 best = entry;
             }
         }
 
-        return best ?? Family(table, model);
+        return best ?? Family(table, name);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="name"/> goes on past a listed id (its first <paramref name="at"/> characters) with a date
+    /// or a tag (<c>-20250929</c>, <c>-latest</c>) rather than a version of its own: <c>claude-opus-5-6</c> is not
+    /// <c>claude-opus-5</c> and <c>claude-opus-4-10</c> is not <c>claude-opus-4-1</c>; those take their family's price.
+    /// </summary>
+    private static bool NoNewVersion(string name, int at)
+    {
+        if (name[at] != '-')
+        {
+            return false;
+        }
+
+        var digits = 0;
+        while (at + 1 + digits < name.Length && char.IsAsciiDigit(name[at + 1 + digits]))
+        {
+            digits++;
+        }
+
+        return digits is 0 or > 2;
     }
 
     private static ModelPrice? Family(IReadOnlyList<ModelPrice> table, string model)

@@ -16,6 +16,11 @@ public sealed class PriceCatalogFallbackTests
     [InlineData("claude-opus-4-1-20250805", "claude-opus-4-1")]
     [InlineData("claude-sonnet-4-20250514", "claude-sonnet-4-20250514")]
     [InlineData("claude-3-7-sonnet-latest", "claude-3-7-sonnet")]
+    [InlineData("claude-opus-4@20250514", "claude-opus-4-20250514")] // Google Cloud's dated form
+    [InlineData("claude-sonnet-4-5@20250929", "claude-sonnet-4-5")]
+    [InlineData("claude-opus-5-6", "claude-opus-5-5")]              // a version of its own, not a dated claude-opus-5
+    [InlineData("claude-opus-4-10", "claude-opus-5-5")]             // nor claude-opus-4-1
+    [InlineData("claude-fable-5-2", "claude-fable-5-1")]
     [InlineData("claude-opus-6", "claude-opus-5-5")]
     [InlineData("claude-3-opus-20240229", "claude-opus-5-5")]
     [InlineData("claude-sonnet-6-1", "claude-sonnet-5-5")]

@@ -80,9 +80,10 @@ public sealed class CacheLifetimeAndSearchPricingTests
     [InlineData("3", "3.75", "5", "5")]
     [InlineData("3", "9", "5", "9")]
     [InlineData("12", "1", "2", "12")]
-    public void InputCeiling_DearestOfInputAndBothWrites(string input, string write5m, string? write1h, string expected)
+    [InlineData("3", "3.75", "5", "7", "7")] // an admin's cache read above the rest: a read token can cost that much
+    public void InputCeiling_DearestOfInputBothWritesAndRead(string input, string write5m, string? write1h, string expected, string read = "0")
     {
-        var price = new ModelPrice("m", Usd(input), 1m, Usd(write5m), 0m, write1h is null ? null : Usd(write1h));
+        var price = new ModelPrice("m", Usd(input), 1m, Usd(write5m), Usd(read), write1h is null ? null : Usd(write1h));
 
         Assert.Equal(Usd(expected), PriceCatalog.InputCeilingUsdPerMTok(price));
     }

@@ -82,6 +82,7 @@ public sealed class PriceCatalogTests
     {
         var price = PriceCatalog.Find(PriceCatalog.Default, "claude-sonnet-4-5-20250929");
 
-        Assert.Equal(new ModelPrice("claude-sonnet-4-5", 3m, 15m, 3.75m, 0.3m, 6m, 10m), price);
+        Assert.Equal(new ModelPrice("claude-sonnet-4-5", 3m, 15m, 3.75m, 0.3m, 6m, 10m,
+            LongPromptAboveTokens: 200_000, LongPromptInputFactor: 2m, LongPromptOutputFactor: 1.5m), price);
     }
 }

@@ -17,7 +17,8 @@ public sealed class UsagePricerTests(LedgerStoreFixture fixture) : IClassFixture
     [Fact]
     public async Task DatedServedName_PricedAsItsCatalogModel()
     {
-        Assert.Equal(18m, await Pricer().CostAsync("claude-sonnet-4-5-20250929", "whatever", Million));
+        // 100,000 input and a million output tokens, under Sonnet 4.5's long-context band: $0.30 + $15.
+        Assert.Equal(15.3m, await Pricer().CostAsync("claude-sonnet-4-5-20250929", "whatever", new TokenUsage(100_000, 1_000_000, 0, 0)));
     }
 
     [Fact]

@@ -14,7 +14,7 @@ public sealed class ModelFitTests
     [InlineData("claude-haiku-4-5", 64_000, false)]
     [InlineData("claude-3-5-haiku-latest", 8192, false)]
     [InlineData("claude-3-7-sonnet-20250219", 64_000, false)]
-    [InlineData("claude-sonnet-4-6", 64_000, true)]
+    [InlineData("claude-sonnet-4-6", 128_000, true)]
     [InlineData("claude-opus-4-7", 128_000, true)]
     [InlineData("claude-opus-4-5", 64_000, false)]
     [InlineData("claude-sonnet-5-5", 128_000, true)]
@@ -108,11 +108,14 @@ public sealed class ModelFitTests
         var familyRow = new Contracts.Events.ModelPrice("claude-opus-4-1", 15m, 75m, 18.75m, 1.5m, MaxOutputTokens: 32_000);
 
         Assert.Equal(128_000, ModelLimits.MaxOutputTokens(familyRow, "claude-opus-4-7"));
-        Assert.Equal(200_000, ModelLimits.ContextWindow(familyRow, "claude-opus-4-7"));
+        Assert.Equal(1_000_000, ModelLimits.ContextWindow(familyRow, "claude-opus-4-7"));
     }
 
     [Theory]
     [InlineData("claude-haiku-4-5", 200_000)]
+    [InlineData("claude-sonnet-4-5-20250929", 200_000)]
+    [InlineData("claude-sonnet-4-6", 1_000_000)]
+    [InlineData("claude-opus-4-8", 1_000_000)]
     [InlineData("claude-sonnet-5", 1_000_000)]
     [InlineData("claude-opus-5-5-20261001", 1_000_000)]
     [InlineData("claude-mythos-5-1", 1_000_000)]
