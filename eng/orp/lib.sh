@@ -24,6 +24,37 @@ secret_file() {
 # True when something accepts TCP connections on 127.0.0.1:PORT.
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# Keeps PORTS out of the kernel's choice of ephemeral ports (net.ipv4.ip_local_reserved_ports), which they sit in
+# (32768-60999): a client connection given one of them as its own port leaves it in TIME-WAIT for a minute after it
+# closes, and RabbitMQ will not start its distribution listener on a port in that state. Only as root and where
+# /proc/sys is writable (not in most containers); the setting lasts until reboot and changes nothing else.
+reserve_ports() {
+  local file=/proc/sys/net/ipv4/ip_local_reserved_ports current p add=()
+  is_root && [[ -w $file ]] || return 0
+  current=",$(tr -d ' \n' <"$file"),"
+  for p in "$@"; do
+    [[ $current == *",$p,"* ]] || add+=("$p")
+  done
+  ((${#add[@]})) || return 0
+  local joined
+  joined=$(IFS=,; echo "${add[*]}")
+  [[ $current == ",," ]] || joined="${current:1:-1},$joined"
+  echo "$joined" >"$file" 2>/dev/null || true
+}
+
+# Waits (at most 65 s, TIME-WAIT's 60 and a margin) until no closed connection still holds 127.0.0.1:PORT as its own
+# port: the leftover of a client connection that was given it as an ephemeral port before reserve_ports could.
+await_time_wait() {
+  local port=$1 hex i
+  hex=$(printf '%04X' "$port")
+  for ((i = 0; i < 65; i++)); do
+    # /proc/net/tcp: local address "0100007F:PORT" in hex, state 06 = TIME_WAIT.
+    awk -v p=":$hex" '$2 ~ p"$" && $4 == "06" { found = 1 } END { exit !found }' /proc/net/tcp 2>/dev/null || return 0
+    ((i)) || say "waiting for closed connections on port $port to leave TIME-WAIT (up to a minute)"
+    sleep 1
+  done
+}
+
 pid_alive() { [[ -n ${1:-} ]] && kill -0 "$1" 2>/dev/null; }
 
 # The pid recorded in FILE if that process is still alive and its command line contains NEEDLE (guards against

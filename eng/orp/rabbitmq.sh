@@ -57,7 +57,9 @@ rmq_start() {
 
 rmq_ports_free() {
   local p
+  reserve_ports "$RMQ_PORT" "$RMQ_DIST_PORT" "$RMQ_EPMD_PORT" "$RMQ_CTL_MIN-$RMQ_CTL_MAX"
   for p in "$RMQ_PORT" "$RMQ_DIST_PORT" "$RMQ_EPMD_PORT"; do
+    await_time_wait "$p"
     if port_open "$p"; then
       die "port 127.0.0.1:$p (RabbitMQ amqp/dist/epmd) is taken by something this script did not start; choose another ORP_RABBIT_PORT/ORP_TEST_RABBIT_PORT/ORP_BENCH_RABBIT_PORT"
     fi
