@@ -34,9 +34,7 @@ public static class PriceCatalog
         Price("claude-sonnet-5-5", 2m, 10m, cacheRead: 0.10m),
         Price("claude-sonnet-5", 2m, 10m),
         Price("claude-sonnet-4-6", 3m, 15m),
-        // Sonnet 4 and 4.5 reach a million tokens only with the long-context beta, which bills a prompt over 200,000
-        // tokens at twice the input-side rates and one and a half times the output rate.
-        Price("claude-sonnet-4-5", 3m, 15m) with { LongPromptAboveTokens = 200_000, LongPromptInputFactor = 2m, LongPromptOutputFactor = 1.5m },
+        LongContextBeta(Price("claude-sonnet-4-5", 3m, 15m)),
         // Two bands by prompt length: every rate five times over above 100,000 tokens.
         Price("claude-haiku-5-5", 0.10m, 0.50m) with { LongPromptAboveTokens = 100_000, LongPromptInputFactor = 5m, LongPromptOutputFactor = 5m },
         Price("claude-haiku-4-5", 1m, 5m),
@@ -47,11 +45,18 @@ public static class PriceCatalog
         Price("claude-opus-4-1", 15m, 75m),
         Price("claude-opus-4-0", 15m, 75m),
         Price("claude-opus-4-20250514", 15m, 75m),
-        Price("claude-sonnet-4-0", 3m, 15m) with { LongPromptAboveTokens = 200_000, LongPromptInputFactor = 2m, LongPromptOutputFactor = 1.5m },
-        Price("claude-sonnet-4-20250514", 3m, 15m) with { LongPromptAboveTokens = 200_000, LongPromptInputFactor = 2m, LongPromptOutputFactor = 1.5m },
+        LongContextBeta(Price("claude-sonnet-4-0", 3m, 15m)),
+        LongContextBeta(Price("claude-sonnet-4-20250514", 3m, 15m)),
         Price("claude-3-7-sonnet", 3m, 15m),
         Price("claude-3-5-haiku", 0.80m, 4m),
     ];
+
+    /// <summary>
+    /// Sonnet 4 and 4.5 reach a million tokens only with the long-context beta, which bills a prompt over 200,000 tokens
+    /// at twice the input-side rates and one and a half times the output rate.
+    /// </summary>
+    private static ModelPrice LongContextBeta(ModelPrice price) =>
+        price with { LongPromptAboveTokens = 200_000, LongPromptInputFactor = 2m, LongPromptOutputFactor = 1.5m };
 
     /// <summary>
     /// As Anthropic prices them: 5-minute cache writes cost 1.25× input, 1-hour writes 2× input, cache reads 0.1× input,
