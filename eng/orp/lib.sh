@@ -27,19 +27,13 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # Keeps PORTS out of the kernel's choice of ephemeral ports (net.ipv4.ip_local_reserved_ports), which they sit in
 # (32768-60999): a client connection given one of them as its own port leaves it in TIME-WAIT for a minute after it
 # closes, and RabbitMQ will not start its distribution listener on a port in that state. Only as root and where
-# /proc/sys is writable (not in most containers); the setting lasts until reboot and changes nothing else.
+# /proc/sys is writable (not in most containers); the setting lasts until reboot and changes nothing else. The kernel
+# keeps it as a bitmap, so writing back what is there plus PORTS (ranges as LOW-HIGH) merges any repeats.
 reserve_ports() {
-  local file=/proc/sys/net/ipv4/ip_local_reserved_ports current p add=()
+  local file=/proc/sys/net/ipv4/ip_local_reserved_ports current
   is_root && [[ -w $file ]] || return 0
-  current=",$(tr -d ' \n' <"$file"),"
-  for p in "$@"; do
-    [[ $current == *",$p,"* ]] || add+=("$p")
-  done
-  ((${#add[@]})) || return 0
-  local joined
-  joined=$(IFS=,; echo "${add[*]}")
-  [[ $current == ",," ]] || joined="${current:1:-1},$joined"
-  echo "$joined" >"$file" 2>/dev/null || true
+  current=$(tr -d ' \n' <"$file")
+  (IFS=,; echo "${current:+$current,}$*") >"$file" 2>/dev/null || true
 }
 
 # Waits (at most 65 s, TIME-WAIT's 60 and a margin) until no closed connection still holds 127.0.0.1:PORT as its own
