@@ -57,6 +57,15 @@ public sealed class LedgerStoreFixture : IAsyncLifetime
         await drop.ExecuteNonQueryAsync();
     }
 
+    /// <summary>Appends <paramref name="event"/> to <paramref name="streamId"/> under the views lock, as every writer appends.</summary>
+    public async Task AppendAsync(string streamId, object @event)
+    {
+        await using var session = Store.LightweightSession();
+        await session.BeginAppendAsync();
+        session.Events.Append(streamId, @event);
+        await session.SaveChangesAsync();
+    }
+
     /// <summary>A new key with <paramref name="budgetUsd"/>, appended the way the admin commands append (under the views lock).</summary>
     /// <paramref name="shape"/> sets the rest of what it is issued with (budget period, limits, time).
     public async Task<string> IssueKeyAsync(decimal budgetUsd, bool disabled = false, Func<KeyIssued, KeyIssued>? shape = null)

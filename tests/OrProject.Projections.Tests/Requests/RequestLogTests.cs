@@ -28,13 +28,8 @@ public sealed class RequestLogTests(LedgerStoreFixture fixture) : IClassFixture<
         await fixture.Writer.ExpireAsync(late, Now.AddSeconds(3), default);
         await fixture.Writer.RecordAsync(Charge(key, late.Id, 0.5m, "the upstream went silent", 529, ttft: null, duration: 61_000), default);
         var legacy = "req_" + Guid.NewGuid().ToString("N");
-        await using (var session = fixture.Store.LightweightSession())
-        {
-            // Recorded before the log's fields existed: they read as unknown.
-            await session.BeginAppendAsync();
-            session.Events.Append(key, new UsageRecorded(legacy, key, "m", "m", "acct_1", 1, 2, 3, 4, 0.01m, "the client disconnected", Now));
-            await session.SaveChangesAsync();
-        }
+        // Recorded before the log's fields existed: they read as unknown.
+        await fixture.AppendAsync(key, new UsageRecorded(legacy, key, "m", "m", "acct_1", 1, 2, 3, 4, 0.01m, "the client disconnected", Now));
 
         using (var daemon = await fixture.Store.BuildProjectionDaemonAsync())
         {

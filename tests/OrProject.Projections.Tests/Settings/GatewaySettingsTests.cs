@@ -1,7 +1,6 @@
 using Marten;
 using OrProject.Contracts.Events;
 using OrProject.Contracts.Pricing;
-using OrProject.Projections.Rebuild;
 using OrProject.Projections.Settings;
 
 namespace OrProject.Projections.Tests.Settings;
@@ -12,7 +11,7 @@ public sealed class GatewaySettingsTests(LedgerStoreFixture fixture) : IClassFix
     [Fact]
     public async Task SettingsChangedWithoutAPriceTable_StoresNoCopyOfTheBuiltInTable_ThenTheSavedOneWins()
     {
-        await AppendAsync(new SettingsChanged("Be brief.", null, new Dictionary<string, string>(), "native", "admin", DateTimeOffset.UtcNow));
+        await fixture.AppendAsync(GatewaySettings.StreamId, new SettingsChanged("Be brief.", null, new Dictionary<string, string>(), "native", "admin", DateTimeOffset.UtcNow));
 
         var settings = await LoadAsync();
         Assert.Equal("Be brief.", settings.SystemPrompt);
@@ -20,17 +19,9 @@ public sealed class GatewaySettingsTests(LedgerStoreFixture fixture) : IClassFix
         Assert.Same(PriceCatalog.Default, settings.PriceTable());
 
         ModelPrice[] saved = [PriceCatalog.Price("claude-sonnet-4-5", 1m, 2m)];
-        await AppendAsync(new PriceTableChanged(saved, "admin", DateTimeOffset.UtcNow));
+        await fixture.AppendAsync(GatewaySettings.StreamId, new PriceTableChanged(saved, "admin", DateTimeOffset.UtcNow));
 
         Assert.Equal(saved, (await LoadAsync()).PriceTable());
-    }
-
-    private async Task AppendAsync(object @event)
-    {
-        await using var session = fixture.Store.LightweightSession();
-        await session.BeginAppendAsync();
-        session.Events.Append(GatewaySettings.StreamId, @event);
-        await session.SaveChangesAsync();
     }
 
     private async Task<GatewaySettings> LoadAsync()
